@@ -1,0 +1,71 @@
+//! `Secret`: a string that must never be printed by accident.
+//!
+//! Every config value, client secret and access token travels in this type. `Debug` and `Display`
+//! redact, the bytes are zeroized on drop, and the only way to read the value is the explicit
+//! [`Secret::expose`], so a leak shows up in review as a call to `expose`.
+
+use std::fmt;
+use zeroize::Zeroizing;
+
+/// What `Debug` and `Display` print instead of a secret value.
+pub const REDACTED: &str = "[redacted]";
+
+/// A secret string; redacted when formatted, zeroized when dropped.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(Zeroizing<String>);
+
+impl Secret {
+    /// Wraps a value; the caller gives up its plain copy.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(Zeroizing::new(value.into()))
+    }
+
+    /// The plain value. Call only where the value must leave the process on purpose
+    /// (the wire, the encrypted store, a driver's password field, an explicit reveal).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// True when the value is the empty string.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Self::new(value)
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Self::new(value)
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(REDACTED)
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(REDACTED)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formatting_never_shows_the_value() {
+        let secret = Secret::new("hunter2-very-secret");
+        assert_eq!(format!("{secret}"), REDACTED);
+        assert_eq!(format!("{secret:?}"), REDACTED);
+        assert_eq!(format!("{:?}", Some(&secret)), format!("Some({REDACTED})"));
+        assert_eq!(secret.expose(), "hunter2-very-secret");
+    }
+}

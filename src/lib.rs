@@ -1,0 +1,7 @@
+//! sourcedeck: manage a feature platform's data source integrations from a terminal, and serve a
+//! Chalk-compatible integrations API for them.
+
+pub mod catalog;
+pub mod client;
+pub mod domain;
+pub mod proto;
