@@ -5,3 +5,4 @@ pub mod catalog;
 pub mod client;
 pub mod domain;
 pub mod proto;
+pub mod server;

@@ -1,0 +1,351 @@
+//! The IntegrationsService: list, get, reveal one value, create, update, delete and test, with
+//! the semantics the official SDK relies on (wire.md) and errors that name the field at fault.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tonic::{Request, Response, Status};
+
+use crate::domain::name::validate_name;
+use crate::domain::secret_ref::SecretStore;
+use crate::domain::{ConfigValue, Kind, Secret};
+use crate::proto::integrations_service_server::IntegrationsService;
+use crate::proto::*;
+
+use super::auth::Authenticator;
+use super::store::{Environment, IntegrationRecord, Store, StoreError};
+use super::testers::{self, ResolvedConfig};
+use super::wire;
+
+/// What every request handler shares.
+pub struct State {
+    pub store: Arc<Store>,
+    pub auth: Arc<Authenticator>,
+    pub environment: Environment,
+    pub secret_store: SecretStore,
+    pub test_timeout: Duration,
+}
+
+/// The gRPC service over [`State`].
+pub struct IntegrationsApi(pub Arc<State>);
+
+/// Runs a store call off the async threads.
+async fn blocking<T, F>(state: &Arc<State>, call: F) -> Result<T, Status>
+where
+    T: Send + 'static,
+    F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+{
+    let store = state.store.clone();
+    tokio::task::spawn_blocking(move || call(&store))
+        .await
+        .map_err(|_| Status::internal("store task failed"))?
+        .map_err(store_status)
+}
+
+fn store_status(error: StoreError) -> Status {
+    match error {
+        StoreError::NameTaken(name) => Status::already_exists(format!(
+            "name: an integration named {name:?} already exists in this environment (names are compared ignoring case)"
+        )),
+        StoreError::NotFound(id) => Status::not_found(format!("integration_id: no integration with id {id:?}")),
+        StoreError::Other(error) => {
+            tracing::error!("store error: {error:#}");
+            Status::internal("the server's store failed; see the server log")
+        }
+    }
+}
+
+fn required_id(id: &str, field: &str) -> Result<String, Status> {
+    let id = id.trim();
+    if id.is_empty() {
+        return Err(Status::invalid_argument(format!("{field}: required")));
+    }
+    Ok(id.to_string())
+}
+
+fn parse_kind(value: i32, field: &str) -> Result<Kind, Status> {
+    Kind::from_wire(value).ok_or_else(|| {
+        Status::invalid_argument(format!(
+            "{field}: {value} is not a known integration kind; valid kinds: {}",
+            crate::domain::kind::valid_kind_list()
+        ))
+    })
+}
+
+fn check_name(name: &str) -> Result<(), Status> {
+    validate_name(name).map_err(|error| Status::invalid_argument(error.to_string()))
+}
+
+impl IntegrationsApi {
+    fn state(&self) -> &Arc<State> {
+        &self.0
+    }
+
+    /// Normalizes every linked reference against the environment's store, in place.
+    fn normalize_links(&self, config: &mut BTreeMap<String, ConfigValue>) -> Result<(), Status> {
+        for (key, value) in config.iter_mut() {
+            if let ConfigValue::Linked(reference) = value {
+                let normalized = self
+                    .state()
+                    .secret_store
+                    .normalize(reference)
+                    .map_err(|error| Status::invalid_argument(format!("{key}: {error}")))?;
+                *reference = normalized;
+            }
+        }
+        Ok(())
+    }
+
+    async fn load(&self, id: String) -> Result<IntegrationRecord, Status> {
+        let environment_id = self.state().environment.id.clone();
+        let missing = id.clone();
+        blocking(self.state(), move |store| Ok(store.get(&environment_id, &id)?))
+            .await?
+            .ok_or_else(|| Status::not_found(format!("integration_id: no integration with id {missing:?}")))
+    }
+
+    /// Resolves linked values from the local store; `Err` names the first key that cannot be.
+    async fn resolve(&self, config: BTreeMap<String, ConfigValue>) -> Result<ResolvedConfig, String> {
+        let state = self.state().clone();
+        let environment_id = state.environment.id.clone();
+        let local = matches!(state.secret_store, SecretStore::Local);
+        let store = state.store.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut resolved = ResolvedConfig::new();
+            for (key, value) in config {
+                let secret = match value {
+                    ConfigValue::Literal(secret) => secret,
+                    ConfigValue::Linked(name) if local => match store.local_secret(&environment_id, &name) {
+                        Ok(Some(secret)) => secret,
+                        Ok(None) => {
+                            return Err(format!(
+                                "{key}: linked secret {name:?} is not in the local secret store (add it with `sourcedeck secrets set {name}`)"
+                            ));
+                        }
+                        Err(error) => {
+                            tracing::error!("reading local secret: {error:#}");
+                            return Err(format!("{key}: linked secret {name:?} could not be read"));
+                        }
+                    },
+                    ConfigValue::Linked(name) => {
+                        return Err(format!(
+                            "{key}: linked secret {name:?} lives in {} and this server cannot read that store",
+                            state.secret_store
+                        ));
+                    }
+                };
+                resolved.insert(key, secret);
+            }
+            Ok(resolved)
+        })
+        .await
+        .map_err(|_| "resolving linked secrets failed".to_string())?
+    }
+}
+
+#[tonic::async_trait]
+impl IntegrationsService for IntegrationsApi {
+    async fn list_integrations(
+        &self,
+        request: Request<ListIntegrationsRequest>,
+    ) -> Result<Response<ListIntegrationsResponse>, Status> {
+        self.state().auth.authorize(&request)?;
+        let environment_id = self.state().environment.id.clone();
+        let records = blocking(self.state(), move |store| Ok(store.list(&environment_id)?)).await?;
+        Ok(Response::new(ListIntegrationsResponse {
+            integrations: records.iter().map(wire::to_integration).collect(),
+        }))
+    }
+
+    async fn get_integration(
+        &self,
+        request: Request<GetIntegrationRequest>,
+    ) -> Result<Response<GetIntegrationResponse>, Status> {
+        self.state().auth.authorize(&request)?;
+        let id = required_id(&request.get_ref().integration_id, "integration_id")?;
+        let record = self.load(id).await?;
+        Ok(Response::new(GetIntegrationResponse {
+            integration_with_secrets: Some(IntegrationWithSecrets {
+                integration: Some(wire::to_integration(&record)),
+                secrets: wire::to_secrets(&record),
+            }),
+        }))
+    }
+
+    async fn get_integration_by_name(
+        &self,
+        request: Request<GetIntegrationByNameRequest>,
+    ) -> Result<Response<GetIntegrationByNameResponse>, Status> {
+        self.state().auth.authorize(&request)?;
+        let name = required_id(&request.get_ref().integration_name, "integration_name")?;
+        let environment_id = self.state().environment.id.clone();
+        let lookup = name.clone();
+        let record = blocking(self.state(), move |store| Ok(store.get_by_name(&environment_id, &lookup)?))
+            .await?
+            .ok_or_else(|| Status::not_found(format!("integration_name: no integration named {name:?}")))?;
+        Ok(Response::new(GetIntegrationByNameResponse {
+            integration: Some(wire::to_integration(&record)),
+        }))
+    }
+
+    async fn get_integration_value(
+        &self,
+        request: Request<GetIntegrationValueRequest>,
+    ) -> Result<Response<GetIntegrationValueResponse>, Status> {
+        self.state().auth.authorize(&request)?;
+        let id = required_id(&request.get_ref().integration_id, "integration_id")?;
+        let wanted = required_id(&request.get_ref().secret_name, "secret_name")?;
+        let record = self.load(id).await?;
+        // Accept the bare key or its full environment-variable name.
+        let (key, stored) = record
+            .config
+            .iter()
+            .find(|(key, _)| **key == wanted || wire::full_name(&record.name, key) == wanted)
+            .ok_or_else(|| {
+                Status::not_found(format!(
+                    "secret_name: integration {:?} has no key {wanted:?}",
+                    record.name
+                ))
+            })?;
+        let (value, source) = match &stored.value {
+            ConfigValue::Literal(secret) => (secret.clone(), SecretSource::Managed),
+            ConfigValue::Linked(_) => {
+                let single = BTreeMap::from([(key.clone(), stored.value.clone())]);
+                let resolved = self
+                    .resolve(single)
+                    .await
+                    .map_err(Status::failed_precondition)?;
+                let secret = resolved.get(key).cloned().unwrap_or_else(|| Secret::new(""));
+                (secret, SecretSource::External)
+            }
+        };
+        tracing::info!(integration = record.id, key, "revealed one config value");
+        Ok(Response::new(GetIntegrationValueResponse {
+            secretvalue: Some(SecretValue {
+                name: key.clone(),
+                value: value.expose().to_string(),
+                source: source as i32,
+            }),
+        }))
+    }
+
+    async fn insert_integration(
+        &self,
+        request: Request<InsertIntegrationRequest>,
+    ) -> Result<Response<InsertIntegrationResponse>, Status> {
+        self.state().auth.authorize(&request)?;
+        let request = request.into_inner();
+        check_name(&request.name)?;
+        let kind = parse_kind(request.integration_kind, "integration_kind")?;
+        let mut config = wire::read_config(request.config, request.environment_variables)?;
+        self.normalize_links(&mut config)?;
+        wire::check_values(kind, &config)?;
+        let environment_id = self.state().environment.id.clone();
+        let name = request.name.clone();
+        let record = blocking(self.state(), move |store| {
+            store.insert(&environment_id, &name, kind.to_wire() as i32, &config)
+        })
+        .await?;
+        tracing::info!(id = record.id, name = record.name, kind = kind.sdk_name(), "created integration");
+        Ok(Response::new(InsertIntegrationResponse {
+            integration: Some(wire::to_integration(&record)),
+        }))
+    }
+
+    async fn update_integration(
+        &self,
+        request: Request<UpdateIntegrationRequest>,
+    ) -> Result<Response<UpdateIntegrationResponse>, Status> {
+        self.state().auth.authorize(&request)?;
+        let request = request.into_inner();
+        let id = required_id(&request.integration_id, "integration_id")?;
+        let new_name = (!request.name.is_empty()).then_some(request.name);
+        if let Some(name) = &new_name {
+            check_name(name)?;
+        }
+        let mut changes = wire::read_config(request.config, request.environment_variables)?;
+        self.normalize_links(&mut changes)?;
+        let existing = self.load(id.clone()).await?;
+        if let Some(kind) = Kind::from_wire(existing.kind) {
+            wire::check_values(kind, &changes)?;
+        }
+        let environment_id = self.state().environment.id.clone();
+        let record = blocking(self.state(), move |store| {
+            store.update(&environment_id, &id, new_name.as_deref(), &changes)
+        })
+        .await?;
+        tracing::info!(id = record.id, name = record.name, "updated integration");
+        Ok(Response::new(UpdateIntegrationResponse {
+            integration: Some(wire::to_integration(&record)),
+        }))
+    }
+
+    async fn delete_integration(
+        &self,
+        request: Request<DeleteIntegrationRequest>,
+    ) -> Result<Response<DeleteIntegrationResponse>, Status> {
+        self.state().auth.authorize(&request)?;
+        let id = required_id(&request.get_ref().id, "id")?;
+        let environment_id = self.state().environment.id.clone();
+        let target = id.clone();
+        let removed = blocking(self.state(), move |store| Ok(store.delete(&environment_id, &target)?)).await?;
+        if !removed {
+            return Err(Status::not_found(format!("id: no integration with id {id:?}")));
+        }
+        tracing::info!(id, "deleted integration");
+        Ok(Response::new(DeleteIntegrationResponse {}))
+    }
+
+    async fn test_integration(
+        &self,
+        request: Request<TestIntegrationRequest>,
+    ) -> Result<Response<TestIntegrationResponse>, Status> {
+        self.state().auth.authorize(&request)?;
+        let request = request.into_inner();
+        let saved = match request.integration_id.as_deref().map(str::trim) {
+            Some(id) if !id.is_empty() => Some(self.load(id.to_string()).await?),
+            _ => None,
+        };
+        let kind = match (request.kind, &saved) {
+            (0, Some(record)) => parse_kind(record.kind, "kind")?,
+            (0, None) => {
+                return Err(Status::invalid_argument(
+                    "kind: required when testing a draft without integration_id",
+                ));
+            }
+            (value, _) => parse_kind(value, "kind")?,
+        };
+        let mut draft = wire::read_config(request.config, request.environment_variables)?;
+        self.normalize_links(&mut draft)?;
+        wire::check_values(kind, &draft)?;
+        let mut config: BTreeMap<String, ConfigValue> = saved
+            .map(|record| {
+                record
+                    .config
+                    .into_iter()
+                    .map(|(key, stored)| (key, stored.value))
+                    .collect()
+            })
+            .unwrap_or_default();
+        config.extend(draft);
+        let started = std::time::Instant::now();
+        let report = match self.resolve(config).await {
+            Ok(resolved) => testers::run(kind, &resolved, self.state().test_timeout).await,
+            Err(message) => testers::TestReport {
+                success: false,
+                message,
+                latency: started.elapsed(),
+                failed_stage: None,
+            },
+        };
+        tracing::info!(kind = kind.sdk_name(), success = report.success, "tested integration");
+        Ok(Response::new(TestIntegrationResponse {
+            kind: kind.sdk_name().to_string(),
+            success: report.success,
+            message: report.message,
+            latency_seconds: Some(report.latency.as_secs_f64()),
+            preview_messages: Vec::new(),
+        }))
+    }
+}

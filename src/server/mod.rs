@@ -1,0 +1,149 @@
+//! `sourcedeck serve`: a Chalk-compatible integrations server with a durable, encrypted store and
+//! real connectivity tests. Teams run it; the console embeds it when no server is configured; every
+//! test talks to it.
+
+pub mod auth;
+pub mod crypto;
+mod ids;
+pub mod integrations;
+pub mod store;
+pub mod testers;
+pub mod wire;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::transport::{Identity, Server, ServerTlsConfig};
+
+use crate::domain::secret_ref::SecretStore;
+use crate::proto::auth_service_server::AuthServiceServer;
+use crate::proto::integrations_service_server::IntegrationsServiceServer;
+
+pub use auth::ClientCredential;
+pub use store::Environment;
+
+/// The address `serve` listens on when not told otherwise.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:50051";
+
+/// The default deadline of one connectivity test.
+pub const DEFAULT_TEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Everything `serve` needs to start.
+#[derive(Clone, Debug)]
+pub struct ServeOptions {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub credential: ClientCredential,
+    pub environment: String,
+    pub secret_store: SecretStore,
+    /// Certificate and key PEM files.
+    pub tls: Option<(PathBuf, PathBuf)>,
+    /// Allow a non-loopback address without TLS.
+    pub insecure: bool,
+    pub test_timeout: Duration,
+}
+
+/// A server running in this process.
+pub struct RunningServer {
+    /// The bound address (the real port when asked for port 0).
+    pub address: SocketAddr,
+    pub environment: Environment,
+    pub tls: bool,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<Result<()>>,
+}
+
+impl RunningServer {
+    /// The API server URL clients use (`http://127.0.0.1:PORT`).
+    pub fn url(&self) -> String {
+        format!("{}://{}", if self.tls { "https" } else { "http" }, self.address)
+    }
+
+    /// Asks the server to stop and waits for in-flight requests to finish.
+    pub async fn shutdown(mut self) -> Result<()> {
+        if let Some(sender) = self.shutdown.take() {
+            let _ = sender.send(());
+        }
+        self.task.await.context("server task panicked")?
+    }
+
+    /// Waits until the server stops by itself (an error) or the process is interrupted.
+    pub async fn wait(self) -> Result<()> {
+        self.task.await.context("server task panicked")?
+    }
+}
+
+/// Opens the store, binds the listener and starts serving in a background task.
+pub async fn spawn(options: ServeOptions) -> Result<RunningServer> {
+    if !options.listen.ip().is_loopback() && options.tls.is_none() && !options.insecure {
+        bail!(
+            "refusing to listen on {} without TLS: pass --tls-cert and --tls-key, or --insecure to accept plaintext on a non-loopback address",
+            options.listen
+        );
+    }
+    if options.credential.client_id.is_empty() || options.credential.client_secret.is_empty() {
+        bail!("serve needs a client id and secret: --client-id/--client-secret or SOURCEDECK_CLIENT_ID/SOURCEDECK_CLIENT_SECRET");
+    }
+    crate::domain::name::validate_name(&options.environment)
+        .map_err(|error| anyhow::anyhow!("--environment {:?}: {}", options.environment, error.to_string().trim_start_matches("name: ")))?;
+    let data_dir = options.data_dir.clone();
+    let store = tokio::task::spawn_blocking(move || store::Store::open(&data_dir))
+        .await
+        .context("opening the store")??;
+    let store = Arc::new(store);
+    let environment_name = options.environment.clone();
+    let environment = {
+        let store = store.clone();
+        tokio::task::spawn_blocking(move || store.environment(&environment_name))
+            .await
+            .context("reading the environment")??
+    };
+    let listener = tokio::net::TcpListener::bind(options.listen)
+        .await
+        .with_context(|| format!("binding {}", options.listen))?;
+    let address = listener.local_addr()?;
+    let tls = options.tls.is_some();
+    let url = format!("{}://{}", if tls { "https" } else { "http" }, address);
+    let authenticator = auth::Authenticator::new(options.credential.clone(), environment.clone(), url);
+    let state = Arc::new(integrations::State {
+        store,
+        auth: authenticator.clone(),
+        environment: environment.clone(),
+        secret_store: options.secret_store.clone(),
+        test_timeout: options.test_timeout,
+    });
+    let mut builder = Server::builder();
+    if let Some((cert, key)) = &options.tls {
+        let cert_pem = std::fs::read(cert).with_context(|| format!("reading --tls-cert {}", cert.display()))?;
+        let key_pem = std::fs::read(key).with_context(|| format!("reading --tls-key {}", key.display()))?;
+        builder = builder
+            .tls_config(ServerTlsConfig::new().identity(Identity::from_pem(cert_pem, key_pem)))
+            .context("configuring TLS")?;
+    }
+    let router = builder
+        .add_service(AuthServiceServer::new(auth::AuthApi(authenticator)))
+        .add_service(IntegrationsServiceServer::new(integrations::IntegrationsApi(state)));
+    let (shutdown, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        router
+            .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async {
+                let _ = stopped.await;
+            })
+            .await
+            .context("serving gRPC")
+    });
+    tracing::info!(%address, environment = environment.name, "serving");
+    Ok(RunningServer {
+        address,
+        environment,
+        tls,
+        shutdown: Some(shutdown),
+        task,
+    })
+}

@@ -1,0 +1,561 @@
+//! The durable store behind `serve`: SQLite in WAL mode with numbered migrations, one
+//! transaction per write, every config value and local secret sealed by [`Cipher`].
+//!
+//! The store is synchronous (rusqlite); the gRPC layer calls it through `spawn_blocking`.
+//! `synchronous=FULL` makes a write durable before it is acknowledged, so a `kill -9` never loses
+//! an acknowledged write.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result, anyhow};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::crypto::Cipher;
+use super::ids;
+use crate::domain::{ConfigValue, Secret};
+
+/// The database file's name inside the data directory.
+pub const DB_FILE: &str = "sourcedeck.db";
+
+/// Schema migrations, applied in order; `PRAGMA user_version` counts those applied.
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE environments (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        created_at_ns INTEGER NOT NULL
+    );
+    CREATE TABLE integrations (
+        id TEXT PRIMARY KEY,
+        environment_id TEXT NOT NULL REFERENCES environments(id),
+        name TEXT NOT NULL COLLATE NOCASE,
+        kind INTEGER NOT NULL,
+        created_at_ns INTEGER NOT NULL,
+        updated_at_ns INTEGER NOT NULL,
+        UNIQUE (environment_id, name)
+    );
+    CREATE TABLE config_values (
+        integration_id TEXT NOT NULL REFERENCES integrations(id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        linked INTEGER NOT NULL,
+        sealed BLOB NOT NULL,
+        updated_at_ns INTEGER NOT NULL,
+        PRIMARY KEY (integration_id, key)
+    );
+    CREATE TABLE local_secrets (
+        environment_id TEXT NOT NULL REFERENCES environments(id),
+        name TEXT NOT NULL,
+        sealed BLOB NOT NULL,
+        updated_at_ns INTEGER NOT NULL,
+        PRIMARY KEY (environment_id, name)
+    );",
+];
+
+/// An environment served from this store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Environment {
+    pub id: String,
+    pub name: String,
+}
+
+/// One stored config value with its own update time.
+#[derive(Clone, Debug)]
+pub struct StoredValue {
+    pub value: ConfigValue,
+    pub updated_at: SystemTime,
+}
+
+/// An integration with its decrypted config.
+#[derive(Clone, Debug)]
+pub struct IntegrationRecord {
+    pub id: String,
+    pub environment_id: String,
+    pub name: String,
+    /// The wire enum number, kept as stored so kinds this build does not know survive.
+    pub kind: i32,
+    pub created_at: SystemTime,
+    pub updated_at: SystemTime,
+    pub config: BTreeMap<String, StoredValue>,
+}
+
+/// Why a write was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("an integration named {0:?} already exists in this environment")]
+    NameTaken(String),
+    #[error("no integration with id {0:?} in this environment")]
+    NotFound(String),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> Self {
+        StoreError::Other(error.into())
+    }
+}
+
+/// The store: one connection behind a mutex (SQLite serialises writers anyway) and the cipher.
+pub struct Store {
+    connection: Mutex<Connection>,
+    cipher: Cipher,
+}
+
+fn now() -> SystemTime {
+    SystemTime::now()
+}
+
+fn to_nanos(time: SystemTime) -> i64 {
+    time.duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+fn from_nanos(nanos: i64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_nanos(u64::try_from(nanos).unwrap_or(0))
+}
+
+/// Associated data binding a sealed config value to its integration and key.
+fn value_context(integration_id: &str, key: &str) -> String {
+    format!("integration:{integration_id}:{key}")
+}
+
+/// Associated data binding a sealed local secret to its environment and name.
+fn secret_context(environment_id: &str, name: &str) -> String {
+    format!("local-secret:{environment_id}:{name}")
+}
+
+fn is_unique_violation(error: &rusqlite::Error) -> bool {
+    matches!(
+        error,
+        rusqlite::Error::SqliteFailure(failure, _)
+            if failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                || failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+    )
+}
+
+impl Store {
+    /// Opens (creating when needed) the store in `dir` and brings its schema up to date.
+    pub fn open(dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("creating data directory {}", dir.display()))?;
+        let cipher = Cipher::load_or_create(dir)?;
+        let path = dir.join(DB_FILE);
+        let mut connection = Connection::open(&path)
+            .with_context(|| format!("opening database {}", path.display()))?;
+        connection.busy_timeout(Duration::from_secs(10))?;
+        connection.pragma_update(None, "journal_mode", "WAL")?;
+        connection.pragma_update(None, "synchronous", "FULL")?;
+        connection.pragma_update(None, "foreign_keys", "ON")?;
+        migrate(&mut connection)
+            .with_context(|| format!("migrating database {}", path.display()))?;
+        Ok(Self {
+            connection: Mutex::new(connection),
+            cipher,
+        })
+    }
+
+    fn connection(&self) -> Result<MutexGuard<'_, Connection>> {
+        self.connection
+            .lock()
+            .map_err(|_| anyhow!("store connection poisoned by an earlier panic"))
+    }
+
+    /// The environment with this name, created with a fresh id the first time.
+    pub fn environment(&self, name: &str) -> Result<Environment> {
+        let mut connection = self.connection()?;
+        let tx = connection.transaction()?;
+        let existing = tx
+            .query_row(
+                "SELECT id, name FROM environments WHERE name = ?1",
+                [name],
+                |row| {
+                    Ok(Environment {
+                        id: row.get(0)?,
+                        name: row.get(1)?,
+                    })
+                },
+            )
+            .optional()?;
+        let environment = match existing {
+            Some(environment) => environment,
+            None => {
+                let environment = Environment {
+                    id: ids::environment_id(),
+                    name: name.to_string(),
+                };
+                tx.execute(
+                    "INSERT INTO environments (id, name, created_at_ns) VALUES (?1, ?2, ?3)",
+                    params![environment.id, environment.name, to_nanos(now())],
+                )?;
+                environment
+            }
+        };
+        tx.commit()?;
+        Ok(environment)
+    }
+
+    /// Every integration of the environment, sorted by name, with decrypted configs.
+    pub fn list(&self, environment_id: &str) -> Result<Vec<IntegrationRecord>> {
+        let connection = self.connection()?;
+        let mut statement = connection.prepare_cached(
+            "SELECT id, environment_id, name, kind, created_at_ns, updated_at_ns
+             FROM integrations WHERE environment_id = ?1 ORDER BY name",
+        )?;
+        let mut records: Vec<IntegrationRecord> = statement
+            .query_map([environment_id], read_integration_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut values = connection.prepare_cached(
+            "SELECT v.integration_id, v.key, v.linked, v.sealed, v.updated_at_ns
+             FROM config_values v JOIN integrations i ON i.id = v.integration_id
+             WHERE i.environment_id = ?1",
+        )?;
+        let mut by_id: BTreeMap<String, BTreeMap<String, StoredValue>> = BTreeMap::new();
+        let rows = values.query_map([environment_id], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, bool>(2)?,
+                row.get::<_, Vec<u8>>(3)?,
+                row.get::<_, i64>(4)?,
+            ))
+        })?;
+        for row in rows {
+            let (integration_id, key, linked, sealed, updated) = row?;
+            let value = self.open_value(&integration_id, &key, linked, &sealed, updated)?;
+            by_id.entry(integration_id).or_default().insert(key, value);
+        }
+        for record in &mut records {
+            record.config = by_id.remove(&record.id).unwrap_or_default();
+        }
+        Ok(records)
+    }
+
+    /// One integration by id, within the environment.
+    pub fn get(&self, environment_id: &str, id: &str) -> Result<Option<IntegrationRecord>> {
+        let connection = self.connection()?;
+        self.load(&connection, environment_id, "id", id)
+    }
+
+    /// One integration by name (case-insensitive), within the environment.
+    pub fn get_by_name(&self, environment_id: &str, name: &str) -> Result<Option<IntegrationRecord>> {
+        let connection = self.connection()?;
+        self.load(&connection, environment_id, "name", name)
+    }
+
+    fn load(
+        &self,
+        connection: &Connection,
+        environment_id: &str,
+        column: &str,
+        value: &str,
+    ) -> Result<Option<IntegrationRecord>> {
+        let sql = format!(
+            "SELECT id, environment_id, name, kind, created_at_ns, updated_at_ns
+             FROM integrations WHERE environment_id = ?1 AND {column} = ?2"
+        );
+        let record = connection
+            .prepare_cached(&sql)?
+            .query_row([environment_id, value], read_integration_row)
+            .optional()?;
+        let Some(mut record) = record else {
+            return Ok(None);
+        };
+        record.config = self.load_config(connection, &record.id)?;
+        Ok(Some(record))
+    }
+
+    fn load_config(
+        &self,
+        connection: &Connection,
+        integration_id: &str,
+    ) -> Result<BTreeMap<String, StoredValue>> {
+        let mut statement = connection.prepare_cached(
+            "SELECT key, linked, sealed, updated_at_ns FROM config_values WHERE integration_id = ?1",
+        )?;
+        let rows = statement.query_map([integration_id], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, bool>(1)?,
+                row.get::<_, Vec<u8>>(2)?,
+                row.get::<_, i64>(3)?,
+            ))
+        })?;
+        let mut config = BTreeMap::new();
+        for row in rows {
+            let (key, linked, sealed, updated) = row?;
+            let value = self.open_value(integration_id, &key, linked, &sealed, updated)?;
+            config.insert(key, value);
+        }
+        Ok(config)
+    }
+
+    fn open_value(
+        &self,
+        integration_id: &str,
+        key: &str,
+        linked: bool,
+        sealed: &[u8],
+        updated_at_ns: i64,
+    ) -> Result<StoredValue> {
+        let plain = self.cipher.open(&value_context(integration_id, key), sealed)?;
+        let value = if linked {
+            ConfigValue::Linked(plain.expose().to_string())
+        } else {
+            ConfigValue::Literal(plain)
+        };
+        Ok(StoredValue {
+            value,
+            updated_at: from_nanos(updated_at_ns),
+        })
+    }
+
+    fn write_values(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        integration_id: &str,
+        values: &BTreeMap<String, ConfigValue>,
+        at: i64,
+    ) -> Result<()> {
+        let mut statement = tx.prepare_cached(
+            "INSERT INTO config_values (integration_id, key, linked, sealed, updated_at_ns)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (integration_id, key) DO UPDATE SET
+               linked = excluded.linked, sealed = excluded.sealed, updated_at_ns = excluded.updated_at_ns",
+        )?;
+        for (key, value) in values {
+            let (linked, plain) = match value {
+                ConfigValue::Literal(secret) => (false, secret.clone()),
+                ConfigValue::Linked(reference) => (true, Secret::new(reference.as_str())),
+            };
+            let sealed = self.cipher.seal(&value_context(integration_id, key), &plain)?;
+            statement.execute(params![integration_id, key, linked, sealed, at])?;
+        }
+        Ok(())
+    }
+
+    /// Creates an integration in one transaction.
+    pub fn insert(
+        &self,
+        environment_id: &str,
+        name: &str,
+        kind: i32,
+        config: &BTreeMap<String, ConfigValue>,
+    ) -> Result<IntegrationRecord, StoreError> {
+        let mut connection = self.connection()?;
+        let tx = connection.transaction()?;
+        let id = ids::integration_id();
+        let at = to_nanos(now());
+        match tx.execute(
+            "INSERT INTO integrations (id, environment_id, name, kind, created_at_ns, updated_at_ns)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+            params![id, environment_id, name, kind, at],
+        ) {
+            Err(error) if is_unique_violation(&error) => {
+                return Err(StoreError::NameTaken(name.to_string()));
+            }
+            other => other?,
+        };
+        self.write_values(&tx, &id, config, at)?;
+        tx.commit()?;
+        drop(connection);
+        self.get(environment_id, &id)?
+            .ok_or_else(|| StoreError::Other(anyhow!("integration {id} vanished after insert")))
+    }
+
+    /// Changes the name (when given) and the given keys, leaving every other key as it was.
+    pub fn update(
+        &self,
+        environment_id: &str,
+        id: &str,
+        new_name: Option<&str>,
+        changes: &BTreeMap<String, ConfigValue>,
+    ) -> Result<IntegrationRecord, StoreError> {
+        let mut connection = self.connection()?;
+        let tx = connection.transaction()?;
+        let at = to_nanos(now());
+        let touched = match new_name {
+            Some(name) => tx.execute(
+                "UPDATE integrations SET name = ?1, updated_at_ns = ?2
+                 WHERE id = ?3 AND environment_id = ?4",
+                params![name, at, id, environment_id],
+            ),
+            None => tx.execute(
+                "UPDATE integrations SET updated_at_ns = ?1 WHERE id = ?2 AND environment_id = ?3",
+                params![at, id, environment_id],
+            ),
+        };
+        match touched {
+            Ok(0) => return Err(StoreError::NotFound(id.to_string())),
+            Ok(_) => {}
+            Err(error) if is_unique_violation(&error) => {
+                return Err(StoreError::NameTaken(new_name.unwrap_or_default().to_string()));
+            }
+            Err(error) => return Err(error.into()),
+        }
+        self.write_values(&tx, id, changes, at)?;
+        tx.commit()?;
+        drop(connection);
+        self.get(environment_id, id)?
+            .ok_or_else(|| StoreError::NotFound(id.to_string()))
+    }
+
+    /// Removes an integration and its values; false when there was none.
+    pub fn delete(&self, environment_id: &str, id: &str) -> Result<bool> {
+        let mut connection = self.connection()?;
+        let tx = connection.transaction()?;
+        let removed = tx.execute(
+            "DELETE FROM integrations WHERE id = ?1 AND environment_id = ?2",
+            params![id, environment_id],
+        )?;
+        tx.commit()?;
+        Ok(removed > 0)
+    }
+
+    /// Stores (or replaces) a named secret of the local secret store.
+    pub fn set_local_secret(&self, environment_id: &str, name: &str, value: &Secret) -> Result<()> {
+        let sealed = self.cipher.seal(&secret_context(environment_id, name), value)?;
+        let connection = self.connection()?;
+        connection.execute(
+            "INSERT INTO local_secrets (environment_id, name, sealed, updated_at_ns)
+             VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (environment_id, name) DO UPDATE SET
+               sealed = excluded.sealed, updated_at_ns = excluded.updated_at_ns",
+            params![environment_id, name, sealed, to_nanos(now())],
+        )?;
+        Ok(())
+    }
+
+    /// A local secret's value, if the store has it.
+    pub fn local_secret(&self, environment_id: &str, name: &str) -> Result<Option<Secret>> {
+        let connection = self.connection()?;
+        let sealed: Option<Vec<u8>> = connection
+            .query_row(
+                "SELECT sealed FROM local_secrets WHERE environment_id = ?1 AND name = ?2",
+                params![environment_id, name],
+                |row| row.get(0),
+            )
+            .optional()?;
+        sealed
+            .map(|sealed| self.cipher.open(&secret_context(environment_id, name), &sealed))
+            .transpose()
+    }
+
+    /// The names of the local secrets with their update times (never the values).
+    pub fn local_secret_names(&self, environment_id: &str) -> Result<Vec<(String, SystemTime)>> {
+        let connection = self.connection()?;
+        let mut statement = connection.prepare_cached(
+            "SELECT name, updated_at_ns FROM local_secrets WHERE environment_id = ?1 ORDER BY name",
+        )?;
+        let names = statement
+            .query_map([environment_id], |row| {
+                Ok((row.get::<_, String>(0)?, from_nanos(row.get(1)?)))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(names)
+    }
+
+    /// Deletes a local secret; false when there was none.
+    pub fn delete_local_secret(&self, environment_id: &str, name: &str) -> Result<bool> {
+        let connection = self.connection()?;
+        let removed = connection.execute(
+            "DELETE FROM local_secrets WHERE environment_id = ?1 AND name = ?2",
+            params![environment_id, name],
+        )?;
+        Ok(removed > 0)
+    }
+}
+
+fn read_integration_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<IntegrationRecord> {
+    Ok(IntegrationRecord {
+        id: row.get(0)?,
+        environment_id: row.get(1)?,
+        name: row.get(2)?,
+        kind: row.get(3)?,
+        created_at: from_nanos(row.get(4)?),
+        updated_at: from_nanos(row.get(5)?),
+        config: BTreeMap::new(),
+    })
+}
+
+fn migrate(connection: &mut Connection) -> Result<()> {
+    let applied: usize = connection.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    if applied > MIGRATIONS.len() {
+        anyhow::bail!(
+            "the database was written by a newer sourcedeck (schema {applied}, this build knows {})",
+            MIGRATIONS.len()
+        );
+    }
+    for (index, migration) in MIGRATIONS.iter().enumerate().skip(applied) {
+        let tx = connection.transaction()?;
+        tx.execute_batch(migration)?;
+        tx.pragma_update(None, "user_version", index + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn literal(value: &str) -> ConfigValue {
+        ConfigValue::Literal(Secret::new(value))
+    }
+
+    #[test]
+    fn insert_update_delete_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let env = store.environment("default").unwrap();
+        assert_eq!(store.environment("default").unwrap(), env);
+        let config = BTreeMap::from([
+            ("PGHOST".to_string(), literal("db")),
+            ("PGPASSWORD".to_string(), ConfigValue::Linked("pg-pass".into())),
+        ]);
+        let created = store.insert(&env.id, "pg", 13, &config).unwrap();
+        assert_eq!(created.config.len(), 2);
+        assert!(matches!(
+            store.insert(&env.id, "PG", 13, &BTreeMap::new()),
+            Err(StoreError::NameTaken(_))
+        ));
+        let updated = store
+            .update(&env.id, &created.id, Some("pg2"), &BTreeMap::from([("PGPORT".into(), literal("5433"))]))
+            .unwrap();
+        assert_eq!(updated.name, "pg2");
+        assert_eq!(updated.config.len(), 3);
+        assert!(matches!(
+            updated.config["PGPASSWORD"].value,
+            ConfigValue::Linked(ref name) if name == "pg-pass"
+        ));
+        assert_eq!(store.list(&env.id).unwrap().len(), 1);
+        assert!(store.get_by_name(&env.id, "PG2").unwrap().is_some());
+        assert!(store.delete(&env.id, &created.id).unwrap());
+        assert!(!store.delete(&env.id, &created.id).unwrap());
+        assert!(matches!(
+            store.update(&env.id, &created.id, None, &BTreeMap::new()),
+            Err(StoreError::NotFound(_))
+        ));
+    }
+
+    #[test]
+    fn values_are_encrypted_on_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let env = store.environment("default").unwrap();
+        let marker = "plaintext-marker-4f8a2c";
+        store
+            .insert(&env.id, "pg", 13, &BTreeMap::from([("PGPASSWORD".into(), literal(marker))]))
+            .unwrap();
+        store.set_local_secret(&env.id, "s", &Secret::new(marker)).unwrap();
+        drop(store);
+        for entry in std::fs::read_dir(dir.path()).unwrap() {
+            let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+            assert!(!bytes.windows(marker.len()).any(|w| w == marker.as_bytes()));
+        }
+        let reopened = Store::open(dir.path()).unwrap();
+        assert_eq!(reopened.local_secret(&env.id, "s").unwrap().unwrap().expose(), marker);
+    }
+}

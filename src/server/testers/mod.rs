@@ -1,0 +1,199 @@
+//! Connectivity tests run by `serve`: each kind's check goes through named stages (resolve,
+//! connect, TLS, authenticate, query), is bounded by one deadline, and reports which stage failed
+//! and how long each took, in one line that never contains a secret.
+
+mod sql;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::domain::{Kind, Secret};
+
+/// The steps of a connectivity check, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    Resolve,
+    Connect,
+    Tls,
+    Authenticate,
+    Query,
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Stage::Resolve => "resolve",
+            Stage::Connect => "connect",
+            Stage::Tls => "TLS",
+            Stage::Authenticate => "authenticate",
+            Stage::Query => "query",
+        })
+    }
+}
+
+/// A config with every linked secret already resolved; values stay wrapped.
+pub type ResolvedConfig = BTreeMap<String, Secret>;
+
+/// The outcome of one check.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TestReport {
+    pub success: bool,
+    /// One line a person can act on; scrubbed of every config value that is secret.
+    pub message: String,
+    pub latency: Duration,
+    /// The stage that failed, when one did.
+    pub failed_stage: Option<Stage>,
+}
+
+/// Records when each stage started, so a timeout can say where it was and a report can say how
+/// long each stage took. Shared with the check so the deadline can read it after cancelling it.
+#[derive(Clone, Default)]
+pub struct Progress(Arc<Mutex<Vec<(Stage, Instant)>>>);
+
+impl Progress {
+    /// Marks the start of `stage`.
+    pub fn enter(&self, stage: Stage) {
+        if let Ok(mut stages) = self.0.lock() {
+            stages.push((stage, Instant::now()));
+        }
+    }
+
+    fn snapshot(&self) -> Vec<(Stage, Instant)> {
+        self.0.lock().map(|stages| stages.clone()).unwrap_or_default()
+    }
+
+    /// The stage in progress (the last entered).
+    pub fn current(&self) -> Option<Stage> {
+        self.snapshot().last().map(|(stage, _)| *stage)
+    }
+
+    /// `resolve 0 ms, connect 1 ms, ...` for the stages finished by `end`, and the last one
+    /// up to `end`.
+    pub fn timings(&self, end: Instant) -> String {
+        let stages = self.snapshot();
+        stages
+            .iter()
+            .enumerate()
+            .map(|(index, (stage, start))| {
+                let stop = stages.get(index + 1).map_or(end, |(_, next)| *next);
+                format!("{stage} {}", format_duration(stop.saturating_duration_since(*start)))
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// `3 ms` below a second, `1.2 s` above.
+pub fn format_duration(duration: Duration) -> String {
+    if duration < Duration::from_secs(1) {
+        format!("{} ms", duration.as_millis())
+    } else {
+        format!("{:.1} s", duration.as_secs_f64())
+    }
+}
+
+/// A failed stage with a one-line reason (no secrets; scrubbed again before it leaves).
+#[derive(Debug)]
+pub struct StageError {
+    pub stage: Stage,
+    pub reason: String,
+}
+
+impl StageError {
+    pub fn new(stage: Stage, reason: impl Into<String>) -> Self {
+        Self {
+            stage,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Replaces every secret value (of at least 4 characters, so "1" or "" do not blank a message)
+/// that appears in `message`.
+pub fn scrub(message: &str, secrets: &ResolvedConfig) -> String {
+    let mut cleaned = message.to_string();
+    for value in secrets.values() {
+        let value = value.expose();
+        if value.len() >= 4 && cleaned.contains(value) {
+            cleaned = cleaned.replace(value, crate::domain::secret::REDACTED);
+        }
+    }
+    cleaned
+}
+
+/// Runs the kind's check under `deadline` and turns the outcome into a report.
+pub async fn run(kind: Kind, config: &ResolvedConfig, deadline: Duration) -> TestReport {
+    let progress = Progress::default();
+    let started = Instant::now();
+    let outcome = match kind {
+        Kind::Postgresql => {
+            tokio::time::timeout(deadline, sql::postgres(config, sql::POSTGRES_KEYS, &progress)).await
+        }
+        Kind::Redshift => {
+            tokio::time::timeout(deadline, sql::postgres(config, sql::REDSHIFT_KEYS, &progress)).await
+        }
+        Kind::Mysql => tokio::time::timeout(deadline, sql::mysql(config, &progress)).await,
+        other => {
+            return TestReport {
+                success: false,
+                message: format!("no connectivity test for {other} yet"),
+                latency: started.elapsed(),
+                failed_stage: None,
+            };
+        }
+    };
+    let ended = Instant::now();
+    let latency = ended.duration_since(started);
+    let timings = progress.timings(ended);
+    let (success, message, failed_stage) = match outcome {
+        Ok(Ok(summary)) => (true, format!("{summary} ({timings})"), None),
+        Ok(Err(error)) => (
+            false,
+            format!("{} failed: {} ({timings})", error.stage, error.reason),
+            Some(error.stage),
+        ),
+        Err(_elapsed) => {
+            let stage = progress.current().unwrap_or(Stage::Resolve);
+            (
+                false,
+                format!(
+                    "{stage} failed: timed out after {} ({timings})",
+                    format_duration(deadline)
+                ),
+                Some(stage),
+            )
+        }
+    };
+    TestReport {
+        success,
+        message: scrub(&message, config),
+        latency,
+        failed_stage,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scrub_removes_secret_values_only() {
+        let config = ResolvedConfig::from([
+            ("PGPASSWORD".into(), Secret::new("hunter22")),
+            ("PGPORT".into(), Secret::new("1")),
+        ]);
+        assert_eq!(
+            scrub("bad password hunter22 on port 1", &config),
+            "bad password [redacted] on port 1"
+        );
+    }
+
+    #[tokio::test]
+    async fn kinds_without_a_check_say_so() {
+        let report = run(Kind::Snowflake, &ResolvedConfig::new(), Duration::from_secs(1)).await;
+        assert!(!report.success);
+        assert_eq!(report.message, "no connectivity test for Snowflake yet");
+    }
+}

@@ -1,0 +1,209 @@
+//! Checks for the SQL kinds that speak the PostgreSQL protocol (PostgreSQL, Redshift) and MySQL:
+//! resolve the host, open TCP, authenticate with the driver, run `SELECT 1`.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use tokio::net::TcpStream;
+
+use super::{Progress, ResolvedConfig, Stage, StageError, format_duration};
+
+/// Which keys a PostgreSQL-protocol kind reads, and its default port.
+pub struct PostgresKeys {
+    host: &'static str,
+    port: &'static str,
+    database: &'static str,
+    user: &'static str,
+    password: &'static str,
+    default_port: u16,
+}
+
+pub const POSTGRES_KEYS: &PostgresKeys = &PostgresKeys {
+    host: "PGHOST",
+    port: "PGPORT",
+    database: "PGDATABASE",
+    user: "PGUSER",
+    password: "PGPASSWORD",
+    default_port: 5432,
+};
+
+pub const REDSHIFT_KEYS: &PostgresKeys = &PostgresKeys {
+    host: "REDSHIFT_HOST",
+    port: "REDSHIFT_PORT",
+    database: "REDSHIFT_DB",
+    user: "REDSHIFT_USER",
+    password: "REDSHIFT_PASSWORD",
+    default_port: 5439,
+};
+
+/// A non-empty value of `key`, or `None`.
+fn value<'a>(config: &'a ResolvedConfig, key: &str) -> Option<&'a str> {
+    config
+        .get(key)
+        .map(|secret| secret.expose().trim())
+        .filter(|text| !text.is_empty())
+}
+
+fn required<'a>(config: &'a ResolvedConfig, key: &str) -> Result<&'a str, StageError> {
+    value(config, key).ok_or_else(|| StageError::new(Stage::Resolve, format!("{key} is not set")))
+}
+
+fn port(config: &ResolvedConfig, key: &str, default: u16) -> Result<u16, StageError> {
+    match value(config, key) {
+        None => Ok(default),
+        Some(text) => text.parse::<u16>().ok().filter(|port| *port > 0).ok_or_else(|| {
+            StageError::new(
+                Stage::Resolve,
+                format!("{key} {text:?} is not a port; expected a whole number from 1 to 65535"),
+            )
+        }),
+    }
+}
+
+/// Resolves `host:port` to addresses.
+async fn resolve(host: &str, port: u16, progress: &Progress) -> Result<Vec<SocketAddr>, StageError> {
+    progress.enter(Stage::Resolve);
+    let addresses: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
+        .await
+        .map_err(|error| StageError::new(Stage::Resolve, format!("could not resolve host {host:?}: {error}")))?
+        .collect();
+    if addresses.is_empty() {
+        return Err(StageError::new(
+            Stage::Resolve,
+            format!("host {host:?} resolved to no address"),
+        ));
+    }
+    Ok(addresses)
+}
+
+/// Opens TCP to the first address that answers.
+async fn connect(addresses: &[SocketAddr], progress: &Progress) -> Result<TcpStream, StageError> {
+    progress.enter(Stage::Connect);
+    let mut last = None;
+    for address in addresses {
+        let started = Instant::now();
+        match TcpStream::connect(address).await {
+            Ok(stream) => return Ok(stream),
+            Err(error) => {
+                let what = match error.kind() {
+                    std::io::ErrorKind::ConnectionRefused => "connection refused by".to_string(),
+                    _ => format!("{error} connecting to"),
+                };
+                last = Some(format!("{what} {address} after {}", format_duration(started.elapsed())));
+            }
+        }
+    }
+    Err(StageError::new(
+        Stage::Connect,
+        last.unwrap_or_else(|| "no address to connect to".into()),
+    ))
+}
+
+/// PostgreSQL-protocol check (PostgreSQL, Redshift).
+pub async fn postgres(
+    config: &ResolvedConfig,
+    keys: &PostgresKeys,
+    progress: &Progress,
+) -> Result<String, StageError> {
+    let host = required(config, keys.host)?;
+    let port = port(config, keys.port, keys.default_port)?;
+    let user = required(config, keys.user)?;
+    let database = required(config, keys.database)?;
+    let addresses = resolve(host, port, progress).await?;
+    let stream = connect(&addresses, progress).await?;
+    progress.enter(Stage::Authenticate);
+    let mut pg = tokio_postgres::Config::new();
+    pg.user(user).dbname(database).application_name("sourcedeck-test");
+    if let Some(password) = config.get(keys.password).filter(|p| !p.is_empty()) {
+        pg.password(password.expose());
+    }
+    let (client, connection) = pg
+        .connect_raw(stream, tokio_postgres::NoTls)
+        .await
+        .map_err(|error| postgres_error(&error, Stage::Authenticate))?;
+    let connection_task = tokio::spawn(connection);
+    progress.enter(Stage::Query);
+    let result = client
+        .simple_query("SELECT 1")
+        .await
+        .map_err(|error| postgres_error(&error, Stage::Query));
+    drop(client);
+    connection_task.abort();
+    result?;
+    Ok(format!(
+        "connected to {host}:{port} as {user}, database {database:?}; SELECT 1 ok"
+    ))
+}
+
+/// A driver error as one line; a missing database counts as the query/authorize stage.
+fn postgres_error(error: &tokio_postgres::Error, stage: Stage) -> StageError {
+    match error.as_db_error() {
+        Some(db) => {
+            let stage = if db.code() == &tokio_postgres::error::SqlState::INVALID_CATALOG_NAME {
+                Stage::Query
+            } else {
+                stage
+            };
+            StageError::new(stage, db.message().to_string())
+        }
+        None => {
+            let text = error.to_string();
+            let reason = if text.contains("password missing") {
+                "the server asked for a password and none is configured".to_string()
+            } else if error.is_closed() || text.contains("unexpected EOF") {
+                "the server closed the connection".to_string()
+            } else {
+                text
+            };
+            StageError::new(stage, reason)
+        }
+    }
+}
+
+/// MySQL check.
+pub async fn mysql(config: &ResolvedConfig, progress: &Progress) -> Result<String, StageError> {
+    let host = required(config, "MYSQL_HOST")?;
+    let port = port(config, "MYSQL_TCP_PORT", 3306)?;
+    let user = required(config, "MYSQL_USER")?;
+    let database = required(config, "MYSQL_DATABASE")?;
+    let addresses = resolve(host, port, progress).await?;
+    let probe = connect(&addresses, progress).await?;
+    let address = probe
+        .peer_addr()
+        .map_err(|error| StageError::new(Stage::Connect, error.to_string()))?;
+    drop(probe);
+    progress.enter(Stage::Authenticate);
+    let password = config
+        .get("MYSQL_PWD")
+        .filter(|p| !p.is_empty())
+        .map(|p| p.expose().to_string());
+    let options = mysql_async::OptsBuilder::default()
+        .ip_or_hostname(address.ip().to_string())
+        .tcp_port(address.port())
+        .user(Some(user))
+        .pass(password)
+        .db_name(Some(database))
+        .prefer_socket(false);
+    let mut connection = mysql_async::Conn::new(options)
+        .await
+        .map_err(|error| mysql_error(&error, Stage::Authenticate))?;
+    progress.enter(Stage::Query);
+    use mysql_async::prelude::Queryable;
+    let result: Result<Option<i64>, _> = connection.query_first("SELECT 1").await;
+    let _ = connection.disconnect().await;
+    result.map_err(|error| mysql_error(&error, Stage::Query))?;
+    Ok(format!(
+        "connected to {host}:{port} as {user}, database {database:?}; SELECT 1 ok"
+    ))
+}
+
+/// MySQL errors as one line; an unknown database counts as the query/authorize stage.
+fn mysql_error(error: &mysql_async::Error, stage: Stage) -> StageError {
+    match error {
+        mysql_async::Error::Server(server) => {
+            let stage = if server.code == 1049 { Stage::Query } else { stage };
+            StageError::new(stage, server.message.clone())
+        }
+        other => StageError::new(stage, other.to_string()),
+    }
+}

@@ -1,0 +1,223 @@
+//! Translation between the store's records and the wire messages: requests' config maps into
+//! domain values (with key checks), records into `Integration` / `SecretWithValue` answers.
+//!
+//! The rules of design.md live here: secret literals are withheld, linked keys are EXTERNAL with
+//! the normalized name, and warnings are recomputed from the catalog on every read.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::SystemTime;
+
+use tonic::Status;
+
+use crate::domain::validate::{self, ConfigWarning, WarningCode};
+use crate::domain::{ConfigValue, Kind, Secret, ValueView};
+use crate::proto::{
+    Integration, IntegrationConfigValue, IntegrationWarning, IntegrationWarningCode, SecretSource,
+    SecretWithValue, integration_config_value,
+};
+
+use super::store::IntegrationRecord;
+
+/// Checks a config key: an environment-variable name (`[A-Za-z_][A-Za-z0-9_]*`).
+pub fn check_key(key: &str) -> Result<(), Status> {
+    let valid = key
+        .chars()
+        .next()
+        .is_some_and(|first| first.is_ascii_alphabetic() || first == '_')
+        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if valid {
+        Ok(())
+    } else {
+        Err(Status::invalid_argument(format!(
+            "config key {key:?}: keys are environment-variable names (letters, digits and underscores, not starting with a digit)"
+        )))
+    }
+}
+
+/// Reads a request's `config` and deprecated `environment_variables` maps; `config` wins for a
+/// key in both. Values stay wrapped as secrets.
+pub fn read_config(
+    config: HashMap<String, IntegrationConfigValue>,
+    environment_variables: HashMap<String, String>,
+) -> Result<BTreeMap<String, ConfigValue>, Status> {
+    let mut out = BTreeMap::new();
+    for (key, value) in environment_variables {
+        check_key(&key)?;
+        out.insert(key, ConfigValue::Literal(Secret::new(value)));
+    }
+    for (key, value) in config {
+        check_key(&key)?;
+        let value = match value.value {
+            Some(integration_config_value::Value::Literal(text)) => ConfigValue::Literal(Secret::new(text)),
+            Some(integration_config_value::Value::SecretId(reference)) => ConfigValue::Linked(reference),
+            None => {
+                return Err(Status::invalid_argument(format!(
+                    "{key}: the value sets neither literal nor secret_id"
+                )));
+            }
+        };
+        out.insert(key, value);
+    }
+    Ok(out)
+}
+
+/// Checks each value's format against the catalog; all errors in one INVALID_ARGUMENT.
+pub fn check_values(kind: Kind, config: &BTreeMap<String, ConfigValue>) -> Result<(), Status> {
+    validate::check_values(kind, views(config)).map_err(|errors| {
+        Status::invalid_argument(
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
+    })
+}
+
+fn views(config: &BTreeMap<String, ConfigValue>) -> impl Iterator<Item = (&str, ValueView<'_>)> {
+    config.iter().map(|(key, value)| (key.as_str(), value.as_view()))
+}
+
+fn warning_code(code: WarningCode) -> IntegrationWarningCode {
+    match code {
+        WarningCode::Unspecified => IntegrationWarningCode::Unspecified,
+        WarningCode::SnowflakeUnloadNotConfigured => IntegrationWarningCode::SnowflakeUnloadNotConfigured,
+        WarningCode::SnowflakePasswordAuthentication => {
+            IntegrationWarningCode::SnowflakePasswordAuthentication
+        }
+    }
+}
+
+fn to_wire_warning(warning: ConfigWarning) -> IntegrationWarning {
+    IntegrationWarning {
+        code: warning_code(warning.code) as i32,
+        title: warning.title,
+        message: warning.message,
+        config_keys: warning.config_keys,
+    }
+}
+
+/// The `Integration` message for a record, with its warnings.
+pub fn to_integration(record: &IntegrationRecord) -> Integration {
+    let warnings = match Kind::from_wire(record.kind) {
+        Some(kind) => {
+            let config: BTreeMap<String, ConfigValue> = record
+                .config
+                .iter()
+                .map(|(key, stored)| (key.clone(), stored.value.clone()))
+                .collect();
+            validate::warnings(kind, views(&config))
+                .into_iter()
+                .map(to_wire_warning)
+                .collect()
+        }
+        None => Vec::new(),
+    };
+    Integration {
+        id: record.id.clone(),
+        name: Some(record.name.clone()),
+        kind: record.kind,
+        environment_id: record.environment_id.clone(),
+        created_at: Some(record.created_at.into()),
+        updated_at: Some(record.updated_at.into()),
+        warnings,
+    }
+}
+
+/// The environment-variable name a literal key gets: `<NAME>_<KEY>`, upper-cased.
+pub fn full_name(integration_name: &str, key: &str) -> String {
+    format!("{}_{}", integration_name.to_ascii_uppercase(), key)
+}
+
+/// Whether a key's literal value may be sent in reads.
+pub fn is_secret(kind: i32, key: &str) -> bool {
+    match Kind::from_wire(kind) {
+        Some(kind) => validate::is_secret_key(kind, key),
+        // A kind this build does not know: withhold everything.
+        None => true,
+    }
+}
+
+fn timestamp(time: SystemTime) -> Option<prost_types::Timestamp> {
+    Some(time.into())
+}
+
+/// Every key as a `SecretWithValue`: literals MANAGED (value only when not secret), linked keys
+/// EXTERNAL with the normalized secret name and no value.
+pub fn to_secrets(record: &IntegrationRecord) -> Vec<SecretWithValue> {
+    record
+        .config
+        .iter()
+        .map(|(key, stored)| {
+            let id = format!("{}/{key}", record.id);
+            match &stored.value {
+                ConfigValue::Literal(secret) => SecretWithValue {
+                    id,
+                    updated_at: timestamp(stored.updated_at),
+                    name: key.clone(),
+                    full_name: full_name(&record.name, key),
+                    value: (!is_secret(record.kind, key)).then(|| secret.expose().to_string()),
+                    source: SecretSource::Managed as i32,
+                },
+                ConfigValue::Linked(reference) => SecretWithValue {
+                    id,
+                    updated_at: timestamp(stored.updated_at),
+                    name: key.clone(),
+                    full_name: reference.clone(),
+                    value: None,
+                    source: SecretSource::External as i32,
+                },
+            }
+        })
+        .collect()
+}
+
+/// An `IntegrationConfigValue` for a domain value (used by the client side).
+pub fn to_wire_value(value: &ConfigValue) -> IntegrationConfigValue {
+    IntegrationConfigValue {
+        value: Some(match value {
+            ConfigValue::Literal(secret) => {
+                integration_config_value::Value::Literal(secret.expose().to_string())
+            }
+            ConfigValue::Linked(reference) => {
+                integration_config_value::Value::SecretId(reference.clone())
+            }
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_must_be_environment_variable_names() {
+        assert!(check_key("PGHOST").is_ok());
+        assert!(check_key("_X1").is_ok());
+        for bad in ["", "1ABC", "PG-HOST", "PG HOST", "é"] {
+            let status = check_key(bad).unwrap_err();
+            assert_eq!(status.code(), tonic::Code::InvalidArgument);
+            assert!(status.message().contains(&format!("{bad:?}")), "{}", status.message());
+        }
+    }
+
+    #[test]
+    fn config_wins_over_environment_variables_and_empty_values_are_refused() {
+        let config = HashMap::from([(
+            "PGHOST".to_string(),
+            IntegrationConfigValue {
+                value: Some(integration_config_value::Value::SecretId("ref".into())),
+            },
+        )]);
+        let env = HashMap::from([
+            ("PGHOST".to_string(), "plain".to_string()),
+            ("PGPORT".to_string(), "5432".to_string()),
+        ]);
+        let read = read_config(config, env).unwrap();
+        assert_eq!(read["PGHOST"], ConfigValue::Linked("ref".into()));
+        assert_eq!(read["PGPORT"], ConfigValue::Literal(Secret::new("5432")));
+        let empty = HashMap::from([("K".to_string(), IntegrationConfigValue { value: None })]);
+        let status = read_config(empty, HashMap::new()).unwrap_err();
+        assert!(status.message().starts_with("K: "));
+    }
+}
