@@ -53,6 +53,8 @@ pub enum CredentialSource {
         file: PathBuf,
         entry: String,
     },
+    /// No server was configured: the embedded default started in this process.
+    Embedded,
 }
 
 /// How the client authenticates.

@@ -172,20 +172,6 @@ pub fn to_secrets(record: &IntegrationRecord) -> Vec<SecretWithValue> {
         .collect()
 }
 
-/// An `IntegrationConfigValue` for a domain value (used by the client side).
-pub fn to_wire_value(value: &ConfigValue) -> IntegrationConfigValue {
-    IntegrationConfigValue {
-        value: Some(match value {
-            ConfigValue::Literal(secret) => {
-                integration_config_value::Value::Literal(secret.expose().to_string())
-            }
-            ConfigValue::Linked(reference) => {
-                integration_config_value::Value::SecretId(reference.clone())
-            }
-        }),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
