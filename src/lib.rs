@@ -6,3 +6,4 @@ pub mod client;
 pub mod domain;
 pub mod proto;
 pub mod server;
+pub mod cli;

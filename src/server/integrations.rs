@@ -1,7 +1,7 @@
 //! The IntegrationsService: list, get, reveal one value, create, update, delete and test, with
 //! the semantics the official SDK relies on (wire.md) and errors that name the field at fault.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -329,9 +329,14 @@ impl IntegrationsService for IntegrationsApi {
             })
             .unwrap_or_default();
         config.extend(draft);
+        let linked: BTreeSet<String> = config
+            .iter()
+            .filter(|(_, value)| matches!(value, ConfigValue::Linked(_)))
+            .map(|(key, _)| key.clone())
+            .collect();
         let started = std::time::Instant::now();
         let report = match self.resolve(config).await {
-            Ok(resolved) => testers::run(kind, &resolved, self.state().test_timeout).await,
+            Ok(resolved) => testers::run(kind, &resolved, &linked, self.state().test_timeout).await,
             Err(message) => testers::TestReport {
                 success: false,
                 message,

@@ -73,9 +73,12 @@ impl RunningServer {
         self.task.await.context("server task panicked")?
     }
 
-    /// Waits until the server stops by itself (an error) or the process is interrupted.
-    pub async fn wait(self) -> Result<()> {
-        self.task.await.context("server task panicked")?
+    /// Serves until `stop` completes (then shuts down gracefully) or the server fails by itself.
+    pub async fn serve_until(mut self, stop: impl std::future::Future<Output = ()>) -> Result<()> {
+        tokio::select! {
+            finished = &mut self.task => finished.context("server task panicked")?,
+            () = stop => self.shutdown().await,
+        }
     }
 }
 

@@ -4,11 +4,12 @@
 
 mod sql;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::domain::validate::is_secret_key;
 use crate::domain::{Kind, Secret};
 
 /// The steps of a connectivity check, in order.
@@ -110,11 +111,11 @@ impl StageError {
     }
 }
 
-/// Replaces every secret value (of at least 4 characters, so "1" or "" do not blank a message)
-/// that appears in `message`.
-pub fn scrub(message: &str, secrets: &ResolvedConfig) -> String {
+/// Replaces every value of a sensitive key (of at least 4 characters, so "1" or "" do not blank a
+/// message) that appears in `message`.
+pub fn scrub(message: &str, config: &ResolvedConfig, sensitive: &BTreeSet<String>) -> String {
     let mut cleaned = message.to_string();
-    for value in secrets.values() {
+    for (_, value) in config.iter().filter(|(key, _)| sensitive.contains(*key)) {
         let value = value.expose();
         if value.len() >= 4 && cleaned.contains(value) {
             cleaned = cleaned.replace(value, crate::domain::secret::REDACTED);
@@ -123,8 +124,24 @@ pub fn scrub(message: &str, secrets: &ResolvedConfig) -> String {
     cleaned
 }
 
-/// Runs the kind's check under `deadline` and turns the outcome into a report.
-pub async fn run(kind: Kind, config: &ResolvedConfig, deadline: Duration) -> TestReport {
+/// The keys whose values must never appear in a message: the catalog's secret keys (and
+/// credential-looking custom keys) plus every key whose value came from a linked secret.
+pub fn sensitive_keys(kind: Kind, config: &ResolvedConfig, linked: &BTreeSet<String>) -> BTreeSet<String> {
+    config
+        .keys()
+        .filter(|key| linked.contains(*key) || is_secret_key(kind, key))
+        .cloned()
+        .collect()
+}
+
+/// Runs the kind's check under `deadline` and turns the outcome into a report. `linked` names
+/// the keys resolved from a secret store; their values are scrubbed like secret keys'.
+pub async fn run(
+    kind: Kind,
+    config: &ResolvedConfig,
+    linked: &BTreeSet<String>,
+    deadline: Duration,
+) -> TestReport {
     let progress = Progress::default();
     let started = Instant::now();
     let outcome = match kind {
@@ -168,7 +185,7 @@ pub async fn run(kind: Kind, config: &ResolvedConfig, deadline: Duration) -> Tes
     };
     TestReport {
         success,
-        message: scrub(&message, config),
+        message: scrub(&message, config, &sensitive_keys(kind, config, linked)),
         latency,
         failed_stage,
     }
@@ -179,20 +196,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn scrub_removes_secret_values_only() {
+    fn scrub_removes_sensitive_values_only() {
         let config = ResolvedConfig::from([
             ("PGPASSWORD".into(), Secret::new("hunter22")),
+            ("PGUSER".into(), Secret::new("linkeduser")),
+            ("PGHOST".into(), Secret::new("dbhost")),
             ("PGPORT".into(), Secret::new("1")),
         ]);
+        let linked = BTreeSet::from(["PGUSER".to_string()]);
+        let sensitive = sensitive_keys(Kind::Postgresql, &config, &linked);
         assert_eq!(
-            scrub("bad password hunter22 on port 1", &config),
-            "bad password [redacted] on port 1"
+            sensitive,
+            BTreeSet::from(["PGPASSWORD".to_string(), "PGUSER".to_string()])
+        );
+        assert_eq!(
+            scrub("user linkeduser password hunter22 on dbhost port 1", &config, &sensitive),
+            "user [redacted] password [redacted] on dbhost port 1"
         );
     }
 
     #[tokio::test]
     async fn kinds_without_a_check_say_so() {
-        let report = run(Kind::Snowflake, &ResolvedConfig::new(), Duration::from_secs(1)).await;
+        let report = run(Kind::Snowflake, &ResolvedConfig::new(), &BTreeSet::new(), Duration::from_secs(1)).await;
         assert!(!report.success);
         assert_eq!(report.message, "no connectivity test for Snowflake yet");
     }

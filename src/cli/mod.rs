@@ -1,0 +1,14 @@
+//! Non-interactive commands for scripts and CI: the console's operations with tables or JSON,
+//! exit codes (0 ok, 1 error, 2 usage, 3 connectivity test failed), and `serve`.
+
+pub mod args;
+mod commands;
+pub mod output;
+mod serve;
+pub mod values;
+
+pub use args::Cli;
+pub use commands::run;
+
+/// Exit code of a connectivity test that ran and failed.
+pub const EXIT_TEST_FAILED: u8 = 3;

@@ -1,0 +1,94 @@
+//! `sourcedeck serve`: flags to [`ServeOptions`], start, print where it listens, run until
+//! interrupted.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow};
+
+use super::args::ServeArgs;
+use crate::client::embedded::default_data_dir;
+use crate::domain::Secret;
+use crate::domain::secret_ref::SecretStore;
+use crate::server::{self, ClientCredential, ServeOptions};
+
+fn seconds(flag: &str, value: f64) -> Result<Duration> {
+    Duration::try_from_secs_f64(value)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| anyhow!("{flag}: {value} is not a positive number of seconds"))
+}
+
+/// Builds the options from the flags.
+pub fn options(args: ServeArgs) -> Result<ServeOptions> {
+    let listen: SocketAddr = args
+        .listen
+        .parse()
+        .with_context(|| format!("--listen {:?}: expected an address like 127.0.0.1:50051", args.listen))?;
+    let data_dir = match args.data_dir {
+        Some(dir) => dir,
+        None => default_data_dir(&|name| std::env::var(name).ok(), std::env::home_dir())
+            .ok_or_else(|| anyhow!("--data-dir: no home directory to default to; pass --data-dir"))?,
+    };
+    let secret_store: SecretStore = args
+        .secret_store
+        .parse()
+        .map_err(|error: String| anyhow!("--secret-store: {error}"))?;
+    let client_id = args.client_id.filter(|id| !id.is_empty()).ok_or_else(|| {
+        anyhow!("serve needs a client id: --client-id or SOURCEDECK_CLIENT_ID")
+    })?;
+    let client_secret = args.client_secret.filter(|s| !s.is_empty()).map(Secret::new).ok_or_else(|| {
+        anyhow!("serve needs a client secret: --client-secret or SOURCEDECK_CLIENT_SECRET")
+    })?;
+    Ok(ServeOptions {
+        listen,
+        data_dir,
+        credential: ClientCredential {
+            client_id,
+            client_secret,
+        },
+        environment: args.environment,
+        secret_store,
+        tls: args.tls_cert.zip(args.tls_key),
+        insecure: args.insecure,
+        test_timeout: seconds("--test-timeout", args.test_timeout)?,
+    })
+}
+
+/// Runs the server until Ctrl-C or SIGTERM.
+pub async fn run(args: ServeArgs) -> Result<()> {
+    let options = options(args)?;
+    let data_dir = options.data_dir.clone();
+    let store = options.secret_store.clone();
+    let running = server::spawn(options).await?;
+    // One parseable line on stdout: tests and scripts read the bound port from it.
+    println!(
+        "sourcedeck serve listening on {} (environment {} id {}, data {}, secret store {store})",
+        running.url(),
+        running.environment.name,
+        running.environment.id,
+        data_dir.display(),
+    );
+    let stop = async {
+        #[cfg(unix)]
+        {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut term) => {
+                    tokio::select! {
+                        _ = tokio::signal::ctrl_c() => {}
+                        _ = term.recv() => {}
+                    }
+                }
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("stopping");
+    };
+    running.serve_until(stop).await
+}
