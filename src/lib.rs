@@ -2,8 +2,8 @@
 //! Chalk-compatible integrations API for them.
 
 pub mod catalog;
+pub mod cli;
 pub mod client;
 pub mod domain;
 pub mod proto;
 pub mod server;
-pub mod cli;

@@ -9,17 +9,25 @@ use tracing_subscriber::EnvFilter;
 /// `serve` logs to stderr (it is a server); other commands log only when `SOURCEDECK_LOG` names a
 /// file, so their stdout stays clean for scripts.
 fn init_logging(is_serve: bool) {
-    let filter = EnvFilter::try_from_env("SOURCEDECK_LOG_LEVEL").unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter =
+        EnvFilter::try_from_env("SOURCEDECK_LOG_LEVEL").unwrap_or_else(|_| EnvFilter::new("info"));
     if is_serve {
-        let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
-    } else if let Some(path) = std::env::var_os("SOURCEDECK_LOG") {
-        if let Ok(file) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
-            let _ = tracing_subscriber::fmt()
-                .with_env_filter(filter)
-                .with_ansi(false)
-                .with_writer(std::sync::Mutex::new(file))
-                .try_init();
-        }
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .try_init();
+    } else if let Some(file) = std::env::var_os("SOURCEDECK_LOG").and_then(|path| {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .ok()
+    }) {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_ansi(false)
+            .with_writer(std::sync::Mutex::new(file))
+            .try_init();
     }
 }
 

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::json;
@@ -43,7 +43,12 @@ async fn connect(args: &ConnectionArgs) -> Result<Connection> {
     let timeout = Duration::try_from_secs_f64(args.timeout)
         .ok()
         .filter(|d| !d.is_zero())
-        .ok_or_else(|| anyhow!("--timeout: {} is not a positive number of seconds", args.timeout))?;
+        .ok_or_else(|| {
+            anyhow!(
+                "--timeout: {} is not a positive number of seconds",
+                args.timeout
+            )
+        })?;
     let overrides = Overrides {
         client_id: args.client_id.clone(),
         client_secret: args.client_secret.clone().map(Secret::new),
@@ -60,14 +65,24 @@ async fn connect(args: &ConnectionArgs) -> Result<Connection> {
         Ok(credentials) => (credentials, None),
         Err(NoCredentials) if args.api_server.is_none() => {
             let dir = data_dir_or_default(args.data_dir.clone())?;
-            let (running, credentials) = embedded::start(dir).await.context("starting the embedded local server")?;
+            let (running, credentials) = embedded::start(dir)
+                .await
+                .context("starting the embedded local server")?;
             (credentials, Some(running))
         }
         Err(error) => return Err(error.into()),
     };
     let session = Session::connect(&credentials, timeout)
         .await
-        .with_context(|| format!("connecting to {}", credentials.api_server.as_deref().unwrap_or(crate::client::endpoint::DEFAULT_API_SERVER)))?;
+        .with_context(|| {
+            format!(
+                "connecting to {}",
+                credentials
+                    .api_server
+                    .as_deref()
+                    .unwrap_or(crate::client::endpoint::DEFAULT_API_SERVER)
+            )
+        })?;
     Ok(Connection {
         session,
         _embedded: embedded,
@@ -82,7 +97,8 @@ fn print_json(value: &serde_json::Value) -> Result<()> {
 }
 
 fn parse_kind(text: &str) -> Result<Kind> {
-    text.parse::<Kind>().map_err(|error| anyhow!("--kind: {error}"))
+    text.parse::<Kind>()
+        .map_err(|error| anyhow!("--kind: {error}"))
 }
 
 /// Runs the parsed command line and returns the process exit code.
@@ -108,7 +124,9 @@ fn one_line(error: &anyhow::Error) -> String {
 
 async fn dispatch(cli: Cli) -> Result<ExitCode> {
     let Some(command) = cli.command else {
-        bail!("the console is not part of this build yet; run `sourcedeck --help` for the commands");
+        bail!(
+            "the console is not part of this build yet; run `sourcedeck --help` for the commands"
+        );
     };
     match command {
         Command::Serve(args) => serve::run(args).await.map(|()| ExitCode::SUCCESS),
@@ -116,7 +134,12 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             let client = connect(&connection).await?;
             let integrations = client.session.list().await?;
             if connection.json {
-                print_json(&json!(integrations.iter().map(output::integration_json).collect::<Vec<_>>()))?;
+                print_json(&json!(
+                    integrations
+                        .iter()
+                        .map(output::integration_json)
+                        .collect::<Vec<_>>()
+                ))?;
             } else {
                 print!("{}", output::list_table(&integrations));
             }
@@ -129,7 +152,10 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
         } => {
             let client = connect(&connection).await?;
             let found = client.session.find(&target).await?;
-            let integration = found.integration.clone().ok_or_else(|| anyhow!("the server's answer lacks the integration"))?;
+            let integration = found
+                .integration
+                .clone()
+                .ok_or_else(|| anyhow!("the server's answer lacks the integration"))?;
             let mut revealed = BTreeMap::new();
             for key in reveal {
                 let value = client
@@ -140,9 +166,16 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 revealed.insert(key, value);
             }
             if connection.json {
-                print_json(&output::detail_json(&integration, &found.secrets, &revealed))?;
+                print_json(&output::detail_json(
+                    &integration,
+                    &found.secrets,
+                    &revealed,
+                ))?;
             } else {
-                print!("{}", output::detail_text(&integration, &found.secrets, &revealed));
+                print!(
+                    "{}",
+                    output::detail_text(&integration, &found.secrets, &revealed)
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -178,12 +211,17 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             }
             let client = connect(&connection).await?;
             let found = client.session.find(&target).await?;
-            let integration = found.integration.ok_or_else(|| anyhow!("the server's answer lacks the integration"))?;
+            let integration = found
+                .integration
+                .ok_or_else(|| anyhow!("the server's answer lacks the integration"))?;
             let config = values::collect(Kind::from_wire(integration.kind), &values)?;
             if name.is_none() && config.is_empty() {
                 bail!("update: nothing to change; give --name, --set, --secret or --link");
             }
-            let updated = client.session.update(&integration.id, name.as_deref(), &config).await?;
+            let updated = client
+                .session
+                .update(&integration.id, name.as_deref(), &config)
+                .await?;
             if connection.json {
                 print_json(&output::integration_json(&updated))?;
             } else {
@@ -192,7 +230,11 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                     "updated {} ({}){}",
                     updated.name.clone().unwrap_or_default(),
                     updated.id,
-                    if keys.is_empty() { String::new() } else { format!(": {}", keys.join(", ")) }
+                    if keys.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", keys.join(", "))
+                    }
                 );
             }
             Ok(ExitCode::SUCCESS)
@@ -204,7 +246,9 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
         } => {
             let client = connect(&connection).await?;
             let found = client.session.find(&target).await?;
-            let integration = found.integration.ok_or_else(|| anyhow!("the server's answer lacks the integration"))?;
+            let integration = found
+                .integration
+                .ok_or_else(|| anyhow!("the server's answer lacks the integration"))?;
             let name = integration.name.clone().unwrap_or_default();
             if !yes {
                 confirm_delete(&name)?;
@@ -238,9 +282,15 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 None => None,
             };
             if integration_id.is_none() && kind.is_none() {
-                bail!("test: name a saved integration, or give --kind (and values) to test a draft");
+                bail!(
+                    "test: name a saved integration, or give --kind (and values) to test a draft"
+                );
             }
-            let value_kind = kind.or_else(|| integration_id.as_ref().and_then(|i| Kind::from_wire(i.kind)));
+            let value_kind = kind.or_else(|| {
+                integration_id
+                    .as_ref()
+                    .and_then(|i| Kind::from_wire(i.kind))
+            });
             let config = values::collect(value_kind, &values)?;
             let target = TestTarget {
                 kind,
@@ -254,7 +304,11 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             } else {
                 print!("{}", output::test_text(&result));
             }
-            Ok(if result.success { ExitCode::SUCCESS } else { ExitCode::from(EXIT_TEST_FAILED) })
+            Ok(if result.success {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(EXIT_TEST_FAILED)
+            })
         }
         Command::Secrets(command) => secrets(command).await.map(|()| ExitCode::SUCCESS),
         Command::Kinds { kind, json } => kinds(kind.as_deref(), json).map(|()| ExitCode::SUCCESS),
@@ -289,7 +343,9 @@ async fn open_store(args: &StoreArgs) -> Result<(Store, String)> {
 }
 
 fn check_secret_name(name: &str) -> Result<()> {
-    let normalized = SecretStore::Local.normalize(name).map_err(|error| anyhow!("{error}"))?;
+    let normalized = SecretStore::Local
+        .normalize(name)
+        .map_err(|error| anyhow!("{error}"))?;
     if normalized != name {
         bail!("secret name {name:?}: use the plain name {normalized:?}");
     }
@@ -325,11 +381,18 @@ async fn secrets(command: SecretsCommand) -> Result<()> {
                     "updated_at": output::timestamp(Some(&prost_types::Timestamp::from(*updated))),
                 })).collect::<Vec<_>>()))?;
             } else if names.is_empty() {
-                println!("No local secrets. Add one with `sourcedeck secrets set NAME` (value on stdin).");
+                println!(
+                    "No local secrets. Add one with `sourcedeck secrets set NAME` (value on stdin)."
+                );
             } else {
                 let rows: Vec<Vec<String>> = names
                     .iter()
-                    .map(|(name, updated)| vec![name.clone(), output::timestamp(Some(&prost_types::Timestamp::from(*updated)))])
+                    .map(|(name, updated)| {
+                        vec![
+                            name.clone(),
+                            output::timestamp(Some(&prost_types::Timestamp::from(*updated))),
+                        ]
+                    })
                     .collect();
                 print!("{}", output::table(&["NAME", "UPDATED"], &rows));
             }
@@ -349,10 +412,20 @@ fn kinds(kind: Option<&str>, as_json: bool) -> Result<()> {
     let Some(kind) = kind else {
         let rows: Vec<Vec<String>> = Kind::MANAGED
             .iter()
-            .map(|kind| vec![kind.sdk_name().to_ascii_lowercase(), kind.display_name().to_string()])
+            .map(|kind| {
+                vec![
+                    kind.sdk_name().to_ascii_lowercase(),
+                    kind.display_name().to_string(),
+                ]
+            })
             .collect();
         if as_json {
-            print_json(&json!(Kind::MANAGED.iter().map(|k| json!({"kind": k.sdk_name(), "display_name": k.display_name()})).collect::<Vec<_>>()))?;
+            print_json(&json!(
+                Kind::MANAGED
+                    .iter()
+                    .map(|k| json!({"kind": k.sdk_name(), "display_name": k.display_name()}))
+                    .collect::<Vec<_>>()
+            ))?;
         } else {
             print!("{}", output::table(&["KIND", "NAME"], &rows));
         }
@@ -373,17 +446,34 @@ fn kinds(kind: Option<&str>, as_json: bool) -> Result<()> {
             .map(|key| {
                 vec![
                     key.key.clone(),
-                    if key.required { "required".into() } else { "optional".into() },
-                    if key.secret { "secret".into() } else { String::new() },
+                    if key.required {
+                        "required".into()
+                    } else {
+                        "optional".into()
+                    },
+                    if key.secret {
+                        "secret".into()
+                    } else {
+                        String::new()
+                    },
                     format!("{:?}", key.value_type).to_ascii_lowercase(),
                     key.default.clone().unwrap_or_default(),
                     key.help.clone(),
                 ]
             })
             .collect();
-        println!("{} ({})", kind.display_name(), kind.sdk_name().to_ascii_lowercase());
-        print!("{}", output::table(&["KEY", "REQUIRED", "SECRET", "TYPE", "DEFAULT", "HELP"], &rows));
+        println!(
+            "{} ({})",
+            kind.display_name(),
+            kind.sdk_name().to_ascii_lowercase()
+        );
+        print!(
+            "{}",
+            output::table(
+                &["KEY", "REQUIRED", "SECRET", "TYPE", "DEFAULT", "HELP"],
+                &rows
+            )
+        );
     }
-    let _ = SystemTime::now();
     Ok(())
 }

@@ -2,12 +2,13 @@
 //! as `•••• configured` unless the user revealed that key.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, UNIX_EPOCH};
 
 use serde_json::{Value, json};
 
 use crate::domain::{Kind, Secret};
-use crate::proto::{Integration, IntegrationWarning, SecretSource, SecretWithValue, TestIntegrationResponse};
+use crate::proto::{
+    Integration, IntegrationWarning, SecretSource, SecretWithValue, TestIntegrationResponse,
+};
 
 /// The mask shown for a configured secret.
 pub const MASK: &str = "•••• configured";
@@ -16,11 +17,9 @@ pub const MASK: &str = "•••• configured";
 pub fn timestamp(ts: Option<&prost_types::Timestamp>) -> String {
     let Some(ts) = ts else { return "-".into() };
     let seconds = u64::try_from(ts.seconds).unwrap_or(0);
-    let time = UNIX_EPOCH + Duration::from_secs(seconds);
     let days = seconds / 86_400;
     let rem = seconds % 86_400;
     let (year, month, day) = civil_from_days(i64::try_from(days).unwrap_or(0));
-    let _ = time;
     format!(
         "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
         rem / 3600,
@@ -45,7 +44,10 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 
 /// A kind's SDK name, or the raw number for kinds this build does not know.
 pub fn kind_name(kind: i32) -> String {
-    Kind::from_wire(kind).map_or_else(|| format!("UNKNOWN({kind})"), |kind| kind.sdk_name().to_string())
+    Kind::from_wire(kind).map_or_else(
+        || format!("UNKNOWN({kind})"),
+        |kind| kind.sdk_name().to_string(),
+    )
 }
 
 fn warning_json(warning: &IntegrationWarning) -> Value {
@@ -125,7 +127,10 @@ pub fn list_table(integrations: &[Integration]) -> String {
 }
 
 /// How one key's value is shown.
-fn shown_value(secret: &SecretWithValue, revealed: &BTreeMap<String, Secret>) -> (String, &'static str) {
+fn shown_value(
+    secret: &SecretWithValue,
+    revealed: &BTreeMap<String, Secret>,
+) -> (String, &'static str) {
     if let Some(value) = revealed.get(&secret.name) {
         return (value.expose().to_string(), "revealed");
     }
@@ -139,9 +144,15 @@ fn shown_value(secret: &SecretWithValue, revealed: &BTreeMap<String, Secret>) ->
 }
 
 /// The `get` view for people.
-pub fn detail_text(integration: &Integration, secrets: &[SecretWithValue], revealed: &BTreeMap<String, Secret>) -> String {
-    let kind = Kind::from_wire(integration.kind)
-        .map_or_else(|| kind_name(integration.kind), |kind| kind.display_name().to_string());
+pub fn detail_text(
+    integration: &Integration,
+    secrets: &[SecretWithValue],
+    revealed: &BTreeMap<String, Secret>,
+) -> String {
+    let kind = Kind::from_wire(integration.kind).map_or_else(
+        || kind_name(integration.kind),
+        |kind| kind.display_name().to_string(),
+    );
     let mut out = table(
         &["FIELD", "VALUE"],
         &[
@@ -178,7 +189,11 @@ pub fn detail_text(integration: &Integration, secrets: &[SecretWithValue], revea
 
 /// The `get` JSON: the integration plus a `config` object; secret literals have no `value`
 /// unless revealed.
-pub fn detail_json(integration: &Integration, secrets: &[SecretWithValue], revealed: &BTreeMap<String, Secret>) -> Value {
+pub fn detail_json(
+    integration: &Integration,
+    secrets: &[SecretWithValue],
+    revealed: &BTreeMap<String, Secret>,
+) -> Value {
     let mut value = integration_json(integration);
     let config: serde_json::Map<String, Value> = secrets
         .iter()
@@ -232,26 +247,61 @@ mod tests {
 
     #[test]
     fn timestamps_are_rfc3339_utc() {
-        let ts = prost_types::Timestamp { seconds: 1_795_880_000, nanos: 0 };
-        assert_eq!(timestamp(Some(&ts)), "2026-11-28T14:53:20Z");
-        assert_eq!(timestamp(Some(&prost_types::Timestamp { seconds: 0, nanos: 0 })), "1970-01-01T00:00:00Z");
+        let ts = prost_types::Timestamp {
+            seconds: 1_795_880_000,
+            nanos: 0,
+        };
+        assert_eq!(timestamp(Some(&ts)), "2026-11-28T15:33:20Z");
+        assert_eq!(
+            timestamp(Some(&prost_types::Timestamp {
+                seconds: 0,
+                nanos: 0
+            })),
+            "1970-01-01T00:00:00Z"
+        );
         assert_eq!(timestamp(None), "-");
     }
 
     #[test]
     fn secret_literals_are_masked_unless_revealed() {
-        let integration = Integration { id: "i".into(), name: Some("pg".into()), kind: 13, ..Default::default() };
+        let integration = Integration {
+            id: "i".into(),
+            name: Some("pg".into()),
+            kind: 13,
+            ..Default::default()
+        };
         let secrets = vec![
-            SecretWithValue { name: "PGHOST".into(), value: Some("db".into()), source: 1, ..Default::default() },
-            SecretWithValue { name: "PGPASSWORD".into(), value: None, source: 1, ..Default::default() },
-            SecretWithValue { name: "PGUSER".into(), full_name: "pg-user".into(), source: 2, ..Default::default() },
+            SecretWithValue {
+                name: "PGHOST".into(),
+                value: Some("db".into()),
+                source: 1,
+                ..Default::default()
+            },
+            SecretWithValue {
+                name: "PGPASSWORD".into(),
+                value: None,
+                source: 1,
+                ..Default::default()
+            },
+            SecretWithValue {
+                name: "PGUSER".into(),
+                full_name: "pg-user".into(),
+                source: 2,
+                ..Default::default()
+            },
         ];
         let text = detail_text(&integration, &secrets, &BTreeMap::new());
-        assert!(text.contains(MASK) && text.contains("linked → pg-user") && text.contains("db"), "{text}");
+        assert!(
+            text.contains(MASK) && text.contains("linked → pg-user") && text.contains("db"),
+            "{text}"
+        );
         let revealed = BTreeMap::from([("PGPASSWORD".to_string(), Secret::new("pw-value"))]);
         assert!(detail_text(&integration, &secrets, &revealed).contains("pw-value"));
         let json = detail_json(&integration, &secrets, &BTreeMap::new());
-        assert_eq!(json["config"]["PGPASSWORD"], json!({"source": "literal", "secret": true}));
+        assert_eq!(
+            json["config"]["PGPASSWORD"],
+            json!({"source": "literal", "secret": true})
+        );
         assert_eq!(json["config"]["PGUSER"]["secret_name"], "pg-user");
     }
 }

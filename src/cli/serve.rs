@@ -21,25 +21,34 @@ fn seconds(flag: &str, value: f64) -> Result<Duration> {
 
 /// Builds the options from the flags.
 pub fn options(args: ServeArgs) -> Result<ServeOptions> {
-    let listen: SocketAddr = args
-        .listen
-        .parse()
-        .with_context(|| format!("--listen {:?}: expected an address like 127.0.0.1:50051", args.listen))?;
+    let listen: SocketAddr = args.listen.parse().with_context(|| {
+        format!(
+            "--listen {:?}: expected an address like 127.0.0.1:50051",
+            args.listen
+        )
+    })?;
     let data_dir = match args.data_dir {
         Some(dir) => dir,
         None => default_data_dir(&|name| std::env::var(name).ok(), std::env::home_dir())
-            .ok_or_else(|| anyhow!("--data-dir: no home directory to default to; pass --data-dir"))?,
+            .ok_or_else(|| {
+                anyhow!("--data-dir: no home directory to default to; pass --data-dir")
+            })?,
     };
     let secret_store: SecretStore = args
         .secret_store
         .parse()
         .map_err(|error: String| anyhow!("--secret-store: {error}"))?;
-    let client_id = args.client_id.filter(|id| !id.is_empty()).ok_or_else(|| {
-        anyhow!("serve needs a client id: --client-id or SOURCEDECK_CLIENT_ID")
-    })?;
-    let client_secret = args.client_secret.filter(|s| !s.is_empty()).map(Secret::new).ok_or_else(|| {
-        anyhow!("serve needs a client secret: --client-secret or SOURCEDECK_CLIENT_SECRET")
-    })?;
+    let client_id = args
+        .client_id
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| anyhow!("serve needs a client id: --client-id or SOURCEDECK_CLIENT_ID"))?;
+    let client_secret = args
+        .client_secret
+        .filter(|s| !s.is_empty())
+        .map(Secret::new)
+        .ok_or_else(|| {
+            anyhow!("serve needs a client secret: --client-secret or SOURCEDECK_CLIENT_SECRET")
+        })?;
     Ok(ServeOptions {
         listen,
         data_dir,

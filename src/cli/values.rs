@@ -28,7 +28,9 @@ fn parse_secret_flag(flag: &str) -> Result<(String, SecretInput)> {
     match flag.split_once('=') {
         None => Ok((flag.to_string(), SecretInput::Stdin)),
         Some((key, value)) => match value.strip_prefix('@') {
-            Some(path) if !path.is_empty() => Ok((key.to_string(), SecretInput::File(path.to_string()))),
+            Some(path) if !path.is_empty() => {
+                Ok((key.to_string(), SecretInput::File(path.to_string())))
+            }
             _ => bail!(
                 "--secret {key}: secret values are never taken from the command line; use --secret {key} (stdin or prompt) or --secret {key}=@FILE"
             ),
@@ -50,7 +52,8 @@ fn strip_newline(mut text: String) -> String {
 fn read_secret(key: &str, input: &SecretInput, stdin_used: &mut bool) -> Result<Secret> {
     match input {
         SecretInput::File(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("--secret {key}: reading {path}"))?;
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("--secret {key}: reading {path}"))?;
             Ok(Secret::new(strip_newline(text)))
         }
         SecretInput::Stdin if std::io::stdin().is_terminal() => {
@@ -60,7 +63,9 @@ fn read_secret(key: &str, input: &SecretInput, stdin_used: &mut bool) -> Result<
         }
         SecretInput::Stdin => {
             if *stdin_used {
-                bail!("--secret {key}: stdin already gave another secret; use --secret {key}=@FILE for the others");
+                bail!(
+                    "--secret {key}: stdin already gave another secret; use --secret {key}=@FILE for the others"
+                );
             }
             *stdin_used = true;
             let mut text = String::new();
@@ -111,9 +116,14 @@ mod tests {
 
     #[test]
     fn secrets_are_never_taken_from_arguments() {
-        let error = parse_secret_flag("PGPASSWORD=hunter2").unwrap_err().to_string();
+        let error = parse_secret_flag("PGPASSWORD=hunter2")
+            .unwrap_err()
+            .to_string();
         assert!(!error.contains("hunter2"), "{error}");
-        assert_eq!(parse_secret_flag("PGPASSWORD").unwrap(), ("PGPASSWORD".into(), SecretInput::Stdin));
+        assert_eq!(
+            parse_secret_flag("PGPASSWORD").unwrap(),
+            ("PGPASSWORD".into(), SecretInput::Stdin)
+        );
         assert_eq!(
             parse_secret_flag("K=@/tmp/k").unwrap(),
             ("K".into(), SecretInput::File("/tmp/k".into()))
@@ -122,8 +132,13 @@ mod tests {
             set: vec!["PGPASSWORD=hunter2".into()],
             ..Default::default()
         };
-        let error = collect(Some(Kind::Postgresql), &args).unwrap_err().to_string();
-        assert!(error.contains("--secret PGPASSWORD") && !error.contains("hunter2"), "{error}");
+        let error = collect(Some(Kind::Postgresql), &args)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("--secret PGPASSWORD") && !error.contains("hunter2"),
+            "{error}"
+        );
     }
 
     #[test]
@@ -138,17 +153,30 @@ mod tests {
         };
         let values = collect(Some(Kind::Postgresql), &args).unwrap();
         assert_eq!(values["PGHOST"], ConfigValue::Literal(Secret::new("db=1")));
-        assert_eq!(values["PGPASSWORD"], ConfigValue::Literal(Secret::new("s3cret")));
+        assert_eq!(
+            values["PGPASSWORD"],
+            ConfigValue::Literal(Secret::new("s3cret"))
+        );
         assert_eq!(values["PGUSER"], ConfigValue::Linked("pg-user".into()));
         let twice = ValueArgs {
             set: vec!["A=1".into(), "A=2".into()],
             ..Default::default()
         };
-        assert!(collect(None, &twice).unwrap_err().to_string().contains("more than once"));
+        assert!(
+            collect(None, &twice)
+                .unwrap_err()
+                .to_string()
+                .contains("more than once")
+        );
         let bad_link = ValueArgs {
             link: vec!["K=projects/p/secrets/s/versions/3".into()],
             ..Default::default()
         };
-        assert!(collect(None, &bad_link).unwrap_err().to_string().starts_with("--link K: "));
+        assert!(
+            collect(None, &bad_link)
+                .unwrap_err()
+                .to_string()
+                .starts_with("--link K: ")
+        );
     }
 }

@@ -22,14 +22,23 @@ pub struct TestTarget {
 pub fn to_wire_value(value: &ConfigValue) -> IntegrationConfigValue {
     IntegrationConfigValue {
         value: Some(match value {
-            ConfigValue::Literal(secret) => integration_config_value::Value::Literal(secret.expose().to_string()),
-            ConfigValue::Linked(reference) => integration_config_value::Value::SecretId(reference.clone()),
+            ConfigValue::Literal(secret) => {
+                integration_config_value::Value::Literal(secret.expose().to_string())
+            }
+            ConfigValue::Linked(reference) => {
+                integration_config_value::Value::SecretId(reference.clone())
+            }
         }),
     }
 }
 
-fn to_wire_config(config: &BTreeMap<String, ConfigValue>) -> HashMap<String, IntegrationConfigValue> {
-    config.iter().map(|(key, value)| (key.clone(), to_wire_value(value))).collect()
+fn to_wire_config(
+    config: &BTreeMap<String, ConfigValue>,
+) -> HashMap<String, IntegrationConfigValue> {
+    config
+        .iter()
+        .map(|(key, value)| (key.clone(), to_wire_value(value)))
+        .collect()
 }
 
 fn missing(what: &str) -> ClientError {
@@ -40,9 +49,10 @@ impl Session {
     /// Every integration of the environment.
     pub async fn list(&self) -> Result<Vec<Integration>, ClientError> {
         let response = self
-            .call(ListIntegrationsRequest {}, |mut client, request| async move {
-                client.list_integrations(request).await
-            })
+            .call(
+                ListIntegrationsRequest {},
+                |mut client, request| async move { client.list_integrations(request).await },
+            )
             .await?;
         Ok(response.integrations)
     }
@@ -52,10 +62,12 @@ impl Session {
         let request = GetIntegrationRequest {
             integration_id: id.to_string(),
         };
-        self.call(request, |mut client, request| async move { client.get_integration(request).await })
-            .await?
-            .integration_with_secrets
-            .ok_or_else(|| missing("integration_with_secrets"))
+        self.call(request, |mut client, request| async move {
+            client.get_integration(request).await
+        })
+        .await?
+        .integration_with_secrets
+        .ok_or_else(|| missing("integration_with_secrets"))
     }
 
     /// One integration by name.

@@ -14,7 +14,10 @@ use crate::domain::secret_ref::SecretStore;
 use crate::server::{self, ClientCredential, RunningServer, ServeOptions};
 
 /// `$XDG_DATA_HOME/sourcedeck`, else `~/.local/share/sourcedeck`.
-pub fn default_data_dir(env: &dyn Fn(&str) -> Option<String>, home: Option<PathBuf>) -> Option<PathBuf> {
+pub fn default_data_dir(
+    env: &dyn Fn(&str) -> Option<String>,
+    home: Option<PathBuf>,
+) -> Option<PathBuf> {
     if let Some(xdg) = env("XDG_DATA_HOME").filter(|value| !value.trim().is_empty()) {
         return Some(PathBuf::from(xdg).join("sourcedeck"));
     }
@@ -63,7 +66,10 @@ mod tests {
     #[test]
     fn data_dir_prefers_xdg_data_home() {
         let xdg = |name: &str| (name == "XDG_DATA_HOME").then(|| "/x/data".to_string());
-        assert_eq!(default_data_dir(&xdg, Some("/home/u".into())), Some(PathBuf::from("/x/data/sourcedeck")));
+        assert_eq!(
+            default_data_dir(&xdg, Some("/home/u".into())),
+            Some(PathBuf::from("/x/data/sourcedeck"))
+        );
         let none = |_: &str| None;
         assert_eq!(
             default_data_dir(&none, Some("/home/u".into())),

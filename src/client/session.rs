@@ -94,7 +94,10 @@ fn jittered(backoff: Duration) -> Duration {
 }
 
 /// Picks the environment id (wire.md step 2).
-fn choose_environment(configured: Option<&str>, token: &GetTokenResponse) -> Result<String, ClientError> {
+fn choose_environment(
+    configured: Option<&str>,
+    token: &GetTokenResponse,
+) -> Result<String, ClientError> {
     let names = &token.environment_id_to_name;
     let Some(configured) = configured.filter(|value| !value.is_empty()) else {
         return token
@@ -119,11 +122,17 @@ fn choose_environment(configured: Option<&str>, token: &GetTokenResponse) -> Res
     match matches.as_slice() {
         [one] => Ok((*one).clone()),
         [] => {
-            let mut known: Vec<String> = names.iter().map(|(id, name)| format!("{name} ({id})")).collect();
+            let mut known: Vec<String> = names
+                .iter()
+                .map(|(id, name)| format!("{name} ({id})"))
+                .collect();
             known.sort();
             Err(ClientError::new(
                 Code::NotFound,
-                format!("no environment named {configured:?}; known: {}", known.join(", ")),
+                format!(
+                    "no environment named {configured:?}; known: {}",
+                    known.join(", ")
+                ),
             ))
         }
         several => {
@@ -131,7 +140,10 @@ fn choose_environment(configured: Option<&str>, token: &GetTokenResponse) -> Res
             ids.sort();
             Err(ClientError::new(
                 Code::InvalidArgument,
-                format!("several environments are named {configured:?}: {}; pass an id", ids.join(", ")),
+                format!(
+                    "several environments are named {configured:?}: {}; pass an id",
+                    ids.join(", ")
+                ),
             ))
         }
     }
@@ -144,7 +156,11 @@ fn channel_for(endpoint: &Endpoint) -> Result<Channel, ClientError> {
         .tcp_nodelay(true);
     if endpoint.tls {
         builder = builder
-            .tls_config(ClientTlsConfig::new().with_native_roots().domain_name(endpoint.host.clone()))
+            .tls_config(
+                ClientTlsConfig::new()
+                    .with_native_roots()
+                    .domain_name(endpoint.host.clone()),
+            )
             .map_err(|error| ClientError::new(Code::InvalidArgument, format!("TLS: {error}")))?;
     }
     Ok(builder.connect_lazy())
@@ -165,10 +181,15 @@ async fn exchange(
             grant_type: "client_credentials".into(),
             ..Default::default()
         });
-        request.metadata_mut().insert("x-chalk-server", MetadataValue::from_static("go-api"));
+        request
+            .metadata_mut()
+            .insert("x-chalk-server", MetadataValue::from_static("go-api"));
         request.set_timeout(TOKEN_EXCHANGE_TIMEOUT);
         let issued = Instant::now();
-        match AuthServiceClient::new(channel.clone()).get_token(request).await {
+        match AuthServiceClient::new(channel.clone())
+            .get_token(request)
+            .await
+        {
             Ok(response) => return Ok((response.into_inner(), issued)),
             Err(status) if status.code() == Code::Unavailable && attempt < MAX_ATTEMPTS => {
                 tokio::time::sleep(jittered(backoff)).await;
@@ -181,10 +202,17 @@ async fn exchange(
 
 impl Session {
     /// Connects and authenticates; the first exchange also picks the environment.
-    pub async fn connect(credentials: &Credentials, call_timeout: Duration) -> Result<Self, ClientError> {
-        let server = credentials.api_server.clone().unwrap_or_else(|| DEFAULT_API_SERVER.to_string());
-        let endpoint = parse_api_server(&server)
-            .map_err(|message| ClientError::new(Code::InvalidArgument, format!("API server: {message}")))?;
+    pub async fn connect(
+        credentials: &Credentials,
+        call_timeout: Duration,
+    ) -> Result<Self, ClientError> {
+        let server = credentials
+            .api_server
+            .clone()
+            .unwrap_or_else(|| DEFAULT_API_SERVER.to_string());
+        let endpoint = parse_api_server(&server).map_err(|message| {
+            ClientError::new(Code::InvalidArgument, format!("API server: {message}"))
+        })?;
         let channel = channel_for(&endpoint)?;
         let (tokens, environment_id, environment_name) = match &credentials.auth {
             Auth::ClientCredentials {
@@ -192,9 +220,14 @@ impl Session {
                 client_secret,
             } => {
                 let (response, issued) = exchange(&channel, client_id, client_secret).await?;
-                let environment_id = choose_environment(credentials.environment.as_deref(), &response)?;
-                let environment_name = response.environment_id_to_name.get(&environment_id).cloned();
-                let lifetime = Duration::from_secs(u64::try_from(response.expires_in).unwrap_or(0).max(1));
+                let environment_id =
+                    choose_environment(credentials.environment.as_deref(), &response)?;
+                let environment_name = response
+                    .environment_id_to_name
+                    .get(&environment_id)
+                    .cloned();
+                let lifetime =
+                    Duration::from_secs(u64::try_from(response.expires_in).unwrap_or(0).max(1));
                 let token = Token {
                     access: Secret::new(response.access_token),
                     refresh_at: refresh_time(issued, lifetime),
@@ -251,7 +284,10 @@ impl Session {
                 let text = tokio::fs::read_to_string(path).await.map_err(|error| {
                     ClientError::new(
                         Code::Unauthenticated,
-                        format!("reading the web identity token file {}: {error}", path.display()),
+                        format!(
+                            "reading the web identity token file {}: {error}",
+                            path.display()
+                        ),
                     )
                 })?;
                 Ok(Secret::new(text.trim()))
@@ -262,11 +298,15 @@ impl Session {
                 current,
             } => {
                 let mut guard = current.lock().await;
-                if let Some(token) = guard.as_ref().filter(|t| !force_refresh && Instant::now() < t.refresh_at) {
+                if let Some(token) = guard
+                    .as_ref()
+                    .filter(|t| !force_refresh && Instant::now() < t.refresh_at)
+                {
                     return Ok(token.access.clone());
                 }
                 let (response, issued) = exchange(&self.channel, client_id, client_secret).await?;
-                let lifetime = Duration::from_secs(u64::try_from(response.expires_in).unwrap_or(0).max(1));
+                let lifetime =
+                    Duration::from_secs(u64::try_from(response.expires_in).unwrap_or(0).max(1));
                 let token = Token {
                     access: Secret::new(response.access_token),
                     refresh_at: refresh_time(issued, lifetime),
@@ -284,15 +324,21 @@ impl Session {
         metadata.insert("x-chalk-server", MetadataValue::from_static("go-api"));
         metadata.insert(
             "x-chalk-env-id",
-            self.environment_id
-                .parse()
-                .map_err(|_| ClientError::new(Code::InvalidArgument, "environment id is not valid header text"))?,
+            self.environment_id.parse().map_err(|_| {
+                ClientError::new(
+                    Code::InvalidArgument,
+                    "environment id is not valid header text",
+                )
+            })?,
         );
         metadata.insert(
             "authorization",
-            format!("Bearer {}", token.expose())
-                .parse()
-                .map_err(|_| ClientError::new(Code::Unauthenticated, "access token is not valid header text"))?,
+            format!("Bearer {}", token.expose()).parse().map_err(|_| {
+                ClientError::new(
+                    Code::Unauthenticated,
+                    "access token is not valid header text",
+                )
+            })?,
         );
         request.set_timeout(self.call_timeout);
         Ok(request)
@@ -352,7 +398,10 @@ mod tests {
 
     #[test]
     fn environment_selection_follows_the_wire_rules() {
-        let t = token(&[("e1", "prod"), ("e2", "staging"), ("e3", "Staging")], Some("e1"));
+        let t = token(
+            &[("e1", "prod"), ("e2", "staging"), ("e3", "Staging")],
+            Some("e1"),
+        );
         assert_eq!(choose_environment(None, &t).unwrap(), "e1");
         assert_eq!(choose_environment(Some("e2"), &t).unwrap(), "e2");
         assert_eq!(choose_environment(Some("PROD"), &t).unwrap(), "e1");
@@ -366,8 +415,14 @@ mod tests {
     #[test]
     fn refresh_happens_at_half_life_or_a_minute_before_expiry() {
         let now = Instant::now();
-        assert_eq!(refresh_time(now, Duration::from_secs(3600)), now + Duration::from_secs(1800));
-        assert_eq!(refresh_time(now, Duration::from_secs(100)), now + Duration::from_secs(40));
+        assert_eq!(
+            refresh_time(now, Duration::from_secs(3600)),
+            now + Duration::from_secs(1800)
+        );
+        assert_eq!(
+            refresh_time(now, Duration::from_secs(100)),
+            now + Duration::from_secs(40)
+        );
         assert_eq!(refresh_time(now, Duration::from_secs(30)), now);
     }
 }

@@ -34,7 +34,10 @@ pub enum Kind {
 
 /// A kind string nobody recognises; its message lists the valid kinds.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("unknown integration kind {given:?}; valid kinds: {}", valid_kind_list())]
+#[error(
+    "unknown integration kind {given:?}; valid kinds: {}",
+    valid_kind_list()
+)]
 pub struct UnknownKind {
     /// What the user typed.
     pub given: String,

@@ -71,10 +71,21 @@ mod tests {
             })
         );
         let message = validate_name("my source").unwrap_err().to_string();
-        assert!(message.contains("' '") && message.contains("position 3"), "{message}");
-        assert!(matches!(validate_name("café"), Err(NameError::BadCharacter { character: 'é', .. })));
+        assert!(
+            message.contains("' '") && message.contains("position 3"),
+            "{message}"
+        );
+        assert!(matches!(
+            validate_name("café"),
+            Err(NameError::BadCharacter {
+                character: 'é', ..
+            })
+        ));
         assert_eq!(validate_name(""), Err(NameError::Empty));
         assert_eq!(validate_name("   "), Err(NameError::Empty));
-        assert!(matches!(validate_name(&"a".repeat(129)), Err(NameError::TooLong { length: 129 })));
+        assert!(matches!(
+            validate_name(&"a".repeat(129)),
+            Err(NameError::TooLong { length: 129 })
+        ));
     }
 }

@@ -41,7 +41,10 @@ fn constant_time_eq(left: &[u8], right: &[u8]) -> bool {
     if left.len() != right.len() {
         return false;
     }
-    left.iter().zip(right).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    left.iter()
+        .zip(right)
+        .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+        == 0
 }
 
 fn new_token() -> String {
@@ -52,7 +55,11 @@ fn new_token() -> String {
 
 impl Authenticator {
     /// An authenticator for one credential and one environment.
-    pub fn new(credential: ClientCredential, environment: Environment, api_server: String) -> Arc<Self> {
+    pub fn new(
+        credential: ClientCredential,
+        environment: Environment,
+        api_server: String,
+    ) -> Arc<Self> {
         Arc::new(Self {
             credential,
             environment,
@@ -63,18 +70,27 @@ impl Authenticator {
 
     fn tokens(&self) -> std::sync::MutexGuard<'_, HashMap<String, Instant>> {
         // A poisoned map only means a panic elsewhere mid-insert; the data is still usable.
-        self.tokens.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.tokens
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Checks a client credential and issues a token.
-    pub fn exchange(&self, client_id: &str, client_secret: &str) -> Result<(String, Duration), Status> {
+    pub fn exchange(
+        &self,
+        client_id: &str,
+        client_secret: &str,
+    ) -> Result<(String, Duration), Status> {
         let id_ok = constant_time_eq(client_id.as_bytes(), self.credential.client_id.as_bytes());
         let secret_ok = constant_time_eq(
             client_secret.as_bytes(),
             self.credential.client_secret.expose().as_bytes(),
         );
         if !(id_ok && secret_ok) {
-            tracing::warn!(client_id, "GetToken refused: unknown client id or wrong secret");
+            tracing::warn!(
+                client_id,
+                "GetToken refused: unknown client id or wrong secret"
+            );
             return Err(Status::unauthenticated(
                 "invalid client credentials: unknown client id or wrong client secret",
             ));
@@ -92,26 +108,38 @@ impl Authenticator {
         let metadata = request.metadata();
         let header = metadata
             .get("authorization")
-            .ok_or_else(|| Status::unauthenticated("missing authorization header; call AuthService/GetToken first"))?
+            .ok_or_else(|| {
+                Status::unauthenticated(
+                    "missing authorization header; call AuthService/GetToken first",
+                )
+            })?
             .to_str()
             .map_err(|_| Status::unauthenticated("authorization header is not valid text"))?;
         let token = header
             .strip_prefix("Bearer ")
             .or_else(|| header.strip_prefix("bearer "))
-            .ok_or_else(|| Status::unauthenticated("authorization header must be `Bearer <token>`"))?;
+            .ok_or_else(|| {
+                Status::unauthenticated("authorization header must be `Bearer <token>`")
+            })?;
         let valid = self
             .tokens()
             .get(token.trim())
             .is_some_and(|expiry| *expiry > Instant::now());
         if !valid {
-            return Err(Status::unauthenticated("access token is invalid or expired; exchange credentials again"));
+            return Err(Status::unauthenticated(
+                "access token is invalid or expired; exchange credentials again",
+            ));
         }
         let environment = metadata
             .get("x-chalk-env-id")
-            .ok_or_else(|| Status::invalid_argument("missing x-chalk-env-id header naming the environment"))?
+            .ok_or_else(|| {
+                Status::invalid_argument("missing x-chalk-env-id header naming the environment")
+            })?
             .to_str()
             .map_err(|_| Status::invalid_argument("x-chalk-env-id header is not valid text"))?;
-        if environment != self.environment.id && !environment.eq_ignore_ascii_case(&self.environment.name) {
+        if environment != self.environment.id
+            && !environment.eq_ignore_ascii_case(&self.environment.name)
+        {
             return Err(Status::permission_denied(format!(
                 "environment {environment:?} is not served here; this server serves {:?} (id {})",
                 self.environment.name, self.environment.id
@@ -143,7 +171,10 @@ pub struct AuthApi(pub Arc<Authenticator>);
 
 #[tonic::async_trait]
 impl AuthService for AuthApi {
-    async fn get_token(&self, request: Request<GetTokenRequest>) -> Result<Response<GetTokenResponse>, Status> {
+    async fn get_token(
+        &self,
+        request: Request<GetTokenRequest>,
+    ) -> Result<Response<GetTokenResponse>, Status> {
         let request = request.into_inner();
         if !request.grant_type.is_empty() && request.grant_type != "client_credentials" {
             return Err(Status::invalid_argument(format!(
@@ -152,7 +183,9 @@ impl AuthService for AuthApi {
             )));
         }
         let client_secret = Secret::new(request.client_secret);
-        let (token, lifetime) = self.0.exchange(&request.client_id, client_secret.expose())?;
+        let (token, lifetime) = self
+            .0
+            .exchange(&request.client_id, client_secret.expose())?;
         tracing::info!(client_id = request.client_id, "issued an access token");
         Ok(Response::new(self.0.token_response(token, lifetime)))
     }
@@ -179,10 +212,14 @@ mod tests {
     fn request(token: Option<&str>, env: Option<&str>) -> Request<()> {
         let mut request = Request::new(());
         if let Some(token) = token {
-            request.metadata_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
+            request
+                .metadata_mut()
+                .insert("authorization", format!("Bearer {token}").parse().unwrap());
         }
         if let Some(env) = env {
-            request.metadata_mut().insert("x-chalk-env-id", env.parse().unwrap());
+            request
+                .metadata_mut()
+                .insert("x-chalk-env-id", env.parse().unwrap());
         }
         request
     }
@@ -190,25 +227,45 @@ mod tests {
     #[test]
     fn exchange_and_authorize() {
         let auth = authenticator();
-        assert_eq!(auth.exchange("id", "wrong").unwrap_err().code(), tonic::Code::Unauthenticated);
-        assert_eq!(auth.exchange("other", "shh").unwrap_err().code(), tonic::Code::Unauthenticated);
-        let (token, _) = auth.exchange("id", "shh").unwrap();
-        assert!(auth.authorize(&request(Some(&token), Some("envid"))).is_ok());
-        assert!(auth.authorize(&request(Some(&token), Some("DEFAULT"))).is_ok());
         assert_eq!(
-            auth.authorize(&request(Some(&token), Some("prod"))).unwrap_err().code(),
-            tonic::Code::PermissionDenied
-        );
-        assert_eq!(
-            auth.authorize(&request(Some(&token), None)).unwrap_err().code(),
-            tonic::Code::InvalidArgument
-        );
-        assert_eq!(
-            auth.authorize(&request(Some("nope"), Some("envid"))).unwrap_err().code(),
+            auth.exchange("id", "wrong").unwrap_err().code(),
             tonic::Code::Unauthenticated
         );
         assert_eq!(
-            auth.authorize(&request(None, Some("envid"))).unwrap_err().code(),
+            auth.exchange("other", "shh").unwrap_err().code(),
+            tonic::Code::Unauthenticated
+        );
+        let (token, _) = auth.exchange("id", "shh").unwrap();
+        assert!(
+            auth.authorize(&request(Some(&token), Some("envid")))
+                .is_ok()
+        );
+        assert!(
+            auth.authorize(&request(Some(&token), Some("DEFAULT")))
+                .is_ok()
+        );
+        assert_eq!(
+            auth.authorize(&request(Some(&token), Some("prod")))
+                .unwrap_err()
+                .code(),
+            tonic::Code::PermissionDenied
+        );
+        assert_eq!(
+            auth.authorize(&request(Some(&token), None))
+                .unwrap_err()
+                .code(),
+            tonic::Code::InvalidArgument
+        );
+        assert_eq!(
+            auth.authorize(&request(Some("nope"), Some("envid")))
+                .unwrap_err()
+                .code(),
+            tonic::Code::Unauthenticated
+        );
+        assert_eq!(
+            auth.authorize(&request(None, Some("envid")))
+                .unwrap_err()
+                .code(),
             tonic::Code::Unauthenticated
         );
     }

@@ -134,7 +134,8 @@ fn create_key(path: &Path) -> Result<Zeroizing<Vec<u8>>> {
             file.sync_all()
         })
         .with_context(|| format!("writing {}", temporary.display()));
-    let linked = written.and_then(|()| fs::hard_link(&temporary, path).map_err(anyhow::Error::from));
+    let linked =
+        written.and_then(|()| fs::hard_link(&temporary, path).map_err(anyhow::Error::from));
     let _ = fs::remove_file(&temporary);
     linked?;
     if let Some(parent) = path.parent() {
@@ -153,7 +154,10 @@ mod tests {
         let cipher = Cipher::load_or_create(dir.path()).unwrap();
         let sealed = cipher.seal("a:PGPASSWORD", &Secret::new("s3cret")).unwrap();
         assert!(!sealed.windows(6).any(|w| w == b"s3cret"));
-        assert_eq!(cipher.open("a:PGPASSWORD", &sealed).unwrap().expose(), "s3cret");
+        assert_eq!(
+            cipher.open("a:PGPASSWORD", &sealed).unwrap().expose(),
+            "s3cret"
+        );
         assert!(cipher.open("b:PGPASSWORD", &sealed).is_err());
         assert!(cipher.open("a:PGPASSWORD", &sealed[..10]).is_err());
     }
@@ -167,7 +171,10 @@ mod tests {
         assert_eq!(second.open("ctx", &sealed).unwrap().expose(), "v");
         #[cfg(unix)]
         {
-            let mode = fs::metadata(dir.path().join(KEY_FILE)).unwrap().permissions().mode();
+            let mode = fs::metadata(dir.path().join(KEY_FILE))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
     }
@@ -176,7 +183,13 @@ mod tests {
     fn a_wrong_length_key_file_is_refused_with_its_path() {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join(KEY_FILE), b"short").unwrap();
-        let error = Cipher::load_or_create(dir.path()).err().unwrap().to_string();
-        assert!(error.contains("secret.key") && error.contains("5 bytes"), "{error}");
+        let error = Cipher::load_or_create(dir.path())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            error.contains("secret.key") && error.contains("5 bytes"),
+            "{error}"
+        );
     }
 }

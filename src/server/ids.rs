@@ -35,7 +35,10 @@ mod tests {
         let id = integration_id();
         assert_eq!(id.len(), 20);
         assert!(id.starts_with(|c: char| c.is_ascii_lowercase()));
-        assert!(id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
+        assert!(
+            id.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        );
         assert_ne!(integration_id(), integration_id());
     }
 }

@@ -48,7 +48,9 @@ fn store_status(error: StoreError) -> Status {
         StoreError::NameTaken(name) => Status::already_exists(format!(
             "name: an integration named {name:?} already exists in this environment (names are compared ignoring case)"
         )),
-        StoreError::NotFound(id) => Status::not_found(format!("integration_id: no integration with id {id:?}")),
+        StoreError::NotFound(id) => {
+            Status::not_found(format!("integration_id: no integration with id {id:?}"))
+        }
         StoreError::Other(error) => {
             tracing::error!("store error: {error:#}");
             Status::internal("the server's store failed; see the server log")
@@ -100,13 +102,22 @@ impl IntegrationsApi {
     async fn load(&self, id: String) -> Result<IntegrationRecord, Status> {
         let environment_id = self.state().environment.id.clone();
         let missing = id.clone();
-        blocking(self.state(), move |store| Ok(store.get(&environment_id, &id)?))
-            .await?
-            .ok_or_else(|| Status::not_found(format!("integration_id: no integration with id {missing:?}")))
+        blocking(self.state(), move |store| {
+            Ok(store.get(&environment_id, &id)?)
+        })
+        .await?
+        .ok_or_else(|| {
+            Status::not_found(format!(
+                "integration_id: no integration with id {missing:?}"
+            ))
+        })
     }
 
     /// Resolves linked values from the local store; `Err` names the first key that cannot be.
-    async fn resolve(&self, config: BTreeMap<String, ConfigValue>) -> Result<ResolvedConfig, String> {
+    async fn resolve(
+        &self,
+        config: BTreeMap<String, ConfigValue>,
+    ) -> Result<ResolvedConfig, String> {
         let state = self.state().clone();
         let environment_id = state.environment.id.clone();
         let local = matches!(state.secret_store, SecretStore::Local);
@@ -181,9 +192,13 @@ impl IntegrationsService for IntegrationsApi {
         let name = required_id(&request.get_ref().integration_name, "integration_name")?;
         let environment_id = self.state().environment.id.clone();
         let lookup = name.clone();
-        let record = blocking(self.state(), move |store| Ok(store.get_by_name(&environment_id, &lookup)?))
-            .await?
-            .ok_or_else(|| Status::not_found(format!("integration_name: no integration named {name:?}")))?;
+        let record = blocking(self.state(), move |store| {
+            Ok(store.get_by_name(&environment_id, &lookup)?)
+        })
+        .await?
+        .ok_or_else(|| {
+            Status::not_found(format!("integration_name: no integration named {name:?}"))
+        })?;
         Ok(Response::new(GetIntegrationByNameResponse {
             integration: Some(wire::to_integration(&record)),
         }))
@@ -216,7 +231,10 @@ impl IntegrationsService for IntegrationsApi {
                     .resolve(single)
                     .await
                     .map_err(Status::failed_precondition)?;
-                let secret = resolved.get(key).cloned().unwrap_or_else(|| Secret::new(""));
+                let secret = resolved
+                    .get(key)
+                    .cloned()
+                    .unwrap_or_else(|| Secret::new(""));
                 (secret, SecretSource::External)
             }
         };
@@ -247,7 +265,12 @@ impl IntegrationsService for IntegrationsApi {
             store.insert(&environment_id, &name, kind.to_wire() as i32, &config)
         })
         .await?;
-        tracing::info!(id = record.id, name = record.name, kind = kind.sdk_name(), "created integration");
+        tracing::info!(
+            id = record.id,
+            name = record.name,
+            kind = kind.sdk_name(),
+            "created integration"
+        );
         Ok(Response::new(InsertIntegrationResponse {
             integration: Some(wire::to_integration(&record)),
         }))
@@ -289,9 +312,14 @@ impl IntegrationsService for IntegrationsApi {
         let id = required_id(&request.get_ref().id, "id")?;
         let environment_id = self.state().environment.id.clone();
         let target = id.clone();
-        let removed = blocking(self.state(), move |store| Ok(store.delete(&environment_id, &target)?)).await?;
+        let removed = blocking(self.state(), move |store| {
+            Ok(store.delete(&environment_id, &target)?)
+        })
+        .await?;
         if !removed {
-            return Err(Status::not_found(format!("id: no integration with id {id:?}")));
+            return Err(Status::not_found(format!(
+                "id: no integration with id {id:?}"
+            )));
         }
         tracing::info!(id, "deleted integration");
         Ok(Response::new(DeleteIntegrationResponse {}))
@@ -344,7 +372,11 @@ impl IntegrationsService for IntegrationsApi {
                 failed_stage: None,
             },
         };
-        tracing::info!(kind = kind.sdk_name(), success = report.success, "tested integration");
+        tracing::info!(
+            kind = kind.sdk_name(),
+            success = report.success,
+            "tested integration"
+        );
         Ok(Response::new(TestIntegrationResponse {
             kind: kind.sdk_name().to_string(),
             success: report.success,

@@ -62,7 +62,11 @@ pub struct RunningServer {
 impl RunningServer {
     /// The API server URL clients use (`http://127.0.0.1:PORT`).
     pub fn url(&self) -> String {
-        format!("{}://{}", if self.tls { "https" } else { "http" }, self.address)
+        format!(
+            "{}://{}",
+            if self.tls { "https" } else { "http" },
+            self.address
+        )
     }
 
     /// Asks the server to stop and waits for in-flight requests to finish.
@@ -91,10 +95,17 @@ pub async fn spawn(options: ServeOptions) -> Result<RunningServer> {
         );
     }
     if options.credential.client_id.is_empty() || options.credential.client_secret.is_empty() {
-        bail!("serve needs a client id and secret: --client-id/--client-secret or SOURCEDECK_CLIENT_ID/SOURCEDECK_CLIENT_SECRET");
+        bail!(
+            "serve needs a client id and secret: --client-id/--client-secret or SOURCEDECK_CLIENT_ID/SOURCEDECK_CLIENT_SECRET"
+        );
     }
-    crate::domain::name::validate_name(&options.environment)
-        .map_err(|error| anyhow::anyhow!("--environment {:?}: {}", options.environment, error.to_string().trim_start_matches("name: ")))?;
+    crate::domain::name::validate_name(&options.environment).map_err(|error| {
+        anyhow::anyhow!(
+            "--environment {:?}: {}",
+            options.environment,
+            error.to_string().trim_start_matches("name: ")
+        )
+    })?;
     let data_dir = options.data_dir.clone();
     let store = tokio::task::spawn_blocking(move || store::Store::open(&data_dir))
         .await
@@ -113,7 +124,8 @@ pub async fn spawn(options: ServeOptions) -> Result<RunningServer> {
     let address = listener.local_addr()?;
     let tls = options.tls.is_some();
     let url = format!("{}://{}", if tls { "https" } else { "http" }, address);
-    let authenticator = auth::Authenticator::new(options.credential.clone(), environment.clone(), url);
+    let authenticator =
+        auth::Authenticator::new(options.credential.clone(), environment.clone(), url);
     let state = Arc::new(integrations::State {
         store,
         auth: authenticator.clone(),
@@ -123,15 +135,19 @@ pub async fn spawn(options: ServeOptions) -> Result<RunningServer> {
     });
     let mut builder = Server::builder();
     if let Some((cert, key)) = &options.tls {
-        let cert_pem = std::fs::read(cert).with_context(|| format!("reading --tls-cert {}", cert.display()))?;
-        let key_pem = std::fs::read(key).with_context(|| format!("reading --tls-key {}", key.display()))?;
+        let cert_pem = std::fs::read(cert)
+            .with_context(|| format!("reading --tls-cert {}", cert.display()))?;
+        let key_pem =
+            std::fs::read(key).with_context(|| format!("reading --tls-key {}", key.display()))?;
         builder = builder
             .tls_config(ServerTlsConfig::new().identity(Identity::from_pem(cert_pem, key_pem)))
             .context("configuring TLS")?;
     }
     let router = builder
         .add_service(AuthServiceServer::new(auth::AuthApi(authenticator)))
-        .add_service(IntegrationsServiceServer::new(integrations::IntegrationsApi(state)));
+        .add_service(IntegrationsServiceServer::new(
+            integrations::IntegrationsApi(state),
+        ));
     let (shutdown, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         router

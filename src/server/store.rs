@@ -21,8 +21,7 @@ use crate::domain::{ConfigValue, Secret};
 pub const DB_FILE: &str = "sourcedeck.db";
 
 /// Schema migrations, applied in order; `PRAGMA user_version` counts those applied.
-const MIGRATIONS: &[&str] = &[
-    "CREATE TABLE environments (
+const MIGRATIONS: &[&str] = &["CREATE TABLE environments (
         id TEXT PRIMARY KEY,
         name TEXT NOT NULL UNIQUE COLLATE NOCASE,
         created_at_ns INTEGER NOT NULL
@@ -50,8 +49,7 @@ const MIGRATIONS: &[&str] = &[
         sealed BLOB NOT NULL,
         updated_at_ns INTEGER NOT NULL,
         PRIMARY KEY (environment_id, name)
-    );",
-];
+    );"];
 
 /// An environment served from this store.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -240,7 +238,11 @@ impl Store {
     }
 
     /// One integration by name (case-insensitive), within the environment.
-    pub fn get_by_name(&self, environment_id: &str, name: &str) -> Result<Option<IntegrationRecord>> {
+    pub fn get_by_name(
+        &self,
+        environment_id: &str,
+        name: &str,
+    ) -> Result<Option<IntegrationRecord>> {
         let connection = self.connection()?;
         self.load(&connection, environment_id, "name", name)
     }
@@ -300,7 +302,9 @@ impl Store {
         sealed: &[u8],
         updated_at_ns: i64,
     ) -> Result<StoredValue> {
-        let plain = self.cipher.open(&value_context(integration_id, key), sealed)?;
+        let plain = self
+            .cipher
+            .open(&value_context(integration_id, key), sealed)?;
         let value = if linked {
             ConfigValue::Linked(plain.expose().to_string())
         } else {
@@ -330,7 +334,9 @@ impl Store {
                 ConfigValue::Literal(secret) => (false, secret.clone()),
                 ConfigValue::Linked(reference) => (true, Secret::new(reference.as_str())),
             };
-            let sealed = self.cipher.seal(&value_context(integration_id, key), &plain)?;
+            let sealed = self
+                .cipher
+                .seal(&value_context(integration_id, key), &plain)?;
             statement.execute(params![integration_id, key, linked, sealed, at])?;
         }
         Ok(())
@@ -391,7 +397,9 @@ impl Store {
             Ok(0) => return Err(StoreError::NotFound(id.to_string())),
             Ok(_) => {}
             Err(error) if is_unique_violation(&error) => {
-                return Err(StoreError::NameTaken(new_name.unwrap_or_default().to_string()));
+                return Err(StoreError::NameTaken(
+                    new_name.unwrap_or_default().to_string(),
+                ));
             }
             Err(error) => return Err(error.into()),
         }
@@ -416,7 +424,9 @@ impl Store {
 
     /// Stores (or replaces) a named secret of the local secret store.
     pub fn set_local_secret(&self, environment_id: &str, name: &str, value: &Secret) -> Result<()> {
-        let sealed = self.cipher.seal(&secret_context(environment_id, name), value)?;
+        let sealed = self
+            .cipher
+            .seal(&secret_context(environment_id, name), value)?;
         let connection = self.connection()?;
         connection.execute(
             "INSERT INTO local_secrets (environment_id, name, sealed, updated_at_ns)
@@ -439,7 +449,10 @@ impl Store {
             )
             .optional()?;
         sealed
-            .map(|sealed| self.cipher.open(&secret_context(environment_id, name), &sealed))
+            .map(|sealed| {
+                self.cipher
+                    .open(&secret_context(environment_id, name), &sealed)
+            })
             .transpose()
     }
 
@@ -513,7 +526,10 @@ mod tests {
         assert_eq!(store.environment("default").unwrap(), env);
         let config = BTreeMap::from([
             ("PGHOST".to_string(), literal("db")),
-            ("PGPASSWORD".to_string(), ConfigValue::Linked("pg-pass".into())),
+            (
+                "PGPASSWORD".to_string(),
+                ConfigValue::Linked("pg-pass".into()),
+            ),
         ]);
         let created = store.insert(&env.id, "pg", 13, &config).unwrap();
         assert_eq!(created.config.len(), 2);
@@ -522,7 +538,12 @@ mod tests {
             Err(StoreError::NameTaken(_))
         ));
         let updated = store
-            .update(&env.id, &created.id, Some("pg2"), &BTreeMap::from([("PGPORT".into(), literal("5433"))]))
+            .update(
+                &env.id,
+                &created.id,
+                Some("pg2"),
+                &BTreeMap::from([("PGPORT".into(), literal("5433"))]),
+            )
             .unwrap();
         assert_eq!(updated.name, "pg2");
         assert_eq!(updated.config.len(), 3);
@@ -547,15 +568,29 @@ mod tests {
         let env = store.environment("default").unwrap();
         let marker = "plaintext-marker-4f8a2c";
         store
-            .insert(&env.id, "pg", 13, &BTreeMap::from([("PGPASSWORD".into(), literal(marker))]))
+            .insert(
+                &env.id,
+                "pg",
+                13,
+                &BTreeMap::from([("PGPASSWORD".into(), literal(marker))]),
+            )
             .unwrap();
-        store.set_local_secret(&env.id, "s", &Secret::new(marker)).unwrap();
+        store
+            .set_local_secret(&env.id, "s", &Secret::new(marker))
+            .unwrap();
         drop(store);
         for entry in std::fs::read_dir(dir.path()).unwrap() {
             let bytes = std::fs::read(entry.unwrap().path()).unwrap();
             assert!(!bytes.windows(marker.len()).any(|w| w == marker.as_bytes()));
         }
         let reopened = Store::open(dir.path()).unwrap();
-        assert_eq!(reopened.local_secret(&env.id, "s").unwrap().unwrap().expose(), marker);
+        assert_eq!(
+            reopened
+                .local_secret(&env.id, "s")
+                .unwrap()
+                .unwrap()
+                .expose(),
+            marker
+        );
     }
 }

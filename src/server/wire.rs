@@ -48,8 +48,12 @@ pub fn read_config(
     for (key, value) in config {
         check_key(&key)?;
         let value = match value.value {
-            Some(integration_config_value::Value::Literal(text)) => ConfigValue::Literal(Secret::new(text)),
-            Some(integration_config_value::Value::SecretId(reference)) => ConfigValue::Linked(reference),
+            Some(integration_config_value::Value::Literal(text)) => {
+                ConfigValue::Literal(Secret::new(text))
+            }
+            Some(integration_config_value::Value::SecretId(reference)) => {
+                ConfigValue::Linked(reference)
+            }
             None => {
                 return Err(Status::invalid_argument(format!(
                     "{key}: the value sets neither literal nor secret_id"
@@ -75,13 +79,17 @@ pub fn check_values(kind: Kind, config: &BTreeMap<String, ConfigValue>) -> Resul
 }
 
 fn views(config: &BTreeMap<String, ConfigValue>) -> impl Iterator<Item = (&str, ValueView<'_>)> {
-    config.iter().map(|(key, value)| (key.as_str(), value.as_view()))
+    config
+        .iter()
+        .map(|(key, value)| (key.as_str(), value.as_view()))
 }
 
 fn warning_code(code: WarningCode) -> IntegrationWarningCode {
     match code {
         WarningCode::Unspecified => IntegrationWarningCode::Unspecified,
-        WarningCode::SnowflakeUnloadNotConfigured => IntegrationWarningCode::SnowflakeUnloadNotConfigured,
+        WarningCode::SnowflakeUnloadNotConfigured => {
+            IntegrationWarningCode::SnowflakeUnloadNotConfigured
+        }
         WarningCode::SnowflakePasswordAuthentication => {
             IntegrationWarningCode::SnowflakePasswordAuthentication
         }
@@ -183,7 +191,11 @@ mod tests {
         for bad in ["", "1ABC", "PG-HOST", "PG HOST", "é"] {
             let status = check_key(bad).unwrap_err();
             assert_eq!(status.code(), tonic::Code::InvalidArgument);
-            assert!(status.message().contains(&format!("{bad:?}")), "{}", status.message());
+            assert!(
+                status.message().contains(&format!("{bad:?}")),
+                "{}",
+                status.message()
+            );
         }
     }
 

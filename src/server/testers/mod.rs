@@ -62,7 +62,10 @@ impl Progress {
     }
 
     fn snapshot(&self) -> Vec<(Stage, Instant)> {
-        self.0.lock().map(|stages| stages.clone()).unwrap_or_default()
+        self.0
+            .lock()
+            .map(|stages| stages.clone())
+            .unwrap_or_default()
     }
 
     /// The stage in progress (the last entered).
@@ -79,7 +82,10 @@ impl Progress {
             .enumerate()
             .map(|(index, (stage, start))| {
                 let stop = stages.get(index + 1).map_or(end, |(_, next)| *next);
-                format!("{stage} {}", format_duration(stop.saturating_duration_since(*start)))
+                format!(
+                    "{stage} {}",
+                    format_duration(stop.saturating_duration_since(*start))
+                )
             })
             .collect::<Vec<_>>()
             .join(", ")
@@ -126,7 +132,11 @@ pub fn scrub(message: &str, config: &ResolvedConfig, sensitive: &BTreeSet<String
 
 /// The keys whose values must never appear in a message: the catalog's secret keys (and
 /// credential-looking custom keys) plus every key whose value came from a linked secret.
-pub fn sensitive_keys(kind: Kind, config: &ResolvedConfig, linked: &BTreeSet<String>) -> BTreeSet<String> {
+pub fn sensitive_keys(
+    kind: Kind,
+    config: &ResolvedConfig,
+    linked: &BTreeSet<String>,
+) -> BTreeSet<String> {
     config
         .keys()
         .filter(|key| linked.contains(*key) || is_secret_key(kind, key))
@@ -146,10 +156,18 @@ pub async fn run(
     let started = Instant::now();
     let outcome = match kind {
         Kind::Postgresql => {
-            tokio::time::timeout(deadline, sql::postgres(config, sql::POSTGRES_KEYS, &progress)).await
+            tokio::time::timeout(
+                deadline,
+                sql::postgres(config, sql::POSTGRES_KEYS, &progress),
+            )
+            .await
         }
         Kind::Redshift => {
-            tokio::time::timeout(deadline, sql::postgres(config, sql::REDSHIFT_KEYS, &progress)).await
+            tokio::time::timeout(
+                deadline,
+                sql::postgres(config, sql::REDSHIFT_KEYS, &progress),
+            )
+            .await
         }
         Kind::Mysql => tokio::time::timeout(deadline, sql::mysql(config, &progress)).await,
         other => {
@@ -210,14 +228,24 @@ mod tests {
             BTreeSet::from(["PGPASSWORD".to_string(), "PGUSER".to_string()])
         );
         assert_eq!(
-            scrub("user linkeduser password hunter22 on dbhost port 1", &config, &sensitive),
+            scrub(
+                "user linkeduser password hunter22 on dbhost port 1",
+                &config,
+                &sensitive
+            ),
             "user [redacted] password [redacted] on dbhost port 1"
         );
     }
 
     #[tokio::test]
     async fn kinds_without_a_check_say_so() {
-        let report = run(Kind::Snowflake, &ResolvedConfig::new(), &BTreeSet::new(), Duration::from_secs(1)).await;
+        let report = run(
+            Kind::Snowflake,
+            &ResolvedConfig::new(),
+            &BTreeSet::new(),
+            Duration::from_secs(1),
+        )
+        .await;
         assert!(!report.success);
         assert_eq!(report.message, "no connectivity test for Snowflake yet");
     }

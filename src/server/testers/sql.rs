@@ -51,21 +51,36 @@ fn required<'a>(config: &'a ResolvedConfig, key: &str) -> Result<&'a str, StageE
 fn port(config: &ResolvedConfig, key: &str, default: u16) -> Result<u16, StageError> {
     match value(config, key) {
         None => Ok(default),
-        Some(text) => text.parse::<u16>().ok().filter(|port| *port > 0).ok_or_else(|| {
-            StageError::new(
-                Stage::Resolve,
-                format!("{key} {text:?} is not a port; expected a whole number from 1 to 65535"),
-            )
-        }),
+        Some(text) => text
+            .parse::<u16>()
+            .ok()
+            .filter(|port| *port > 0)
+            .ok_or_else(|| {
+                StageError::new(
+                    Stage::Resolve,
+                    format!(
+                        "{key} {text:?} is not a port; expected a whole number from 1 to 65535"
+                    ),
+                )
+            }),
     }
 }
 
 /// Resolves `host:port` to addresses.
-async fn resolve(host: &str, port: u16, progress: &Progress) -> Result<Vec<SocketAddr>, StageError> {
+async fn resolve(
+    host: &str,
+    port: u16,
+    progress: &Progress,
+) -> Result<Vec<SocketAddr>, StageError> {
     progress.enter(Stage::Resolve);
     let addresses: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
         .await
-        .map_err(|error| StageError::new(Stage::Resolve, format!("could not resolve host {host:?}: {error}")))?
+        .map_err(|error| {
+            StageError::new(
+                Stage::Resolve,
+                format!("could not resolve host {host:?}: {error}"),
+            )
+        })?
         .collect();
     if addresses.is_empty() {
         return Err(StageError::new(
@@ -89,7 +104,10 @@ async fn connect(addresses: &[SocketAddr], progress: &Progress) -> Result<TcpStr
                     std::io::ErrorKind::ConnectionRefused => "connection refused by".to_string(),
                     _ => format!("{error} connecting to"),
                 };
-                last = Some(format!("{what} {address} after {}", format_duration(started.elapsed())));
+                last = Some(format!(
+                    "{what} {address} after {}",
+                    format_duration(started.elapsed())
+                ));
             }
         }
     }
@@ -113,7 +131,9 @@ pub async fn postgres(
     let stream = connect(&addresses, progress).await?;
     progress.enter(Stage::Authenticate);
     let mut pg = tokio_postgres::Config::new();
-    pg.user(user).dbname(database).application_name("sourcedeck-test");
+    pg.user(user)
+        .dbname(database)
+        .application_name("sourcedeck-test");
     if let Some(password) = config.get(keys.password).filter(|p| !p.is_empty()) {
         pg.password(password.expose());
     }
@@ -201,7 +221,11 @@ pub async fn mysql(config: &ResolvedConfig, progress: &Progress) -> Result<Strin
 fn mysql_error(error: &mysql_async::Error, stage: Stage) -> StageError {
     match error {
         mysql_async::Error::Server(server) => {
-            let stage = if server.code == 1049 { Stage::Query } else { stage };
+            let stage = if server.code == 1049 {
+                Stage::Query
+            } else {
+                stage
+            };
             StageError::new(stage, server.message.clone())
         }
         other => StageError::new(stage, other.to_string()),
