@@ -86,6 +86,21 @@ impl RunningServer {
     }
 }
 
+/// Accepted connections with Nagle's algorithm off: a response larger than one write would
+/// otherwise wait for the peer's delayed ACK (tens of milliseconds on every big list).
+fn accepted_without_nagle(
+    listener: tokio::net::TcpListener,
+) -> impl tokio_stream::Stream<Item = std::io::Result<tokio::net::TcpStream>> {
+    use tokio_stream::StreamExt;
+    TcpListenerStream::new(listener).map(|accepted| {
+        accepted.inspect(|stream| {
+            if let Err(error) = stream.set_nodelay(true) {
+                tracing::debug!("could not disable Nagle on an accepted connection: {error}");
+            }
+        })
+    })
+}
+
 /// Opens the store, binds the listener and starts serving in a background task.
 pub async fn spawn(options: ServeOptions) -> Result<RunningServer> {
     if !options.listen.ip().is_loopback() && options.tls.is_none() && !options.insecure {
@@ -151,7 +166,7 @@ pub async fn spawn(options: ServeOptions) -> Result<RunningServer> {
     let (shutdown, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         router
-            .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async {
+            .serve_with_incoming_shutdown(accepted_without_nagle(listener), async {
                 let _ = stopped.await;
             })
             .await
