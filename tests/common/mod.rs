@@ -1,0 +1,418 @@
+//! Shared helpers of the integration tests: an in-process server on a loopback port with its own
+//! data directory, authenticated clients (the typed `Session` and the raw gRPC stub), the real
+//! binary run with a controlled environment, and a deadline-bounded poller.
+//!
+//! Every test gets its own temporary directory and server, so tests run in parallel.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use sourcedeck::client::Session;
+use sourcedeck::client::credentials::{Auth, CredentialSource, Credentials};
+use sourcedeck::domain::Secret;
+use sourcedeck::domain::secret_ref::SecretStore;
+use sourcedeck::proto::auth_service_client::AuthServiceClient;
+use sourcedeck::proto::integrations_service_client::IntegrationsServiceClient;
+use sourcedeck::proto::{GetTokenRequest, IntegrationConfigValue, integration_config_value};
+use sourcedeck::server::{self, ClientCredential, RunningServer, ServeOptions};
+use tempfile::TempDir;
+use tonic::metadata::MetadataValue;
+use tonic::transport::Channel;
+use tonic::{Request, Status};
+
+/// The client id every test server accepts.
+pub const CLIENT_ID: &str = "test-client";
+/// The client secret every test server accepts.
+pub const CLIENT_SECRET: &str = "test-client-secret-7f3a9c";
+/// The environment every test server serves.
+pub const ENVIRONMENT: &str = "default";
+/// The deadline of one call from a test client.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A server running in this process with its data directory; dropping it removes the directory.
+pub struct TestServer {
+    pub server: RunningServer,
+    pub dir: TempDir,
+}
+
+impl TestServer {
+    /// A server with the defaults: local secret store, 10 s test timeout.
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// A server whose options `adjust` may change (secret store, test timeout, ...).
+    pub async fn start_with(adjust: impl FnOnce(&mut ServeOptions)) -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let mut options = serve_options(&dir.path().join("data"));
+        adjust(&mut options);
+        let server = server::spawn(options).await.expect("server starts");
+        Self { server, dir }
+    }
+
+    /// A server with a short connectivity-test deadline.
+    pub async fn with_test_timeout(timeout: Duration) -> Self {
+        Self::start_with(|options| options.test_timeout = timeout).await
+    }
+
+    /// A server whose linked secrets live in AWS Secrets Manager (account 123456789012, us-east-1).
+    pub async fn with_aws_store() -> Self {
+        Self::start_with(|options| {
+            options.secret_store = SecretStore::Aws {
+                account: AWS_ACCOUNT.into(),
+                region: AWS_REGION.into(),
+            }
+        })
+        .await
+    }
+
+    /// The data directory (database and key file).
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    pub fn url(&self) -> String {
+        self.server.url()
+    }
+
+    pub fn environment_id(&self) -> String {
+        self.server.environment.id.clone()
+    }
+
+    /// A typed, authenticated session.
+    pub async fn session(&self) -> Session {
+        Session::connect(&credentials(&self.url()), CALL_TIMEOUT)
+            .await
+            .expect("session connects")
+    }
+
+    /// A raw gRPC channel to the server.
+    pub async fn channel(&self) -> Channel {
+        Channel::from_shared(self.url())
+            .expect("valid url")
+            .connect()
+            .await
+            .expect("channel connects")
+    }
+
+    /// The raw IntegrationsService stub plus a header set that authenticates as the test client.
+    pub async fn raw(&self) -> (IntegrationsServiceClient<Channel>, Headers) {
+        let channel = self.channel().await;
+        let token = get_token(&channel, CLIENT_ID, CLIENT_SECRET)
+            .await
+            .expect("token exchange");
+        let headers = Headers {
+            token: Some(token),
+            environment: Some(self.environment_id()),
+        };
+        (IntegrationsServiceClient::new(channel), headers)
+    }
+
+    /// Stores a secret in the server's local secret store through a second handle on its data
+    /// directory (as `sourcedeck secrets set` does).
+    pub fn set_local_secret(&self, name: &str, value: &str) {
+        let store = sourcedeck::server::store::Store::open(&self.data_dir()).expect("store opens");
+        let environment = store.environment(ENVIRONMENT).expect("environment");
+        store
+            .set_local_secret(&environment.id, name, &Secret::new(value))
+            .expect("secret stored");
+    }
+}
+
+pub const AWS_ACCOUNT: &str = "123456789012";
+pub const AWS_REGION: &str = "us-east-1";
+
+/// The options of a loopback test server with the test credential.
+pub fn serve_options(data_dir: &Path) -> ServeOptions {
+    ServeOptions {
+        listen: ([127, 0, 0, 1], 0).into(),
+        data_dir: data_dir.to_path_buf(),
+        credential: ClientCredential {
+            client_id: CLIENT_ID.into(),
+            client_secret: Secret::new(CLIENT_SECRET),
+        },
+        environment: ENVIRONMENT.into(),
+        secret_store: SecretStore::Local,
+        tls: None,
+        insecure: false,
+        test_timeout: server::DEFAULT_TEST_TIMEOUT,
+    }
+}
+
+/// Client credentials for a server at `url`.
+pub fn credentials(url: &str) -> Credentials {
+    Credentials {
+        auth: Auth::ClientCredentials {
+            client_id: CLIENT_ID.into(),
+            client_secret: Secret::new(CLIENT_SECRET),
+        },
+        api_server: Some(url.to_string()),
+        environment: None,
+        source: CredentialSource::Flags,
+    }
+}
+
+/// GetToken with `x-chalk-server: go-api`; returns the access token.
+pub async fn get_token(
+    channel: &Channel,
+    client_id: &str,
+    client_secret: &str,
+) -> Result<String, Status> {
+    let mut request = Request::new(GetTokenRequest {
+        client_id: client_id.into(),
+        client_secret: client_secret.into(),
+        grant_type: "client_credentials".into(),
+        ..Default::default()
+    });
+    request
+        .metadata_mut()
+        .insert("x-chalk-server", MetadataValue::from_static("go-api"));
+    let response = AuthServiceClient::new(channel.clone())
+        .get_token(request)
+        .await?;
+    Ok(response.into_inner().access_token)
+}
+
+/// The headers of a data call; `None` leaves a header out.
+#[derive(Clone, Debug)]
+pub struct Headers {
+    pub token: Option<String>,
+    pub environment: Option<String>,
+}
+
+impl Headers {
+    /// Wraps `message` in a request carrying `authorization: Bearer`, `x-chalk-env-id` and
+    /// `x-chalk-server: go-api`.
+    pub fn request<T>(&self, message: T) -> Request<T> {
+        let mut request = Request::new(message);
+        let metadata = request.metadata_mut();
+        metadata.insert("x-chalk-server", MetadataValue::from_static("go-api"));
+        if let Some(token) = &self.token {
+            metadata.insert(
+                "authorization",
+                format!("Bearer {token}").parse().expect("header"),
+            );
+        }
+        if let Some(environment) = &self.environment {
+            metadata.insert("x-chalk-env-id", environment.parse().expect("header"));
+        }
+        request.set_timeout(CALL_TIMEOUT);
+        request
+    }
+
+    pub fn with_token(&self, token: Option<&str>) -> Self {
+        Self {
+            token: token.map(str::to_string),
+            ..self.clone()
+        }
+    }
+
+    pub fn with_environment(&self, environment: Option<&str>) -> Self {
+        Self {
+            environment: environment.map(str::to_string),
+            ..self.clone()
+        }
+    }
+}
+
+/// A literal config value on the wire.
+pub fn literal(value: &str) -> IntegrationConfigValue {
+    IntegrationConfigValue {
+        value: Some(integration_config_value::Value::Literal(value.into())),
+    }
+}
+
+/// A linked-secret config value on the wire.
+pub fn linked(reference: &str) -> IntegrationConfigValue {
+    IntegrationConfigValue {
+        value: Some(integration_config_value::Value::SecretId(reference.into())),
+    }
+}
+
+/// A wire config map of literals.
+pub fn literals(pairs: &[(&str, &str)]) -> HashMap<String, IntegrationConfigValue> {
+    pairs
+        .iter()
+        .map(|(key, value)| (key.to_string(), literal(value)))
+        .collect()
+}
+
+/// A port on 127.0.0.1 where nothing listens (bound, then released).
+pub fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("address").port()
+}
+
+/// Polls `condition` every 20 ms until it holds or `deadline` passes; returns whether it held.
+pub async fn wait_until<F, Fut>(deadline: Duration, mut condition: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let end = Instant::now() + deadline;
+    loop {
+        if condition().await {
+            return true;
+        }
+        if Instant::now() >= end {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Blocking variant of [`wait_until`] for synchronous tests.
+pub fn wait_until_blocking(deadline: Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let end = Instant::now() + deadline;
+    loop {
+        if condition() {
+            return true;
+        }
+        if Instant::now() >= end {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The outcome of one run of the binary.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Asserts `needle` is in neither stdout nor stderr.
+    pub fn assert_never_shows(&self, needle: &str) {
+        assert!(
+            !self.stdout.contains(needle) && !self.stderr.contains(needle),
+            "{needle:?} leaked into the output:\nstdout: {}\nstderr: {}",
+            self.stdout,
+            self.stderr
+        );
+    }
+
+    pub fn assert_ok(&self) {
+        assert_eq!(
+            self.code, 0,
+            "expected success:\nstdout: {}\nstderr: {}",
+            self.stdout, self.stderr
+        );
+    }
+}
+
+/// A way to run the real `sourcedeck` binary with a clean, controlled environment: every
+/// inherited `CHALK_*`/`SOURCEDECK_*` variable removed, HOME and the XDG directories pointed at
+/// a temporary directory (so the machine's ~/.chalk.yml is never read), cwd in that directory.
+pub struct Cli {
+    pub home: TempDir,
+    pub env: Vec<(String, String)>,
+}
+
+impl Cli {
+    /// A CLI with no server configured (the embedded default applies).
+    pub fn isolated() -> Self {
+        Self {
+            home: tempfile::tempdir().expect("temporary home"),
+            env: Vec::new(),
+        }
+    }
+
+    /// A CLI pointed at `server` through CHALK_CLIENT_ID, CHALK_CLIENT_SECRET and CHALK_API_SERVER.
+    pub fn against(server: &TestServer) -> Self {
+        let mut cli = Self::isolated();
+        cli.env = vec![
+            ("CHALK_CLIENT_ID".into(), CLIENT_ID.into()),
+            ("CHALK_CLIENT_SECRET".into(), CLIENT_SECRET.into()),
+            ("CHALK_API_SERVER".into(), server.url()),
+        ];
+        cli
+    }
+
+    pub fn home_dir(&self) -> &Path {
+        self.home.path()
+    }
+
+    /// The command with the controlled environment.
+    pub fn command(&self, args: &[&str]) -> Command {
+        sourcedeck_command(self.home.path(), &self.env, args)
+    }
+
+    /// Runs with `stdin` as standard input (empty when `None`); blocking.
+    pub fn run(&self, args: &[&str], stdin: Option<&str>) -> Run {
+        run_command(self.command(args), stdin)
+    }
+
+    /// [`Cli::run`] off the async threads, for tests that also hold an in-process server.
+    pub async fn run_async(&self, args: &[&str], stdin: Option<&str>) -> Run {
+        let command = self.command(args);
+        let stdin = stdin.map(str::to_string);
+        tokio::task::spawn_blocking(move || run_command(command, stdin.as_deref()))
+            .await
+            .expect("cli task")
+    }
+}
+
+/// The real binary with `args`, every inherited `CHALK_*`/`SOURCEDECK_*` variable removed, HOME
+/// and the XDG directories under `home` (so the machine's ~/.chalk.yml is never read), cwd
+/// `home`, then `env` applied.
+pub fn sourcedeck_command(home: &Path, env: &[(String, String)], args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sourcedeck"));
+    command.args(args);
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy().to_string();
+        let upper = name.to_ascii_uppercase();
+        if upper.starts_with("CHALK_")
+            || upper.starts_with("_CHALK_")
+            || upper.starts_with("SOURCEDECK_")
+        {
+            command.env_remove(&name);
+        }
+    }
+    command
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("NO_COLOR", "1")
+        .current_dir(home);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command
+}
+
+/// Runs a prepared command, feeding `stdin` (then closing it), and collects its outcome.
+pub fn run_command(mut command: Command, stdin: Option<&str>) -> Run {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary starts");
+    {
+        let mut input = child.stdin.take().expect("stdin");
+        if let Some(text) = stdin {
+            input.write_all(text.as_bytes()).expect("write stdin");
+        }
+    }
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = child.wait_with_output().expect("binary finishes");
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
