@@ -875,10 +875,6 @@ fn kinds_lists_the_catalog_and_one_kind_marks_its_secret_keys() {
 }
 
 #[test]
-#[ignore = "BUG: src/server/store.rs:483-497 migrate() reads user_version outside any write lock and \
-            applies migrations in DEFERRED transactions, so parallel first starts on a fresh data \
-            dir both run migration 1 and one fails with 'table environments already exists' (or \
-            'database is locked'); use BEGIN IMMEDIATE and re-read user_version inside it"]
 fn parallel_first_runs_on_a_fresh_data_dir_all_succeed() {
     // Scripts may start several commands at once on a machine that never ran sourcedeck.
     for _ in 0..5 {
@@ -905,10 +901,6 @@ fn parallel_first_runs_on_a_fresh_data_dir_all_succeed() {
 }
 
 #[test]
-#[ignore = "BUG: src/server/store.rs:167-198 Store::environment() does SELECT then INSERT in a \
-            DEFERRED transaction; in WAL mode the read-to-write upgrade of a racing process fails at \
-            once with SQLITE_BUSY ('database is locked', the busy timeout does not apply) or a \
-            UNIQUE violation; use an IMMEDIATE transaction or INSERT .. ON CONFLICT DO NOTHING"]
 fn parallel_first_uses_of_a_new_environment_all_succeed() {
     for _ in 0..5 {
         let cli = Cli::isolated();

@@ -1531,9 +1531,6 @@ async fn the_typed_client_finds_by_id_or_name_and_reveals_one_value() {
 // ---------------------------------------------------------------------------------------------
 
 #[tokio::test]
-#[ignore = "BUG: src/server/integrations.rs:204 matches the bare key OR the full name in one pass over the \
-            sorted keys, so key PGHOST (full name PG_PGHOST) shadows the exact key PG_PGHOST and the \
-            wrong value is revealed; an exact key match must win"]
 async fn get_value_prefers_an_exact_key_over_another_keys_full_name() {
     let api = Api::start().await;
     // Key "PG_PGHOST" is also the full name of key "PGHOST" in an integration named "pg".

@@ -64,11 +64,39 @@ pub fn options(args: ServeArgs) -> Result<ServeOptions> {
     })
 }
 
-/// Runs the server until Ctrl-C or SIGTERM.
+/// Resolves on the first Ctrl-C or SIGTERM. The handlers are installed when this is called, not
+/// when the future is first polled, so a signal sent right after the listening line is caught.
+fn stop_signal() -> Result<impl std::future::Future<Output = ()>> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt =
+            signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
+        let mut terminate =
+            signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
+            }
+            tracing::info!("stopping");
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+            tracing::info!("stopping");
+        })
+    }
+}
+
+/// Runs the server until Ctrl-C or SIGTERM, then shuts down gracefully.
 pub async fn run(args: ServeArgs) -> Result<()> {
     let options = options(args)?;
     let data_dir = options.data_dir.clone();
     let store = options.secret_store.clone();
+    let stop = stop_signal()?;
     let running = server::spawn(options).await?;
     // One parseable line on stdout: tests and scripts read the bound port from it.
     println!(
@@ -78,26 +106,5 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         running.environment.id,
         data_dir.display(),
     );
-    let stop = async {
-        #[cfg(unix)]
-        {
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(mut term) => {
-                    tokio::select! {
-                        _ = tokio::signal::ctrl_c() => {}
-                        _ = term.recv() => {}
-                    }
-                }
-                Err(_) => {
-                    let _ = tokio::signal::ctrl_c().await;
-                }
-            }
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-        tracing::info!("stopping");
-    };
     running.serve_until(stop).await
 }

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use tonic::Code;
 
-use super::session::{ClientError, Session};
+use super::session::{ClientError, Retry, Session};
 use crate::domain::{ConfigValue, Kind, Secret};
 use crate::proto::*;
 
@@ -50,6 +50,7 @@ impl Session {
     pub async fn list(&self) -> Result<Vec<Integration>, ClientError> {
         let response = self
             .call(
+                Retry::Idempotent,
                 ListIntegrationsRequest {},
                 |mut client, request| async move { client.list_integrations(request).await },
             )
@@ -62,9 +63,11 @@ impl Session {
         let request = GetIntegrationRequest {
             integration_id: id.to_string(),
         };
-        self.call(request, |mut client, request| async move {
-            client.get_integration(request).await
-        })
+        self.call(
+            Retry::Idempotent,
+            request,
+            |mut client, request| async move { client.get_integration(request).await },
+        )
         .await?
         .integration_with_secrets
         .ok_or_else(|| missing("integration_with_secrets"))
@@ -75,9 +78,11 @@ impl Session {
         let request = GetIntegrationByNameRequest {
             integration_name: name.to_string(),
         };
-        self.call(request, |mut client, request| async move {
-            client.get_integration_by_name(request).await
-        })
+        self.call(
+            Retry::Idempotent,
+            request,
+            |mut client, request| async move { client.get_integration_by_name(request).await },
+        )
         .await?
         .integration
         .ok_or_else(|| missing("integration"))
@@ -110,9 +115,11 @@ impl Session {
             secret_name: key.to_string(),
         };
         let value = self
-            .call(request, |mut client, request| async move {
-                client.get_integration_value(request).await
-            })
+            .call(
+                Retry::Idempotent,
+                request,
+                |mut client, request| async move { client.get_integration_value(request).await },
+            )
             .await?
             .secretvalue
             .ok_or_else(|| missing("secretvalue"))?;
@@ -132,9 +139,11 @@ impl Session {
             environment_variables: HashMap::new(),
             config: to_wire_config(config),
         };
-        self.call(request, |mut client, request| async move {
-            client.insert_integration(request).await
-        })
+        self.call(
+            Retry::UnavailableOnly,
+            request,
+            |mut client, request| async move { client.insert_integration(request).await },
+        )
         .await?
         .integration
         .ok_or_else(|| missing("integration"))
@@ -153,9 +162,11 @@ impl Session {
             environment_variables: HashMap::new(),
             config: to_wire_config(changes),
         };
-        self.call(request, |mut client, request| async move {
-            client.update_integration(request).await
-        })
+        self.call(
+            Retry::Idempotent,
+            request,
+            |mut client, request| async move { client.update_integration(request).await },
+        )
         .await?
         .integration
         .ok_or_else(|| missing("integration"))
@@ -164,9 +175,11 @@ impl Session {
     /// Deletes an integration.
     pub async fn delete(&self, id: &str) -> Result<(), ClientError> {
         let request = DeleteIntegrationRequest { id: id.to_string() };
-        self.call(request, |mut client, request| async move {
-            client.delete_integration(request).await
-        })
+        self.call(
+            Retry::Idempotent,
+            request,
+            |mut client, request| async move { client.delete_integration(request).await },
+        )
         .await?;
         Ok(())
     }
@@ -180,9 +193,11 @@ impl Session {
             include_preview: target.include_preview.then_some(true),
             config: to_wire_config(&target.config),
         };
-        self.call(request, |mut client, request| async move {
-            client.test_integration(request).await
-        })
+        self.call(
+            Retry::Idempotent,
+            request,
+            |mut client, request| async move { client.test_integration(request).await },
+        )
         .await
     }
 }

@@ -57,6 +57,35 @@ impl From<Status> for ClientError {
     }
 }
 
+/// Which failures a call may be retried after.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Retry {
+    /// Safe to repeat (reads, tests, updates of given keys, deletes): UNAVAILABLE and transport
+    /// failures such as a connection the server closed are retried.
+    Idempotent,
+    /// Not safe to repeat (create): only UNAVAILABLE, which the server answers before acting.
+    UnavailableOnly,
+}
+
+impl Retry {
+    /// Whether a call that failed with `status` may be sent again.
+    pub fn allows(self, status: &Status) -> bool {
+        status.code() == Code::Unavailable
+            || (self == Retry::Idempotent && is_transport_failure(status))
+    }
+}
+
+/// A failure of the connection rather than an answer from the server (tonic reports a request on
+/// a connection the peer already closed as UNKNOWN "transport error").
+fn is_transport_failure(status: &Status) -> bool {
+    use std::error::Error;
+    status.code() == Code::Unknown
+        && (status.message() == "transport error"
+            || status
+                .source()
+                .is_some_and(|source| source.downcast_ref::<tonic::transport::Error>().is_some()))
+}
+
 /// A bearer token and when to refresh it.
 struct Token {
     access: Secret,
@@ -191,7 +220,7 @@ async fn exchange(
             .await
         {
             Ok(response) => return Ok((response.into_inner(), issued)),
-            Err(status) if status.code() == Code::Unavailable && attempt < MAX_ATTEMPTS => {
+            Err(status) if Retry::Idempotent.allows(&status) && attempt < MAX_ATTEMPTS => {
                 tokio::time::sleep(jittered(backoff)).await;
                 backoff = (backoff * 2).min(Duration::from_secs(1));
             }
@@ -345,7 +374,12 @@ impl Session {
     }
 
     /// Runs one IntegrationsService call with headers, deadline, re-auth and retries.
-    pub async fn call<M, R, F, Fut>(&self, message: M, method: F) -> Result<R, ClientError>
+    pub async fn call<M, R, F, Fut>(
+        &self,
+        retry: Retry,
+        message: M,
+        method: F,
+    ) -> Result<R, ClientError>
     where
         M: Clone,
         F: Fn(IntegrationsServiceClient<Channel>, Request<M>) -> Fut,
@@ -370,9 +404,18 @@ impl Session {
                     reauthenticated = true;
                     force_refresh = true;
                 }
-                Err(status) if status.code() == Code::Unavailable && attempt < MAX_ATTEMPTS => {
+                Err(status) if retry.allows(&status) && attempt < MAX_ATTEMPTS => {
                     tokio::time::sleep(jittered(backoff)).await;
                     backoff = (backoff * 2).min(Duration::from_secs(1));
+                }
+                Err(status) if is_transport_failure(&status) => {
+                    return Err(ClientError::new(
+                        Code::Unavailable,
+                        format!(
+                            "the connection to {} dropped mid-call; the change may or may not have been applied: check before retrying",
+                            self.server
+                        ),
+                    ));
                 }
                 Err(status) => return Err(status.into()),
             }

@@ -120,7 +120,11 @@ fn read_key(path: &Path) -> Result<Option<Zeroizing<Vec<u8>>>> {
 fn create_key(path: &Path) -> Result<Zeroizing<Vec<u8>>> {
     let mut key = Zeroizing::new(vec![0u8; KEY_LEN]);
     rand::rng().fill_bytes(&mut key);
-    let temporary = path.with_extension(format!("tmp-{}", std::process::id()));
+    // Unique per call (not just per process), so threads racing here never share a file.
+    let mut tag = [0u8; 8];
+    rand::rng().fill_bytes(&mut tag);
+    let tag: String = tag.iter().map(|byte| format!("{byte:02x}")).collect();
+    let temporary = path.with_extension(format!("tmp-{}-{tag}", std::process::id()));
     let mut options = OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]

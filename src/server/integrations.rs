@@ -212,11 +212,16 @@ impl IntegrationsService for IntegrationsApi {
         let id = required_id(&request.get_ref().integration_id, "integration_id")?;
         let wanted = required_id(&request.get_ref().secret_name, "secret_name")?;
         let record = self.load(id).await?;
-        // Accept the bare key or its full environment-variable name.
+        // The bare key wins; otherwise its full environment-variable name (`<NAME>_<KEY>`).
         let (key, stored) = record
             .config
-            .iter()
-            .find(|(key, _)| **key == wanted || wire::full_name(&record.name, key) == wanted)
+            .get_key_value(&wanted)
+            .or_else(|| {
+                record
+                    .config
+                    .iter()
+                    .find(|(key, _)| wire::full_name(&record.name, key) == wanted)
+            })
             .ok_or_else(|| {
                 Status::not_found(format!(
                     "secret_name: integration {:?} has no key {wanted:?}",

@@ -11,7 +11,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, anyhow};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::crypto::Cipher;
 use super::ids;
@@ -164,7 +164,9 @@ impl Store {
     /// The environment with this name, created with a fresh id the first time.
     pub fn environment(&self, name: &str) -> Result<Environment> {
         let mut connection = self.connection()?;
-        let tx = connection.transaction()?;
+        // IMMEDIATE takes the write lock before reading, so two processes creating the same
+        // environment at once serialise (the busy timeout waits) instead of one failing.
+        let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let existing = tx
             .query_row(
                 "SELECT id, name FROM environments WHERE name = ?1",
@@ -493,8 +495,11 @@ fn read_integration_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Integration
     })
 }
 
+/// Applies the pending migrations. The version is read inside an IMMEDIATE transaction, so two
+/// processes starting on a fresh data directory at once apply each migration exactly once.
 fn migrate(connection: &mut Connection) -> Result<()> {
-    let applied: usize = connection.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let applied: usize = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
     if applied > MIGRATIONS.len() {
         anyhow::bail!(
             "the database was written by a newer sourcedeck (schema {applied}, this build knows {})",
@@ -502,11 +507,10 @@ fn migrate(connection: &mut Connection) -> Result<()> {
         );
     }
     for (index, migration) in MIGRATIONS.iter().enumerate().skip(applied) {
-        let tx = connection.transaction()?;
         tx.execute_batch(migration)?;
         tx.pragma_update(None, "user_version", index + 1)?;
-        tx.commit()?;
     }
+    tx.commit()?;
     Ok(())
 }
 
