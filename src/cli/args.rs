@@ -5,6 +5,14 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::domain::Secret;
+
+/// Wraps a secret argument at once, so a `Debug` print of the parsed command line shows
+/// `[redacted]` instead of the value.
+fn secret_arg(value: &str) -> Result<Secret, std::convert::Infallible> {
+    Ok(Secret::new(value))
+}
+
 /// Manage a feature platform's data source integrations from a terminal.
 #[derive(Debug, Parser)]
 #[command(name = "sourcedeck", version, about, long_about = None)]
@@ -21,8 +29,8 @@ pub struct ConnectionArgs {
     #[arg(long, value_name = "ID")]
     pub client_id: Option<String>,
     /// Client secret (prefer CHALK_CLIENT_SECRET or ~/.chalk.yml: arguments are visible to other users).
-    #[arg(long, value_name = "SECRET", hide = true)]
-    pub client_secret: Option<String>,
+    #[arg(long, value_name = "SECRET", hide = true, value_parser = secret_arg)]
+    pub client_secret: Option<Secret>,
     /// API server, e.g. https://api.chalk.ai or 127.0.0.1:50051 (else CHALK_API_SERVER).
     #[arg(long, value_name = "URL")]
     pub api_server: Option<String>,
@@ -149,8 +157,8 @@ pub struct ServeArgs {
     #[arg(long, env = "SOURCEDECK_CLIENT_ID")]
     pub client_id: Option<String>,
     /// The client secret clients exchange for a token.
-    #[arg(long, env = "SOURCEDECK_CLIENT_SECRET", hide_env_values = true)]
-    pub client_secret: Option<String>,
+    #[arg(long, env = "SOURCEDECK_CLIENT_SECRET", hide_env_values = true, value_parser = secret_arg)]
+    pub client_secret: Option<Secret>,
     /// The environment served.
     #[arg(long, default_value = "default")]
     pub environment: String,
@@ -204,4 +212,26 @@ pub enum SecretsCommand {
         #[command(flatten)]
         store: StoreArgs,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_debug_print_of_the_command_line_redacts_client_secrets() {
+        let cli = Cli::try_parse_from(["sourcedeck", "list", "--client-secret", "cli-secret-0a1b"])
+            .unwrap();
+        assert!(!format!("{cli:?}").contains("cli-secret-0a1b"));
+        let cli = Cli::try_parse_from([
+            "sourcedeck",
+            "serve",
+            "--client-id",
+            "id",
+            "--client-secret",
+            "serve-secret-2c3d",
+        ])
+        .unwrap();
+        assert!(!format!("{cli:?}").contains("serve-secret-2c3d"));
+    }
 }

@@ -15,9 +15,9 @@ use crate::catalog;
 use crate::client::credentials::{self, Lookup, NoCredentials, Overrides};
 use crate::client::embedded::{self, default_data_dir};
 use crate::client::{Session, TestTarget};
+use crate::domain::Kind;
 use crate::domain::name::validate_name;
 use crate::domain::secret_ref::SecretStore;
-use crate::domain::{Kind, Secret};
 use crate::server::RunningServer;
 use crate::server::store::Store;
 
@@ -51,7 +51,7 @@ async fn connect(args: &ConnectionArgs) -> Result<Connection> {
         })?;
     let overrides = Overrides {
         client_id: args.client_id.clone(),
-        client_secret: args.client_secret.clone().map(Secret::new),
+        client_secret: args.client_secret.clone(),
         api_server: args.api_server.clone(),
         environment: args.environment.clone(),
     };

@@ -8,7 +8,6 @@ use anyhow::{Context, Result, anyhow};
 
 use super::args::ServeArgs;
 use crate::client::embedded::default_data_dir;
-use crate::domain::Secret;
 use crate::domain::secret_ref::SecretStore;
 use crate::server::{self, ClientCredential, ServeOptions};
 
@@ -45,7 +44,6 @@ pub fn options(args: ServeArgs) -> Result<ServeOptions> {
     let client_secret = args
         .client_secret
         .filter(|s| !s.is_empty())
-        .map(Secret::new)
         .ok_or_else(|| {
             anyhow!("serve needs a client secret: --client-secret or SOURCEDECK_CLIENT_SECRET")
         })?;
