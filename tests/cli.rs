@@ -46,7 +46,7 @@ fn assert_one_line_error(run: &Run) {
 async fn reveal(server: &TestServer, name: &str, key: &str) -> String {
     let session = server.session().await;
     let found = session.find(name).await.expect("integration exists");
-    let id = found.integration.expect("integration").id;
+    let id = found.integration.id;
     session
         .reveal(&id, key)
         .await

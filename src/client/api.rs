@@ -18,6 +18,14 @@ pub struct TestTarget {
     pub include_preview: bool,
 }
 
+/// An integration found by id or name, with its keys as the server answers them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Found {
+    pub integration: Integration,
+    /// Every key; secret literals without their value.
+    pub secrets: Vec<SecretWithValue>,
+}
+
 /// The wire form of one config value.
 pub fn to_wire_value(value: &ConfigValue) -> IntegrationConfigValue {
     IntegrationConfigValue {
@@ -89,8 +97,8 @@ impl Session {
     }
 
     /// Looks up by id first, then by name, so scripts can pass either.
-    pub async fn find(&self, id_or_name: &str) -> Result<IntegrationWithSecrets, ClientError> {
-        match self.get(id_or_name).await {
+    pub async fn find(&self, id_or_name: &str) -> Result<Found, ClientError> {
+        let found = match self.get(id_or_name).await {
             Err(error) if error.code == Code::NotFound => {
                 let by_name = self.get_by_name(id_or_name).await.map_err(|by_name| {
                     if by_name.code == Code::NotFound {
@@ -105,7 +113,11 @@ impl Session {
                 self.get(&by_name.id).await
             }
             other => other,
-        }
+        }?;
+        Ok(Found {
+            integration: found.integration.ok_or_else(|| missing("integration"))?,
+            secrets: found.secrets,
+        })
     }
 
     /// One key's value, on purpose.
