@@ -86,6 +86,19 @@ impl RunningServer {
     }
 }
 
+/// Environment names travel in the `x-chalk-env-id` header: letters, digits, `-`, `_` and `.`.
+fn check_environment_name(name: &str) -> Result<()> {
+    let valid = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if !valid {
+        bail!("--environment {name:?}: use 1 to 64 letters, digits, '-', '_' or '.'");
+    }
+    Ok(())
+}
+
 /// Accepted connections with Nagle's algorithm off: a response larger than one write would
 /// otherwise wait for the peer's delayed ACK (tens of milliseconds on every big list).
 fn accepted_without_nagle(
@@ -114,13 +127,7 @@ pub async fn spawn(options: ServeOptions) -> Result<RunningServer> {
             "serve needs a client id and secret: --client-id/--client-secret or SOURCEDECK_CLIENT_ID/SOURCEDECK_CLIENT_SECRET"
         );
     }
-    crate::domain::name::validate_name(&options.environment).map_err(|error| {
-        anyhow::anyhow!(
-            "--environment {:?}: {}",
-            options.environment,
-            error.to_string().trim_start_matches("name: ")
-        )
-    })?;
+    check_environment_name(&options.environment)?;
     let data_dir = options.data_dir.clone();
     let store = tokio::task::spawn_blocking(move || store::Store::open(&data_dir))
         .await
@@ -180,4 +187,20 @@ pub async fn spawn(options: ServeOptions) -> Result<RunningServer> {
         shutdown: Some(shutdown),
         task,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_names_fit_in_a_header() {
+        for good in ["default", "prod-eu", "staging_2", "dev.local"] {
+            assert!(check_environment_name(good).is_ok(), "{good}");
+        }
+        for bad in ["", "prod eu", "prød", &"x".repeat(65)] {
+            let error = check_environment_name(bad).unwrap_err().to_string();
+            assert!(error.starts_with("--environment"), "{error}");
+        }
+    }
 }
