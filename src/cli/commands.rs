@@ -10,7 +10,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use serde_json::json;
 
 use super::args::{Cli, Command, ConnectionArgs, SecretsCommand, StoreArgs};
-use super::{EXIT_TEST_FAILED, output, serve, values};
+use super::{EXIT_TEST_FAILED, output, progress, serve, values};
 use crate::catalog;
 use crate::client::credentials::{self, Lookup, NoCredentials, Overrides};
 use crate::client::embedded::{self, default_data_dir};
@@ -279,7 +279,11 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 config,
                 include_preview: preview,
             };
-            let result = client.session.test(&target).await?;
+            let label = match &target.integration_id {
+                Some(_) => "testing connectivity".to_string(),
+                None => "testing the draft".to_string(),
+            };
+            let result = progress::with_spinner(&label, client.session.test(&target)).await?;
             if connection.json {
                 print_json(&output::test_json(&result))?;
             } else {
