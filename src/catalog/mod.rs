@@ -119,6 +119,22 @@ pub enum ValueType {
     Multiline,
 }
 
+impl ValueType {
+    /// The name used in the catalog file and in JSON output (`json_object`, `port`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            ValueType::Text => "text",
+            ValueType::Port => "port",
+            ValueType::Integer => "integer",
+            ValueType::Boolean => "boolean",
+            ValueType::Enum => "enum",
+            ValueType::JsonObject => "json_object",
+            ValueType::Base64 => "base64",
+            ValueType::Multiline => "multiline",
+        }
+    }
+}
+
 /// A rule across several keys of a kind. Broken rules are warnings, not errors, because a config
 /// is often saved half-done and completed later.
 #[derive(Debug, Deserialize)]

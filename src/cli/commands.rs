@@ -353,6 +353,11 @@ async fn secrets(command: SecretsCommand) -> Result<()> {
             let crate::domain::ConfigValue::Literal(secret) = value else {
                 bail!("no value read for {name}");
             };
+            if secret.is_empty() {
+                bail!(
+                    "secrets set {name}: the value is empty; pipe the value on stdin or type it at the prompt"
+                );
+            }
             let (store, environment_id) = open_store(&store).await?;
             store.set_local_secret(&environment_id, &name, &secret)?;
             println!("stored secret {name}");
@@ -419,11 +424,16 @@ fn kinds(kind: Option<&str>, as_json: bool) -> Result<()> {
     let kind = parse_kind(kind)?;
     let spec = catalog::kind_spec(kind).ok_or_else(|| anyhow!("{kind} has no catalog entry"))?;
     if as_json {
-        print_json(&json!(spec.keys.iter().map(|key| json!({
-            "key": key.key, "label": key.label, "help": key.help, "required": key.required,
-            "secret": key.secret, "type": format!("{:?}", key.value_type).to_ascii_lowercase(),
-            "default": key.default, "choices": key.choices, "aliases": key.aliases,
-        })).collect::<Vec<_>>()))?;
+        print_json(&json!(
+            spec.keys
+                .iter()
+                .map(|key| json!({
+                    "key": key.key, "label": key.label, "help": key.help, "required": key.required,
+                    "secret": key.secret, "type": key.value_type.name(),
+                    "default": key.default, "choices": key.choices, "aliases": key.aliases,
+                }))
+                .collect::<Vec<_>>()
+        ))?;
     } else {
         let rows: Vec<Vec<String>> = spec
             .keys
@@ -441,7 +451,7 @@ fn kinds(kind: Option<&str>, as_json: bool) -> Result<()> {
                     } else {
                         String::new()
                     },
-                    format!("{:?}", key.value_type).to_ascii_lowercase(),
+                    key.value_type.name().to_string(),
                     key.default.clone().unwrap_or_default(),
                     key.help.clone(),
                 ]

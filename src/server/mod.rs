@@ -128,6 +128,12 @@ pub async fn spawn(options: ServeOptions) -> Result<RunningServer> {
         );
     }
     check_environment_name(&options.environment)?;
+    if !options.listen.ip().is_loopback() && options.tls.is_none() {
+        tracing::warn!(
+            listen = %options.listen,
+            "serving plaintext on a non-loopback address (--insecure): tokens and secrets cross the network unencrypted"
+        );
+    }
     let data_dir = options.data_dir.clone();
     let store = tokio::task::spawn_blocking(move || store::Store::open(&data_dir))
         .await
