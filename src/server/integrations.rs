@@ -16,6 +16,7 @@ use crate::proto::*;
 use super::auth::Authenticator;
 use super::store::{Environment, IntegrationRecord, Store, StoreError};
 use super::testers::{self, ResolvedConfig};
+use super::warnings_cache::WarningsCache;
 use super::wire;
 
 /// What every request handler shares.
@@ -25,6 +26,8 @@ pub struct State {
     pub environment: Environment,
     pub secret_store: SecretStore,
     pub test_timeout: Duration,
+    /// Warnings per integration version, so a list decrypts only what changed.
+    pub warnings: Arc<WarningsCache>,
 }
 
 /// The gRPC service over [`State`].
@@ -163,10 +166,29 @@ impl IntegrationsService for IntegrationsApi {
     ) -> Result<Response<ListIntegrationsResponse>, Status> {
         self.state().auth.authorize(&request)?;
         let environment_id = self.state().environment.id.clone();
-        let records = blocking(self.state(), move |store| Ok(store.list(&environment_id)?)).await?;
-        Ok(Response::new(ListIntegrationsResponse {
-            integrations: records.iter().map(wire::to_integration).collect(),
-        }))
+        let cache = self.state().warnings.clone();
+        let integrations = blocking(self.state(), move |store| {
+            let (records, loaded) = store.list_loading(&environment_id, |id, updated| {
+                cache.get(id, updated).is_none()
+            })?;
+            cache.retain(&records.iter().map(|record| record.id.as_str()).collect());
+            Ok(records
+                .iter()
+                .map(|record| {
+                    let cached = (!loaded.contains(&record.id))
+                        .then(|| cache.get(&record.id, record.updated_at))
+                        .flatten();
+                    let warnings = cached.unwrap_or_else(|| {
+                        let warnings = wire::warnings_of(record);
+                        cache.put(&record.id, record.updated_at, warnings.clone());
+                        warnings
+                    });
+                    wire::with_warnings(record, warnings)
+                })
+                .collect())
+        })
+        .await?;
+        Ok(Response::new(ListIntegrationsResponse { integrations }))
     }
 
     async fn get_integration(

@@ -8,6 +8,7 @@ mod ids;
 pub mod integrations;
 pub mod store;
 pub mod testers;
+mod warnings_cache;
 pub mod wire;
 
 use std::net::SocketAddr;
@@ -160,6 +161,7 @@ pub async fn spawn(options: ServeOptions) -> Result<RunningServer> {
         environment: environment.clone(),
         secret_store: options.secret_store.clone(),
         test_timeout: options.test_timeout,
+        warnings: Default::default(),
     });
     let mut builder = Server::builder();
     if let Some((cert, key)) = &options.tls {

@@ -5,7 +5,7 @@
 //! `synchronous=FULL` makes a write durable before it is acknowledged, so a `kill -9` never loses
 //! an acknowledged write.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -199,6 +199,17 @@ impl Store {
 
     /// Every integration of the environment, sorted by name, with decrypted configs.
     pub fn list(&self, environment_id: &str) -> Result<Vec<IntegrationRecord>> {
+        Ok(self.list_loading(environment_id, |_, _| true)?.0)
+    }
+
+    /// Every integration of the environment, sorted by name; only those for which
+    /// `load(id, updated_at)` says so get their config decrypted (decryption is most of the cost
+    /// of a list). Returns the records and the ids whose config was loaded.
+    pub fn list_loading(
+        &self,
+        environment_id: &str,
+        mut load: impl FnMut(&str, SystemTime) -> bool,
+    ) -> Result<(Vec<IntegrationRecord>, BTreeSet<String>)> {
         let connection = self.connection()?;
         let mut statement = connection.prepare_cached(
             "SELECT id, environment_id, name, kind, created_at_ns, updated_at_ns
@@ -207,6 +218,14 @@ impl Store {
         let mut records: Vec<IntegrationRecord> = statement
             .query_map([environment_id], read_integration_row)?
             .collect::<rusqlite::Result<_>>()?;
+        let loaded: BTreeSet<String> = records
+            .iter()
+            .filter(|record| load(&record.id, record.updated_at))
+            .map(|record| record.id.clone())
+            .collect();
+        if loaded.is_empty() {
+            return Ok((records, loaded));
+        }
         let mut values = connection.prepare_cached(
             "SELECT v.integration_id, v.key, v.linked, v.sealed, v.updated_at_ns
              FROM config_values v JOIN integrations i ON i.id = v.integration_id
@@ -224,13 +243,16 @@ impl Store {
         })?;
         for row in rows {
             let (integration_id, key, linked, sealed, updated) = row?;
+            if !loaded.contains(&integration_id) {
+                continue;
+            }
             let value = self.open_value(&integration_id, &key, linked, &sealed, updated)?;
             by_id.entry(integration_id).or_default().insert(key, value);
         }
         for record in &mut records {
             record.config = by_id.remove(&record.id).unwrap_or_default();
         }
-        Ok(records)
+        Ok((records, loaded))
     }
 
     /// One integration by id, within the environment.

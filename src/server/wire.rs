@@ -105,22 +105,28 @@ fn to_wire_warning(warning: ConfigWarning) -> IntegrationWarning {
     }
 }
 
+/// The warnings of a record's config (none for kinds this build does not know).
+pub fn warnings_of(record: &IntegrationRecord) -> Vec<IntegrationWarning> {
+    let Some(kind) = Kind::from_wire(record.kind) else {
+        return Vec::new();
+    };
+    let entries = record
+        .config
+        .iter()
+        .map(|(key, stored)| (key.as_str(), stored.value.as_view()));
+    validate::warnings(kind, entries)
+        .into_iter()
+        .map(to_wire_warning)
+        .collect()
+}
+
 /// The `Integration` message for a record, with its warnings.
 pub fn to_integration(record: &IntegrationRecord) -> Integration {
-    let warnings = match Kind::from_wire(record.kind) {
-        Some(kind) => {
-            let config: BTreeMap<String, ConfigValue> = record
-                .config
-                .iter()
-                .map(|(key, stored)| (key.clone(), stored.value.clone()))
-                .collect();
-            validate::warnings(kind, views(&config))
-                .into_iter()
-                .map(to_wire_warning)
-                .collect()
-        }
-        None => Vec::new(),
-    };
+    with_warnings(record, warnings_of(record))
+}
+
+/// The `Integration` message for a record with warnings computed earlier.
+pub fn with_warnings(record: &IntegrationRecord, warnings: Vec<IntegrationWarning>) -> Integration {
     Integration {
         id: record.id.clone(),
         name: Some(record.name.clone()),
