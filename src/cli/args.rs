@@ -116,13 +116,21 @@ pub enum Command {
         #[command(flatten)]
         connection: ConnectionArgs,
     },
-    /// Test connectivity of a saved integration, or of a draft (--kind with values).
+    /// Test connectivity of a saved integration, of a draft (--kind with values), or of every
+    /// integration (--all).
     Test {
         /// Integration id or name (omit to test a draft given with --kind).
+        #[arg(conflicts_with = "all")]
         target: Option<String>,
         /// Kind of a draft.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "all")]
         kind: Option<String>,
+        /// Test every integration of the environment; exit 3 when any fails.
+        #[arg(long)]
+        all: bool,
+        /// With --all: how many tests run at once.
+        #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64), requires = "all")]
+        concurrency: u16,
         /// Ask a streaming source for sample messages.
         #[arg(long)]
         preview: bool,

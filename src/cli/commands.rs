@@ -4,13 +4,14 @@
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::json;
 
 use super::args::{Cli, Command, ConnectionArgs, SecretsCommand, StoreArgs};
-use super::{EXIT_TEST_FAILED, output, progress, serve, values};
+use super::{EXIT_TEST_FAILED, output, progress, serve, test_all, values};
 use crate::catalog;
 use crate::client::credentials::{self, Lookup, NoCredentials, Overrides};
 use crate::client::embedded::{self, default_data_dir};
@@ -23,7 +24,7 @@ use crate::server::store::Store;
 
 /// A session and, when no server was configured, the embedded server behind it.
 struct Connection {
-    session: Session,
+    session: Arc<Session>,
     _embedded: Option<RunningServer>,
 }
 
@@ -84,13 +85,13 @@ async fn connect(args: &ConnectionArgs) -> Result<Connection> {
             )
         })?;
     Ok(Connection {
-        session,
+        session: Arc::new(session),
         _embedded: embedded,
     })
 }
 
 /// Pretty JSON in one write (stdout is line-buffered; a list of 1,000 would be 19,000 writes).
-fn print_json(value: &serde_json::Value) -> Result<()> {
+pub(super) fn print_json(value: &serde_json::Value) -> Result<()> {
     let mut text = serde_json::to_string_pretty(value)?;
     text.push('\n');
     std::io::stdout().lock().write_all(text.as_bytes())?;
@@ -250,11 +251,21 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Test {
+            all: true,
+            concurrency,
+            connection,
+            ..
+        } => {
+            let client = connect(&connection).await?;
+            test_all::run(client.session, usize::from(concurrency), connection.json).await
+        }
+        Command::Test {
             target,
             kind,
             preview,
             values,
             connection,
+            ..
         } => {
             let kind = kind.as_deref().map(parse_kind).transpose()?;
             let client = connect(&connection).await?;

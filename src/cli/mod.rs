@@ -6,6 +6,7 @@ mod commands;
 pub mod output;
 mod progress;
 mod serve;
+mod test_all;
 pub mod values;
 
 pub use args::Cli;
