@@ -62,7 +62,35 @@ pub fn read_config(
         };
         out.insert(key, value);
     }
+    check_sizes(&out)?;
     Ok(out)
+}
+
+/// The most keys one request may set; real configs have a few dozen at most.
+pub const MAX_KEYS: usize = 256;
+/// The largest value; a base64 service-account key or PEM is a few KiB.
+pub const MAX_VALUE_BYTES: usize = 128 * 1024;
+
+/// Refuses oversized requests before anything is stored, naming the key (never the value).
+fn check_sizes(config: &BTreeMap<String, ConfigValue>) -> Result<(), Status> {
+    if config.len() > MAX_KEYS {
+        return Err(Status::invalid_argument(format!(
+            "config: {} keys is more than the {MAX_KEYS} one integration may hold",
+            config.len()
+        )));
+    }
+    for (key, value) in config {
+        let size = match value {
+            ConfigValue::Literal(secret) => secret.expose().len(),
+            ConfigValue::Linked(reference) => reference.len(),
+        };
+        if size > MAX_VALUE_BYTES {
+            return Err(Status::invalid_argument(format!(
+                "{key}: the value is {size} bytes; at most {MAX_VALUE_BYTES} bytes are accepted"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Checks each value's format against the catalog; all errors in one INVALID_ARGUMENT.
@@ -203,6 +231,32 @@ mod tests {
                 status.message()
             );
         }
+    }
+
+    #[test]
+    fn oversized_requests_are_refused_naming_the_key_not_the_value() {
+        let big = "x".repeat(MAX_VALUE_BYTES + 1);
+        let status = read_config(
+            HashMap::new(),
+            HashMap::from([("PGPASSWORD".to_string(), big.clone())]),
+        )
+        .unwrap_err();
+        assert_eq!(status.code(), tonic::Code::InvalidArgument);
+        assert!(
+            status.message().starts_with("PGPASSWORD: the value is"),
+            "{}",
+            status.message()
+        );
+        assert!(!status.message().contains(&big[..64]));
+        let many: HashMap<String, String> = (0..=MAX_KEYS)
+            .map(|i| (format!("K{i}"), "v".to_string()))
+            .collect();
+        let status = read_config(HashMap::new(), many).unwrap_err();
+        assert!(
+            status.message().starts_with("config: 257 keys"),
+            "{}",
+            status.message()
+        );
     }
 
     #[test]
