@@ -316,8 +316,17 @@ impl IntegrationsService for IntegrationsApi {
         }
         let mut changes = wire::read_config(request.config, request.environment_variables)?;
         self.normalize_links(&mut changes)?;
-        let existing = self.load(id.clone()).await?;
-        if let Some(kind) = Kind::from_wire(existing.kind) {
+        // Only the kind is needed to check the new values; the saved ones stay sealed.
+        let environment_id = self.state().environment.id.clone();
+        let lookup = id.clone();
+        let kind = blocking(self.state(), move |store| {
+            Ok(store.kind_of(&environment_id, &lookup)?)
+        })
+        .await?
+        .ok_or_else(|| {
+            Status::not_found(format!("integration_id: no integration with id {id:?}"))
+        })?;
+        if let Some(kind) = Kind::from_wire(kind) {
             wire::check_values(kind, &changes)?;
         }
         let environment_id = self.state().environment.id.clone();

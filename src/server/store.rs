@@ -255,6 +255,16 @@ impl Store {
         Ok((records, loaded))
     }
 
+    /// An integration's kind (its wire number), without reading its config.
+    pub fn kind_of(&self, environment_id: &str, id: &str) -> Result<Option<i32>> {
+        let connection = self.connection()?;
+        let kind = connection
+            .prepare_cached("SELECT kind FROM integrations WHERE environment_id = ?1 AND id = ?2")?
+            .query_row([environment_id, id], |row| row.get(0))
+            .optional()?;
+        Ok(kind)
+    }
+
     /// One integration by id, within the environment.
     pub fn get(&self, environment_id: &str, id: &str) -> Result<Option<IntegrationRecord>> {
         let connection = self.connection()?;
