@@ -925,3 +925,20 @@ fn parallel_first_uses_of_a_new_environment_all_succeed() {
         }
     }
 }
+
+#[tokio::test]
+async fn credentials_written_into_the_api_server_url_are_never_echoed() {
+    let server = TestServer::start().await;
+    let leaked = "url-pw-Hh83-never-echoed";
+    let mut cli = Cli::against(&server);
+    let authority = server.url().trim_start_matches("http://").to_string();
+    cli.env.retain(|(name, _)| name != "CHALK_API_SERVER");
+    cli.env.push((
+        "CHALK_API_SERVER".into(),
+        format!("http://admin:{leaked}@{authority}"),
+    ));
+    let run = cli.run_async(&["list"], None).await;
+    assert_ne!(run.code, 0);
+    assert_one_line_error(&run);
+    run.assert_never_shows(leaked);
+}

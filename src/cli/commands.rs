@@ -78,10 +78,7 @@ async fn connect(args: &ConnectionArgs) -> Result<Connection> {
         .with_context(|| {
             format!(
                 "connecting to {}",
-                credentials
-                    .api_server
-                    .as_deref()
-                    .unwrap_or(crate::client::endpoint::DEFAULT_API_SERVER)
+                crate::client::endpoint::describe_server(credentials.api_server.as_deref())
             )
         })?;
     Ok(Connection {

@@ -54,6 +54,15 @@ pub fn parse_api_server(server: &str) -> Result<Endpoint, String> {
     })
 }
 
+/// How messages name a configured server: its parsed `host:port`, never the raw string, which
+/// may carry `user:password@` or a path with a token in it.
+pub fn describe_server(configured: Option<&str>) -> String {
+    match parse_api_server(configured.unwrap_or(DEFAULT_API_SERVER)) {
+        Ok(endpoint) => endpoint.authority,
+        Err(_) => "the configured API server".to_string(),
+    }
+}
+
 impl Endpoint {
     /// The URI tonic connects to (`http://host:port` or `https://host:port`).
     pub fn uri(&self) -> String {
