@@ -144,6 +144,10 @@ pub fn sensitive_keys(
         .collect()
 }
 
+/// One kind's check: a one-line summary on success, the failed stage otherwise.
+type CheckFuture<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<String, StageError>> + Send + 'a>>;
+
 /// Runs the kind's check under `deadline` and turns the outcome into a report. `linked` names
 /// the keys resolved from a secret store; their values are scrubbed like secret keys'.
 pub async fn run(
@@ -154,22 +158,10 @@ pub async fn run(
 ) -> TestReport {
     let progress = Progress::default();
     let started = Instant::now();
-    let outcome = match kind {
-        Kind::Postgresql => {
-            tokio::time::timeout(
-                deadline,
-                sql::postgres(config, sql::POSTGRES_KEYS, &progress),
-            )
-            .await
-        }
-        Kind::Redshift => {
-            tokio::time::timeout(
-                deadline,
-                sql::postgres(config, sql::REDSHIFT_KEYS, &progress),
-            )
-            .await
-        }
-        Kind::Mysql => tokio::time::timeout(deadline, sql::mysql(config, &progress)).await,
+    let check: CheckFuture<'_> = match kind {
+        Kind::Postgresql => Box::pin(sql::postgres(config, sql::POSTGRES_KEYS, &progress)),
+        Kind::Redshift => Box::pin(sql::postgres(config, sql::REDSHIFT_KEYS, &progress)),
+        Kind::Mysql => Box::pin(sql::mysql(config, &progress)),
         other => {
             return TestReport {
                 success: false,
@@ -179,6 +171,7 @@ pub async fn run(
             };
         }
     };
+    let outcome = tokio::time::timeout(deadline, check).await;
     let ended = Instant::now();
     let latency = ended.duration_since(started);
     let timings = progress.timings(ended);
