@@ -46,14 +46,29 @@ where
         .map_err(store_status)
 }
 
+/// The `Integration` message for a record: its warnings come from the cache when this version
+/// of the integration was described before, else from its config (then cached). Every read and
+/// write answers through here, so the next list decrypts none of them again.
+fn describe(cache: &WarningsCache, record: &IntegrationRecord) -> Integration {
+    let warnings = cache.get(&record.id, record.updated_at).unwrap_or_else(|| {
+        let warnings = wire::warnings_of(record);
+        cache.put(&record.id, record.updated_at, warnings.clone());
+        warnings
+    });
+    wire::with_warnings(record, warnings)
+}
+
+/// The status for an id this environment does not hold; `field` names the request field.
+fn no_such_id(field: &str, id: &str) -> Status {
+    Status::not_found(format!("{field}: no integration with id {id:?}"))
+}
+
 fn store_status(error: StoreError) -> Status {
     match error {
         StoreError::NameTaken(name) => Status::already_exists(format!(
             "name: an integration named {name:?} already exists in this environment (names are compared ignoring case)"
         )),
-        StoreError::NotFound(id) => {
-            Status::not_found(format!("integration_id: no integration with id {id:?}"))
-        }
+        StoreError::NotFound(id) => no_such_id("integration_id", &id),
         StoreError::Other(error) => {
             tracing::error!("store error: {error:#}");
             Status::internal("the server's store failed; see the server log")
@@ -109,11 +124,7 @@ impl IntegrationsApi {
             Ok(store.get(&environment_id, &id)?)
         })
         .await?
-        .ok_or_else(|| {
-            Status::not_found(format!(
-                "integration_id: no integration with id {missing:?}"
-            ))
-        })
+        .ok_or_else(|| no_such_id("integration_id", &missing))
     }
 
     /// Resolves linked values from the local store; `Err` names the first key that cannot be.
@@ -168,23 +179,14 @@ impl IntegrationsService for IntegrationsApi {
         let environment_id = self.state().environment.id.clone();
         let cache = self.state().warnings.clone();
         let integrations = blocking(self.state(), move |store| {
-            let (records, loaded) = store.list_loading(&environment_id, |id, updated| {
+            // Only integrations changed since their warnings were cached get decrypted.
+            let records = store.list_loading(&environment_id, |id, updated| {
                 cache.get(id, updated).is_none()
             })?;
             cache.retain(&records.iter().map(|record| record.id.as_str()).collect());
             Ok(records
                 .iter()
-                .map(|record| {
-                    let cached = (!loaded.contains(&record.id))
-                        .then(|| cache.get(&record.id, record.updated_at))
-                        .flatten();
-                    let warnings = cached.unwrap_or_else(|| {
-                        let warnings = wire::warnings_of(record);
-                        cache.put(&record.id, record.updated_at, warnings.clone());
-                        warnings
-                    });
-                    wire::with_warnings(record, warnings)
-                })
+                .map(|record| describe(&cache, record))
                 .collect())
         })
         .await?;
@@ -200,7 +202,7 @@ impl IntegrationsService for IntegrationsApi {
         let record = self.load(id).await?;
         Ok(Response::new(GetIntegrationResponse {
             integration_with_secrets: Some(IntegrationWithSecrets {
-                integration: Some(wire::to_integration(&record)),
+                integration: Some(describe(&self.state().warnings, &record)),
                 secrets: wire::to_secrets(&record),
             }),
         }))
@@ -222,7 +224,7 @@ impl IntegrationsService for IntegrationsApi {
             Status::not_found(format!("integration_name: no integration named {name:?}"))
         })?;
         Ok(Response::new(GetIntegrationByNameResponse {
-            integration: Some(wire::to_integration(&record)),
+            integration: Some(describe(&self.state().warnings, &record)),
         }))
     }
 
@@ -299,7 +301,7 @@ impl IntegrationsService for IntegrationsApi {
             "created integration"
         );
         Ok(Response::new(InsertIntegrationResponse {
-            integration: Some(wire::to_integration(&record)),
+            integration: Some(describe(&self.state().warnings, &record)),
         }))
     }
 
@@ -323,9 +325,7 @@ impl IntegrationsService for IntegrationsApi {
             Ok(store.kind_of(&environment_id, &lookup)?)
         })
         .await?
-        .ok_or_else(|| {
-            Status::not_found(format!("integration_id: no integration with id {id:?}"))
-        })?;
+        .ok_or_else(|| no_such_id("integration_id", &id))?;
         if let Some(kind) = Kind::from_wire(kind) {
             wire::check_values(kind, &changes)?;
         }
@@ -336,7 +336,7 @@ impl IntegrationsService for IntegrationsApi {
         .await?;
         tracing::info!(id = record.id, name = record.name, "updated integration");
         Ok(Response::new(UpdateIntegrationResponse {
-            integration: Some(wire::to_integration(&record)),
+            integration: Some(describe(&self.state().warnings, &record)),
         }))
     }
 
@@ -353,9 +353,7 @@ impl IntegrationsService for IntegrationsApi {
         })
         .await?;
         if !removed {
-            return Err(Status::not_found(format!(
-                "id: no integration with id {id:?}"
-            )));
+            return Err(no_such_id("id", &id));
         }
         tracing::info!(id, "deleted integration");
         Ok(Response::new(DeleteIntegrationResponse {}))

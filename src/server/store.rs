@@ -199,17 +199,17 @@ impl Store {
 
     /// Every integration of the environment, sorted by name, with decrypted configs.
     pub fn list(&self, environment_id: &str) -> Result<Vec<IntegrationRecord>> {
-        Ok(self.list_loading(environment_id, |_, _| true)?.0)
+        self.list_loading(environment_id, |_, _| true)
     }
 
     /// Every integration of the environment, sorted by name; only those for which
     /// `load(id, updated_at)` says so get their config decrypted (decryption is most of the cost
-    /// of a list). Returns the records and the ids whose config was loaded.
+    /// of a list); the others come back with an empty config.
     pub fn list_loading(
         &self,
         environment_id: &str,
         mut load: impl FnMut(&str, SystemTime) -> bool,
-    ) -> Result<(Vec<IntegrationRecord>, BTreeSet<String>)> {
+    ) -> Result<Vec<IntegrationRecord>> {
         let connection = self.connection()?;
         let mut statement = connection.prepare_cached(
             "SELECT id, environment_id, name, kind, created_at_ns, updated_at_ns
@@ -224,7 +224,7 @@ impl Store {
             .map(|record| record.id.clone())
             .collect();
         if loaded.is_empty() {
-            return Ok((records, loaded));
+            return Ok(records);
         }
         let mut values = connection.prepare_cached(
             "SELECT v.integration_id, v.key, v.linked, v.sealed, v.updated_at_ns
@@ -252,7 +252,7 @@ impl Store {
         for record in &mut records {
             record.config = by_id.remove(&record.id).unwrap_or_default();
         }
-        Ok((records, loaded))
+        Ok(records)
     }
 
     /// An integration's kind (its wire number), without reading its config.
@@ -400,9 +400,26 @@ impl Store {
         };
         self.write_values(&tx, &id, config, at)?;
         tx.commit()?;
-        drop(connection);
-        self.get(environment_id, &id)?
-            .ok_or_else(|| StoreError::Other(anyhow!("integration {id} vanished after insert")))
+        // The record is what was just written; no need to read and decrypt it again.
+        let written = from_nanos(at);
+        Ok(IntegrationRecord {
+            id,
+            environment_id: environment_id.to_string(),
+            name: name.to_string(),
+            kind,
+            created_at: written,
+            updated_at: written,
+            config: config
+                .iter()
+                .map(|(key, value)| {
+                    let stored = StoredValue {
+                        value: value.clone(),
+                        updated_at: written,
+                    };
+                    (key.clone(), stored)
+                })
+                .collect(),
+        })
     }
 
     /// Changes the name (when given) and the given keys, leaving every other key as it was.

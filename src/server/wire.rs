@@ -148,11 +148,6 @@ pub fn warnings_of(record: &IntegrationRecord) -> Vec<IntegrationWarning> {
         .collect()
 }
 
-/// The `Integration` message for a record, with its warnings.
-pub fn to_integration(record: &IntegrationRecord) -> Integration {
-    with_warnings(record, warnings_of(record))
-}
-
 /// The `Integration` message for a record with warnings computed earlier.
 pub fn with_warnings(record: &IntegrationRecord, warnings: Vec<IntegrationWarning>) -> Integration {
     Integration {
