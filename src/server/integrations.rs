@@ -365,6 +365,7 @@ impl IntegrationsService for IntegrationsApi {
     ) -> Result<Response<TestIntegrationResponse>, Status> {
         self.state().auth.authorize(&request)?;
         let request = request.into_inner();
+        let include_preview = request.include_preview.unwrap_or(false);
         let saved = match request.integration_id.as_deref().map(str::trim) {
             Some(id) if !id.is_empty() => Some(self.load(id.to_string()).await?),
             _ => None,
@@ -398,12 +399,20 @@ impl IntegrationsService for IntegrationsApi {
             .collect();
         let started = std::time::Instant::now();
         let report = match self.resolve(config).await {
-            Ok(resolved) => testers::run(kind, &resolved, &linked, self.state().test_timeout).await,
+            Ok(resolved) => testers::run(
+                kind,
+                &resolved,
+                &linked,
+                self.state().test_timeout,
+                include_preview,
+            )
+            .await,
             Err(message) => testers::TestReport {
                 success: false,
                 message,
                 latency: started.elapsed(),
-                failed_stage: None,
+                failed_stage: Some(testers::Stage::Resolve),
+                preview: Vec::new(),
             },
         };
         tracing::info!(
@@ -416,7 +425,7 @@ impl IntegrationsService for IntegrationsApi {
             success: report.success,
             message: report.message,
             latency_seconds: Some(report.latency.as_secs_f64()),
-            preview_messages: Vec::new(),
+            preview_messages: report.preview.into_iter().map(wire::preview_message).collect(),
         }))
     }
 }

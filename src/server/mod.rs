@@ -7,6 +7,7 @@ pub mod crypto;
 mod ids;
 pub mod integrations;
 pub mod store;
+pub mod store_open;
 pub mod testers;
 mod warnings_cache;
 pub mod wire;

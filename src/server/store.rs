@@ -15,6 +15,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::crypto::Cipher;
 use super::ids;
+use super::store_open::{OPEN_DEADLINE, SetupLock, retry_while_busy};
 use crate::domain::{ConfigValue, Secret};
 
 /// The database file's name inside the data directory.
@@ -139,16 +140,25 @@ impl Store {
     pub fn open(dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("creating data directory {}", dir.display()))?;
+        // One process at a time creates the key, switches to WAL and migrates.
+        let _setup = SetupLock::acquire(dir, OPEN_DEADLINE)?;
         let cipher = Cipher::load_or_create(dir)?;
         let path = dir.join(DB_FILE);
-        let mut connection = Connection::open(&path)
-            .with_context(|| format!("opening database {}", path.display()))?;
-        connection.busy_timeout(Duration::from_secs(10))?;
-        connection.pragma_update(None, "journal_mode", "WAL")?;
-        connection.pragma_update(None, "synchronous", "FULL")?;
-        connection.pragma_update(None, "foreign_keys", "ON")?;
-        migrate(&mut connection)
-            .with_context(|| format!("migrating database {}", path.display()))?;
+        let connection = retry_while_busy(OPEN_DEADLINE, || {
+            let mut connection = Connection::open(&path)
+                .with_context(|| format!("opening database {}", path.display()))?;
+            connection.busy_timeout(Duration::from_secs(10))?;
+            let mode: String =
+                connection.pragma_query_value(None, "journal_mode", |row| row.get(0))?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                connection.pragma_update(None, "journal_mode", "WAL")?;
+            }
+            connection.pragma_update(None, "synchronous", "FULL")?;
+            connection.pragma_update(None, "foreign_keys", "ON")?;
+            migrate(&mut connection)
+                .with_context(|| format!("migrating database {}", path.display()))?;
+            Ok(connection)
+        })?;
         Ok(Self {
             connection: Mutex::new(connection),
             cipher,
@@ -163,6 +173,10 @@ impl Store {
 
     /// The environment with this name, created with a fresh id the first time.
     pub fn environment(&self, name: &str) -> Result<Environment> {
+        retry_while_busy(OPEN_DEADLINE, || self.find_or_create_environment(name))
+    }
+
+    fn find_or_create_environment(&self, name: &str) -> Result<Environment> {
         let mut connection = self.connection()?;
         // IMMEDIATE takes the write lock before reading, so two processes creating the same
         // environment at once serialise (the busy timeout waits) instead of one failing.

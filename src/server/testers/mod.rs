@@ -2,6 +2,8 @@
 //! connect, TLS, authenticate, query), is bounded by one deadline, and reports which stage failed
 //! and how long each took, in one line that never contains a secret.
 
+pub mod config;
+pub mod net;
 mod sql;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -46,6 +48,44 @@ pub struct TestReport {
     pub latency: Duration,
     /// The stage that failed, when one did.
     pub failed_stage: Option<Stage>,
+    /// Recent messages of a stream, when asked for and the kind can read without consuming.
+    pub preview: Vec<PreviewMessage>,
+}
+
+/// One message read from a stream for a preview (Kafka, Kinesis, Pub/Sub).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct PreviewMessage {
+    pub key: Option<Vec<u8>>,
+    pub value: Vec<u8>,
+    pub topic: String,
+    pub partition: String,
+    pub offset: String,
+    pub timestamp_ms: i64,
+}
+
+/// What a check that passed hands back: a one-line summary, and a preview when one was asked for.
+#[derive(Clone, Debug, Default)]
+pub struct Passed {
+    pub summary: String,
+    pub preview: Vec<PreviewMessage>,
+}
+
+impl From<String> for Passed {
+    fn from(summary: String) -> Self {
+        Self {
+            summary,
+            preview: Vec::new(),
+        }
+    }
+}
+
+/// What every check receives.
+#[derive(Clone, Copy)]
+pub struct CheckInput<'a> {
+    pub config: &'a ResolvedConfig,
+    pub progress: &'a Progress,
+    /// The caller asked for recent stream messages (`include_preview`).
+    pub include_preview: bool,
 }
 
 /// Records when each stage started, so a timeout can say where it was and a report can say how
@@ -144,9 +184,30 @@ pub fn sensitive_keys(
         .collect()
 }
 
-/// One kind's check: a one-line summary on success, the failed stage otherwise.
+/// One kind's check: a summary (and preview) on success, the failed stage otherwise.
 type CheckFuture<'a> =
-    std::pin::Pin<Box<dyn std::future::Future<Output = Result<String, StageError>> + Send + 'a>>;
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<Passed, StageError>> + Send + 'a>>;
+
+/// The check that speaks `kind`'s protocol, or `None` for kinds with no check.
+fn check_for(kind: Kind, input: CheckInput<'_>) -> Option<CheckFuture<'_>> {
+    let CheckInput {
+        config, progress, ..
+    } = input;
+    Some(match kind {
+        Kind::Postgresql => Box::pin(async move {
+            sql::postgres(config, sql::POSTGRES_KEYS, progress)
+                .await
+                .map(Passed::from)
+        }),
+        Kind::Redshift => Box::pin(async move {
+            sql::postgres(config, sql::REDSHIFT_KEYS, progress)
+                .await
+                .map(Passed::from)
+        }),
+        Kind::Mysql => Box::pin(async move { sql::mysql(config, progress).await.map(Passed::from) }),
+        _ => return None,
+    })
+}
 
 /// Runs the kind's check under `deadline` and turns the outcome into a report. `linked` names
 /// the keys resolved from a secret store; their values are scrubbed like secret keys'.
@@ -155,28 +216,34 @@ pub async fn run(
     config: &ResolvedConfig,
     linked: &BTreeSet<String>,
     deadline: Duration,
+    include_preview: bool,
 ) -> TestReport {
     let progress = Progress::default();
     let started = Instant::now();
-    let check: CheckFuture<'_> = match kind {
-        Kind::Postgresql => Box::pin(sql::postgres(config, sql::POSTGRES_KEYS, &progress)),
-        Kind::Redshift => Box::pin(sql::postgres(config, sql::REDSHIFT_KEYS, &progress)),
-        Kind::Mysql => Box::pin(sql::mysql(config, &progress)),
-        other => {
-            return TestReport {
-                success: false,
-                message: format!("no connectivity test for {other} yet"),
-                latency: started.elapsed(),
-                failed_stage: None,
-            };
-        }
+    let input = CheckInput {
+        config,
+        progress: &progress,
+        include_preview,
+    };
+    let Some(check) = check_for(kind, input) else {
+        return TestReport {
+            success: false,
+            message: format!("no connectivity test for {kind} yet"),
+            latency: started.elapsed(),
+            failed_stage: None,
+            preview: Vec::new(),
+        };
     };
     let outcome = tokio::time::timeout(deadline, check).await;
     let ended = Instant::now();
     let latency = ended.duration_since(started);
     let timings = progress.timings(ended);
+    let mut preview = Vec::new();
     let (success, message, failed_stage) = match outcome {
-        Ok(Ok(summary)) => (true, format!("{summary} ({timings})"), None),
+        Ok(Ok(passed)) => {
+            preview = passed.preview;
+            (true, format!("{} ({timings})", passed.summary), None)
+        }
         Ok(Err(error)) => (
             false,
             format!("{} failed: {} ({timings})", error.stage, error.reason),
@@ -199,6 +266,7 @@ pub async fn run(
         message: scrub(&message, config, &sensitive_keys(kind, config, linked)),
         latency,
         failed_stage,
+        preview,
     }
 }
 
@@ -237,6 +305,7 @@ mod tests {
             &ResolvedConfig::new(),
             &BTreeSet::new(),
             Duration::from_secs(1),
+            false,
         )
         .await;
         assert!(!report.success);

@@ -1,12 +1,9 @@
 //! Checks for the SQL kinds that speak the PostgreSQL protocol (PostgreSQL, Redshift) and MySQL:
 //! resolve the host, open TCP, authenticate with the driver, run `SELECT 1`.
 
-use std::net::SocketAddr;
-use std::time::Instant;
-
-use tokio::net::TcpStream;
-
-use super::{Progress, ResolvedConfig, Stage, StageError, format_duration};
+use super::config::{port, required};
+use super::net::{connect, resolve};
+use super::{Progress, ResolvedConfig, Stage, StageError};
 
 /// Which keys a PostgreSQL-protocol kind reads, and its default port.
 pub struct PostgresKeys {
@@ -35,87 +32,6 @@ pub const REDSHIFT_KEYS: &PostgresKeys = &PostgresKeys {
     password: "REDSHIFT_PASSWORD",
     default_port: 5439,
 };
-
-/// A non-empty value of `key`, or `None`.
-fn value<'a>(config: &'a ResolvedConfig, key: &str) -> Option<&'a str> {
-    config
-        .get(key)
-        .map(|secret| secret.expose().trim())
-        .filter(|text| !text.is_empty())
-}
-
-fn required<'a>(config: &'a ResolvedConfig, key: &str) -> Result<&'a str, StageError> {
-    value(config, key).ok_or_else(|| StageError::new(Stage::Resolve, format!("{key} is not set")))
-}
-
-fn port(config: &ResolvedConfig, key: &str, default: u16) -> Result<u16, StageError> {
-    match value(config, key) {
-        None => Ok(default),
-        Some(text) => text
-            .parse::<u16>()
-            .ok()
-            .filter(|port| *port > 0)
-            .ok_or_else(|| {
-                StageError::new(
-                    Stage::Resolve,
-                    format!(
-                        "{key} {text:?} is not a port; expected a whole number from 1 to 65535"
-                    ),
-                )
-            }),
-    }
-}
-
-/// Resolves `host:port` to addresses.
-async fn resolve(
-    host: &str,
-    port: u16,
-    progress: &Progress,
-) -> Result<Vec<SocketAddr>, StageError> {
-    progress.enter(Stage::Resolve);
-    let addresses: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
-        .await
-        .map_err(|error| {
-            StageError::new(
-                Stage::Resolve,
-                format!("could not resolve host {host:?}: {error}"),
-            )
-        })?
-        .collect();
-    if addresses.is_empty() {
-        return Err(StageError::new(
-            Stage::Resolve,
-            format!("host {host:?} resolved to no address"),
-        ));
-    }
-    Ok(addresses)
-}
-
-/// Opens TCP to the first address that answers.
-async fn connect(addresses: &[SocketAddr], progress: &Progress) -> Result<TcpStream, StageError> {
-    progress.enter(Stage::Connect);
-    let mut last = None;
-    for address in addresses {
-        let started = Instant::now();
-        match TcpStream::connect(address).await {
-            Ok(stream) => return Ok(stream),
-            Err(error) => {
-                let what = match error.kind() {
-                    std::io::ErrorKind::ConnectionRefused => "connection refused by".to_string(),
-                    _ => format!("{error} connecting to"),
-                };
-                last = Some(format!(
-                    "{what} {address} after {}",
-                    format_duration(started.elapsed())
-                ));
-            }
-        }
-    }
-    Err(StageError::new(
-        Stage::Connect,
-        last.unwrap_or_else(|| "no address to connect to".into()),
-    ))
-}
 
 /// PostgreSQL-protocol check (PostgreSQL, Redshift).
 pub async fn postgres(
