@@ -7,6 +7,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
+use unicode_width::UnicodeWidthStr;
 
 use crate::cli::output::MASK;
 use crate::domain::Kind;
@@ -26,8 +27,33 @@ fn field(label: &str, value: String, theme: Theme) -> Line<'static> {
     ])
 }
 
-/// The pane's lines, and the line index of the config cursor (to keep it on screen).
-pub fn detail_lines(app: &App, theme: Theme) -> (Vec<Line<'static>>, Option<usize>) {
+/// `text` broken into lines of at most `width` columns, at spaces where possible.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(10);
+    let mut lines = Vec::new();
+    let mut current = String::new();
+    for word in text.split(' ') {
+        let needed = current.width() + usize::from(!current.is_empty()) + word.width();
+        if needed > width && !current.is_empty() {
+            lines.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(word);
+        while current.width() > width {
+            let cut: String = current.chars().take(width).collect();
+            current = current.chars().skip(width).collect();
+            lines.push(cut);
+        }
+    }
+    lines.push(current);
+    lines
+}
+
+/// The pane's lines for a pane `width` columns wide, and the line index of the config cursor
+/// (to keep it on screen).
+pub fn detail_lines(app: &App, theme: Theme, width: usize) -> (Vec<Line<'static>>, Option<usize>) {
     let Some(integration) = app.selected_integration() else {
         return (vec![Line::from(" Nothing selected.")], None);
     };
@@ -46,7 +72,7 @@ pub fn detail_lines(app: &App, theme: Theme) -> (Vec<Line<'static>>, Option<usiz
         field("created", stamp(integration.created_at.as_ref()), theme),
         field("updated", stamp(integration.updated_at.as_ref()), theme),
     ];
-    lines.extend(test_lines(app, &integration.id, theme));
+    lines.extend(test_lines(app, &integration.id, theme, width));
     lines.push(Line::from(Span::styled(" config", theme.title())));
     let mut cursor_line = None;
     match app.details.get(&integration.id) {
@@ -119,7 +145,7 @@ pub fn detail_lines(app: &App, theme: Theme) -> (Vec<Line<'static>>, Option<usiz
 }
 
 /// The last test: verdict, latency, the server's message, and a stream preview.
-fn test_lines(app: &App, id: &str, theme: Theme) -> Vec<Line<'static>> {
+fn test_lines(app: &App, id: &str, theme: Theme, width: usize) -> Vec<Line<'static>> {
     match app.tests.get(id) {
         None => vec![field("last test", "not tested (t tests)".into(), theme)],
         Some(TestStatus::Running { since }) => {
@@ -142,8 +168,12 @@ fn test_lines(app: &App, id: &str, theme: Theme) -> Vec<Line<'static>> {
                     Span::styled(format!(" {} ", fit("last test", 11)), theme.dim()),
                     Span::styled(format!("{verdict}{latency}"), style),
                 ]),
-                Line::from(Span::raw(format!("   {}", result.message))),
             ];
+            lines.extend(
+                wrap(&result.message, width.saturating_sub(4))
+                    .into_iter()
+                    .map(|line| Line::from(Span::raw(format!("   {line}")))),
+            );
             if !result.preview.is_empty() {
                 lines.push(Line::from(Span::styled(
                     format!(" preview ({} messages)", result.preview.len()),
@@ -165,6 +195,18 @@ fn test_lines(app: &App, id: &str, theme: Theme) -> Vec<Line<'static>> {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn wrap_breaks_at_spaces_and_cuts_long_words() {
+        assert_eq!(wrap("connect failed: refused", 16), ["connect failed:", "refused"]);
+        assert_eq!(wrap("abcdefghijklmnopqrstuvwxyz", 10), ["abcdefghij", "klmnopqrst", "uvwxyz"]);
+        assert_eq!(wrap("", 10), [""]);
+    }
+}
+
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
     let focused = app.focus == Focus::Detail && app.overlay.is_none();
     let block = Block::default()
@@ -173,7 +215,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
         .title(Span::styled(" Detail ", theme.title()));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let (lines, cursor) = detail_lines(app, theme);
+    let (lines, cursor) = detail_lines(app, theme, usize::from(inner.width));
     let height = usize::from(inner.height).max(1);
     let offset = cursor.map_or(0, |line| line.saturating_sub(height - 1));
     let offset = u16::try_from(offset).unwrap_or(u16::MAX);

@@ -166,7 +166,9 @@ fn empty_message(app: &App) -> Option<Vec<Line<'static>>> {
             Line::from(format!("No integrations in environment {} yet.", app.environment)),
             Line::from(""),
             Line::from("Add one from a shell, then press r:"),
-            Line::from("sourcedeck create orders_pg --kind postgresql --set PGHOST=db.internal --set PGDATABASE=orders --set PGUSER=app --secret PGPASSWORD"),
+            Line::from(
+                "sourcedeck create --kind postgresql --name orders_pg --set PGHOST=db.internal --set PGDATABASE=orders --set PGUSER=app --secret PGPASSWORD",
+            ),
             Line::from(""),
             Line::from("sourcedeck kinds lists the 15 kinds and their keys. Press ? for help."),
         ]);

@@ -13,7 +13,6 @@ use ratatui::layout::{Constraint, Direction, Layout, Rect};
 use super::app::App;
 use super::theme::Theme;
 
-pub use detail::detail_lines;
 
 /// The spinner's frames, advanced by ticks.
 const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
