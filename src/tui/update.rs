@@ -102,6 +102,13 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
         app.quit = true;
         return vec![Command::Quit];
     }
+    // A terminal delivers Esc followed quickly by a key as Alt+key: treat it as both.
+    if key.modifiers.contains(KeyModifiers::ALT) && matches!(key.code, KeyCode::Char(_)) {
+        let mut commands = on_key(app, KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+        let plain = KeyEvent::new(key.code, key.modifiers - KeyModifiers::ALT);
+        commands.extend(on_key(app, plain));
+        return commands;
+    }
     if app.overlay.is_some() {
         return on_overlay_key(app, key);
     }

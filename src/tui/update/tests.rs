@@ -499,3 +499,13 @@ fn flashes_expire() {
     update(&mut app, Msg::Tick { now: now + FLASH_FOR, wall: SystemTime::now() });
     assert!(app.flash.is_none());
 }
+
+#[test]
+fn alt_key_from_a_quick_escape_counts_as_escape_then_the_key() {
+    let mut app = loaded("default", false);
+    update(&mut app, key(KeyCode::Tab));
+    assert_eq!(app.focus, Focus::Detail);
+    update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::ALT)));
+    assert_eq!(app.focus, Focus::List);
+    assert_eq!(selected_name(&app), "orders_pg");
+}
