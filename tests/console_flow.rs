@@ -77,17 +77,23 @@ async fn seeded() -> TestServer {
         .create(Kind::Postgresql, "orders_pg", &pg_config(PG_PASSWORD))
         .await
         .unwrap();
-    let kafka = [("KAFKA_BOOTSTRAP_SERVER", "127.0.0.1:1"), ("KAFKA_TOPIC", "events")]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), ConfigValue::Literal(Secret::new(v))))
-        .collect();
+    let kafka = [
+        ("KAFKA_BOOTSTRAP_SERVER", "127.0.0.1:1"),
+        ("KAFKA_TOPIC", "events"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), ConfigValue::Literal(Secret::new(v))))
+    .collect();
     session.create(Kind::Kafka, "events", &kafka).await.unwrap();
     server
 }
 
 fn press(runtime: &mut Runtime<TestBackend>, keys: &str) {
     for c in keys.chars() {
-        runtime.handle(Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
+        runtime.handle(Msg::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::NONE,
+        )));
     }
 }
 
@@ -101,7 +107,10 @@ fn frame(runtime: &mut Runtime<TestBackend>) -> String {
 }
 
 async fn idle(runtime: &mut Runtime<TestBackend>) {
-    assert!(runtime.run_until_idle(IDLE).await, "the console did not settle");
+    assert!(
+        runtime.run_until_idle(IDLE).await,
+        "the console did not settle"
+    );
 }
 
 #[tokio::test]
@@ -113,7 +122,10 @@ async fn browse_lists_sources_and_shows_a_detail_with_secrets_masked() {
     press(&mut runtime, "j");
     idle(&mut runtime).await;
     let screen = frame(&mut runtime);
-    assert!(screen.contains("orders_pg") && screen.contains("events"), "{screen}");
+    assert!(
+        screen.contains("orders_pg") && screen.contains("events"),
+        "{screen}"
+    );
     assert!(screen.contains("PGHOST     127.0.0.1"), "{screen}");
     assert!(screen.contains("•••• configured"), "{screen}");
     assert!(!screen.contains(PG_PASSWORD), "{screen}");
@@ -188,7 +200,10 @@ async fn readonly_ignores_delete() {
     idle(&mut runtime).await;
     assert_eq!(server.session().await.list().await.unwrap().len(), 2);
     let screen = frame(&mut runtime);
-    assert!(screen.contains("READ-ONLY") && !screen.contains(" d delete"), "{screen}");
+    assert!(
+        screen.contains("READ-ONLY") && !screen.contains(" d delete"),
+        "{screen}"
+    );
 }
 
 #[tokio::test]
@@ -202,13 +217,22 @@ async fn reveal_shows_one_secret_then_masks_it_and_copies_it_only_while_shown() 
     press_code(&mut runtime, KeyCode::Tab);
     // Keys sorted: PGDATABASE, PGHOST, PGPASSWORD, ...
     press(&mut runtime, "jjy");
-    assert!(copies.0.lock().unwrap().is_empty(), "a masked secret is not copied");
+    assert!(
+        copies.0.lock().unwrap().is_empty(),
+        "a masked secret is not copied"
+    );
     press(&mut runtime, "x");
     idle(&mut runtime).await;
     let screen = frame(&mut runtime);
-    assert!(screen.contains(PG_PASSWORD), "revealed on purpose:\n{screen}");
+    assert!(
+        screen.contains(PG_PASSWORD),
+        "revealed on purpose:\n{screen}"
+    );
     press(&mut runtime, "y");
-    assert_eq!(copies.0.lock().unwrap().last().map(String::as_str), Some(PG_PASSWORD));
+    assert_eq!(
+        copies.0.lock().unwrap().last().map(String::as_str),
+        Some(PG_PASSWORD)
+    );
     // 30 s later it is masked again and the clipboard is cleared.
     let later = Instant::now() + Duration::from_secs(31);
     runtime.handle(Msg::Tick {
@@ -217,7 +241,10 @@ async fn reveal_shows_one_secret_then_masks_it_and_copies_it_only_while_shown() 
     });
     let screen = frame(&mut runtime);
     assert!(!screen.contains(PG_PASSWORD), "{screen}");
-    assert_eq!(copies.0.lock().unwrap().last().map(String::as_str), Some(""));
+    assert_eq!(
+        copies.0.lock().unwrap().last().map(String::as_str),
+        Some("")
+    );
 }
 
 #[tokio::test]
@@ -243,11 +270,16 @@ async fn a_lost_server_shows_disconnected_and_the_console_recovers_by_itself() {
     options.listen = address;
     let back = sourcedeck::server::spawn(options).await.unwrap();
     let recovered = wait_for(&mut runtime, |app| {
-        matches!(app.connection, ConnectionState::Connected { .. }) && app.pending.is_empty() && app.loaded
+        matches!(app.connection, ConnectionState::Connected { .. })
+            && app.pending.is_empty()
+            && app.loaded
     })
     .await;
     assert!(recovered, "the console reconnected by itself");
-    assert_eq!(runtime.app.list_error, None, "the refresh asked for while away was not lost");
+    assert_eq!(
+        runtime.app.list_error, None,
+        "the refresh asked for while away was not lost"
+    );
     back.shutdown().await.unwrap();
     drop(dir);
 }
@@ -274,6 +306,11 @@ async fn switching_environment_to_an_unknown_one_keeps_the_current_one() {
     press_code(&mut runtime, KeyCode::Enter);
     idle(&mut runtime).await;
     assert_eq!(runtime.app.integrations.len(), 2);
-    let flash = runtime.app.flash.clone().map(|f| f.text).unwrap_or_default();
+    let flash = runtime
+        .app
+        .flash
+        .clone()
+        .map(|f| f.text)
+        .unwrap_or_default();
     assert!(flash.contains(":env nowhere"), "{flash}");
 }

@@ -44,11 +44,26 @@ impl Console {
         let script = format!(
             "cd {home}; env -i {env} {binary} {args}; echo \"console exited with $?\"; sleep 600",
             home = shell_quote(home),
-            env = env.iter().map(|e| shell_quote(Path::new(e))).collect::<Vec<_>>().join(" "),
+            env = env
+                .iter()
+                .map(|e| shell_quote(Path::new(e)))
+                .collect::<Vec<_>>()
+                .join(" "),
             args = extra_args.join(" "),
         );
         let status = Command::new("tmux")
-            .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d", "-x", "80", "-y", "24"])
+            .args([
+                "-L",
+                &socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-x",
+                "80",
+                "-y",
+                "24",
+            ])
             .arg(script)
             .status()
             .expect("tmux runs");
@@ -107,18 +122,36 @@ fn seeded_home() -> Cli {
     let cli = Cli::isolated();
     cli.run(
         &[
-            "create", "--kind", "postgresql", "--name", "orders_pg",
-            "--set", "PGHOST=127.0.0.1", "--set", "PGPORT=5432",
-            "--set", "PGDATABASE=test", "--set", "PGUSER=postgres",
-            "--secret", "PGPASSWORD",
+            "create",
+            "--kind",
+            "postgresql",
+            "--name",
+            "orders_pg",
+            "--set",
+            "PGHOST=127.0.0.1",
+            "--set",
+            "PGPORT=5432",
+            "--set",
+            "PGDATABASE=test",
+            "--set",
+            "PGUSER=postgres",
+            "--secret",
+            "PGPASSWORD",
         ],
         Some(PG_PASSWORD),
     )
     .assert_ok();
     cli.run(
         &[
-            "create", "--kind", "kafka", "--name", "events",
-            "--set", "KAFKA_BOOTSTRAP_SERVER=127.0.0.1:9092", "--set", "KAFKA_TOPIC=clicks",
+            "create",
+            "--kind",
+            "kafka",
+            "--name",
+            "events",
+            "--set",
+            "KAFKA_BOOTSTRAP_SERVER=127.0.0.1:9092",
+            "--set",
+            "KAFKA_TOPIC=clicks",
         ],
         None,
     )
@@ -131,7 +164,10 @@ fn browse_and_read_a_detail_then_quit_restores_the_terminal() {
     let cli = seeded_home();
     let console = Console::start(&cli, &[]);
     let screen = console.wait_for("orders_pg");
-    assert!(screen.contains("(local)"), "the header says local:\n{screen}");
+    assert!(
+        screen.contains("(local)"),
+        "the header says local:\n{screen}"
+    );
     assert!(screen.contains("events"));
     console.keys(&["j"]);
     let screen = console.wait_for("PGHOST");
@@ -140,9 +176,15 @@ fn browse_and_read_a_detail_then_quit_restores_the_terminal() {
     console.wait_for("Find and sort");
     console.keys(&["Escape", "q"]);
     let screen = console.wait_for("console exited with 0");
-    assert!(!screen.contains("Integrations"), "the alternate screen is gone:\n{screen}");
+    assert!(
+        !screen.contains("Integrations"),
+        "the alternate screen is gone:\n{screen}"
+    );
     assert!(!screen.contains(PG_PASSWORD));
-    assert!(!console.log_text().contains(PG_PASSWORD), "the log never holds a secret");
+    assert!(
+        !console.log_text().contains(PG_PASSWORD),
+        "the log never holds a secret"
+    );
 }
 
 #[test]

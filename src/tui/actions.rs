@@ -95,21 +95,126 @@ pub const ACTIONS: &[ActionInfo] = &[
     info(Action::Up, "k ↑", "", "move up", Group::Navigate, false),
     info(Action::Top, "g", "", "first row", Group::Navigate, false),
     info(Action::Bottom, "G", "", "last row", Group::Navigate, false),
-    info(Action::PageDown, "PgDn", "", "page down", Group::Navigate, false),
-    info(Action::PageUp, "PgUp", "", "page up", Group::Navigate, false),
-    info(Action::SwitchFocus, "Tab ⏎", "detail", "list ⇄ detail pane", Group::Navigate, false),
-    info(Action::Filter, "/", "filter", "filter (substring; !x hides x; ⏎ keeps, Esc clears)", Group::FindAndSort, false),
-    info(Action::CommandBar, ":", "command", "command: :kind postgresql, :kind, :env NAME, :q", Group::FindAndSort, false),
-    info(Action::CycleSort, "s", "sort", "sort by name, kind, updated, status", Group::FindAndSort, false),
-    info(Action::Reveal, "x", "reveal", "reveal the secret under the cursor (30 s)", Group::Inspect, false),
-    info(Action::CopyId, "y", "copy id", "copy the id (in the detail pane: the value)", Group::Inspect, false),
-    info(Action::CopyName, "Y", "", "copy the name", Group::Inspect, false),
-    info(Action::Test, "t", "test", "test the selected source", Group::Operate, false),
-    info(Action::TestAll, "T", "test all", "test every source shown (Esc cancels, f retries failures)", Group::Operate, false),
-    info(Action::Refresh, "r", "refresh", "reload the list", Group::Operate, false),
-    info(Action::Delete, "d", "delete", "delete the selected source (asks first)", Group::Operate, true),
-    info(Action::Help, "?", "help", "this help", Group::General, false),
-    info(Action::Quit, "q Ctrl-C", "quit", "quit", Group::General, false),
+    info(
+        Action::PageDown,
+        "PgDn",
+        "",
+        "page down",
+        Group::Navigate,
+        false,
+    ),
+    info(
+        Action::PageUp,
+        "PgUp",
+        "",
+        "page up",
+        Group::Navigate,
+        false,
+    ),
+    info(
+        Action::SwitchFocus,
+        "Tab ⏎",
+        "detail",
+        "list ⇄ detail pane",
+        Group::Navigate,
+        false,
+    ),
+    info(
+        Action::Filter,
+        "/",
+        "filter",
+        "filter (substring; !x hides x; ⏎ keeps, Esc clears)",
+        Group::FindAndSort,
+        false,
+    ),
+    info(
+        Action::CommandBar,
+        ":",
+        "command",
+        "command: :kind postgresql, :kind, :env NAME, :q",
+        Group::FindAndSort,
+        false,
+    ),
+    info(
+        Action::CycleSort,
+        "s",
+        "sort",
+        "sort by name, kind, updated, status",
+        Group::FindAndSort,
+        false,
+    ),
+    info(
+        Action::Reveal,
+        "x",
+        "reveal",
+        "reveal the secret under the cursor (30 s)",
+        Group::Inspect,
+        false,
+    ),
+    info(
+        Action::CopyId,
+        "y",
+        "copy id",
+        "copy the id (in the detail pane: the value)",
+        Group::Inspect,
+        false,
+    ),
+    info(
+        Action::CopyName,
+        "Y",
+        "",
+        "copy the name",
+        Group::Inspect,
+        false,
+    ),
+    info(
+        Action::Test,
+        "t",
+        "test",
+        "test the selected source",
+        Group::Operate,
+        false,
+    ),
+    info(
+        Action::TestAll,
+        "T",
+        "test all",
+        "test every source shown (Esc cancels, f retries failures)",
+        Group::Operate,
+        false,
+    ),
+    info(
+        Action::Refresh,
+        "r",
+        "refresh",
+        "reload the list",
+        Group::Operate,
+        false,
+    ),
+    info(
+        Action::Delete,
+        "d",
+        "delete",
+        "delete the selected source (asks first)",
+        Group::Operate,
+        true,
+    ),
+    info(
+        Action::Help,
+        "?",
+        "help",
+        "this help",
+        Group::General,
+        false,
+    ),
+    info(
+        Action::Quit,
+        "q Ctrl-C",
+        "quit",
+        "quit",
+        Group::General,
+        false,
+    ),
 ];
 
 /// The action a key triggers on the main screen, if any and if allowed.
@@ -168,7 +273,10 @@ mod tests {
 
     #[test]
     fn vim_keys_and_arrows_agree() {
-        assert_eq!(action_for(key(KeyCode::Char('j')), false), Some(Action::Down));
+        assert_eq!(
+            action_for(key(KeyCode::Char('j')), false),
+            Some(Action::Down)
+        );
         assert_eq!(action_for(key(KeyCode::Down), false), Some(Action::Down));
         assert_eq!(action_for(key(KeyCode::Char('k')), false), Some(Action::Up));
         assert_eq!(action_for(key(KeyCode::Up), false), Some(Action::Up));
@@ -177,7 +285,10 @@ mod tests {
     #[test]
     fn readonly_removes_mutating_actions_from_keys_and_table() {
         assert_eq!(action_for(key(KeyCode::Char('d')), true), None);
-        assert_eq!(action_for(key(KeyCode::Char('d')), false), Some(Action::Delete));
+        assert_eq!(
+            action_for(key(KeyCode::Char('d')), false),
+            Some(Action::Delete)
+        );
         assert!(available(true).all(|info| !info.mutating));
         assert!(available(false).any(|info| info.action == Action::Delete));
     }
@@ -186,7 +297,10 @@ mod tests {
     fn every_action_is_described_once() {
         for info in ACTIONS {
             assert_eq!(
-                ACTIONS.iter().filter(|other| other.action == info.action).count(),
+                ACTIONS
+                    .iter()
+                    .filter(|other| other.action == info.action)
+                    .count(),
                 1
             );
             assert!(!info.help.is_empty());

@@ -161,7 +161,10 @@ mod tests {
         let tests = HashMap::new();
         let rows = visible_rows(&all, "!pg", None, SortKey::Name, &tests);
         assert_eq!(names(&all, &rows), ["analytics", "Events"]);
-        assert_eq!(visible_rows(&all, "!", None, SortKey::Name, &tests).len(), 3);
+        assert_eq!(
+            visible_rows(&all, "!", None, SortKey::Name, &tests).len(),
+            3
+        );
     }
 
     #[test]
@@ -184,6 +187,10 @@ mod tests {
         let rows = visible_rows(&all, "", None, SortKey::Status, &tests);
         assert_eq!(names(&all, &rows)[0], "orders_pg");
         let rows = visible_rows(&all, "", None, SortKey::Kind, &tests);
-        assert_eq!(names(&all, &rows)[0], "Events", "KAFKA (9) sorts before POSTGRESQL (13)");
+        assert_eq!(
+            names(&all, &rows)[0],
+            "Events",
+            "KAFKA (9) sorts before POSTGRESQL (13)"
+        );
     }
 }

@@ -21,7 +21,10 @@ pub enum Msg {
     /// The terminal changed size; the next frame reflows.
     Resize,
     /// Time passed: expire reveals, flashes and the clipboard, advance the spinner.
-    Tick { now: Instant, wall: std::time::SystemTime },
+    Tick {
+        now: Instant,
+        wall: std::time::SystemTime,
+    },
     /// An answer from the worker.
     Reply(Reply),
     /// The worker's view of the connection changed.
@@ -32,9 +35,14 @@ pub enum Msg {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ConnectionState {
     Connecting,
-    Connected { environment: String },
+    Connected {
+        environment: String,
+    },
     /// The last attempt failed; the next one starts at `retry_at`.
-    Disconnected { reason: String, retry_at: Instant },
+    Disconnected {
+        reason: String,
+        retry_at: Instant,
+    },
 }
 
 /// A request for the worker.
@@ -80,11 +88,18 @@ pub enum Outcome {
 /// What `update` asks the runtime to do.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Command {
-    Send { id: RequestId, request: Request },
+    Send {
+        id: RequestId,
+        request: Request,
+    },
     /// Stop these requests (their answers would be dropped anyway).
     Cancel(Vec<RequestId>),
     /// Put text on the clipboard. `secret` copies are cleared again after 30 s.
-    Copy { text: Secret, what: String, secret: bool },
+    Copy {
+        text: Secret,
+        what: String,
+        secret: bool,
+    },
     ClearClipboard,
     Quit,
 }

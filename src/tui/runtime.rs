@@ -81,10 +81,9 @@ impl<B: Backend> Runtime<B> {
                 Command::Copy { text, what, secret } => {
                     let result = self.copier.copy(&text);
                     let message = match result {
-                        Ok(route) if secret => format!(
-                            "copied {what} to the {}; cleared in 30 s",
-                            route.describe()
-                        ),
+                        Ok(route) if secret => {
+                            format!("copied {what} to the {}; cleared in 30 s", route.describe())
+                        }
                         Ok(route) => format!("copied {what} to the {}", route.describe()),
                         Err(error) => format!("copying {what} failed: {error}"),
                     };

@@ -96,8 +96,7 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
     if key.kind == crossterm::event::KeyEventKind::Release {
         return Vec::new();
     }
-    let ctrl_c =
-        key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+    let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
     if ctrl_c {
         app.quit = true;
         return vec![Command::Quit];
@@ -397,7 +396,11 @@ fn set_kind_filter(app: &mut App, text: &str) -> Vec<Command> {
         Ok(kind) => {
             app.kind_filter = Some(kind);
             refilter(app);
-            flash(app, format!("showing {} sources (:kind clears)", kind.display_name()), false);
+            flash(
+                app,
+                format!("showing {} sources (:kind clears)", kind.display_name()),
+                false,
+            );
             selection_changed(app)
         }
         Err(error) => {
@@ -600,7 +603,11 @@ pub fn is_withheld(secret: &SecretWithValue) -> bool {
 
 fn reveal(app: &mut App) -> Vec<Command> {
     if app.focus != Focus::Detail {
-        flash(app, "press Tab, move to a secret key, then x to reveal it", false);
+        flash(
+            app,
+            "press Tab, move to a secret key, then x to reveal it",
+            false,
+        );
         return Vec::new();
     }
     let Some(integration_id) = app.selected_integration().map(|i| i.id.clone()) else {
@@ -690,7 +697,11 @@ fn copy_value(app: &mut App) -> Vec<Command> {
             }]
         }
         _ => {
-            flash(app, format!("{}: reveal it with x before copying", secret.name), true);
+            flash(
+                app,
+                format!("{}: reveal it with x before copying", secret.name),
+                true,
+            );
             Vec::new()
         }
     }
@@ -710,7 +721,12 @@ fn on_reply(app: &mut App, reply: Reply) -> Vec<Command> {
             match result {
                 Ok(mut detail) => {
                     detail.secrets.sort_by(|a, b| a.name.cmp(&b.name));
-                    app.details.insert(id, Detail { integration: detail });
+                    app.details.insert(
+                        id,
+                        Detail {
+                            integration: detail,
+                        },
+                    );
                 }
                 Err(error) => flash(app, format!("loading the detail: {}", error.message), true),
             }
@@ -743,7 +759,11 @@ fn on_reply(app: &mut App, reply: Reply) -> Vec<Command> {
                     app.revealed = None;
                     app.loaded = false;
                     refilter(app);
-                    flash(app, format!("switched to environment {}", app.environment), false);
+                    flash(
+                        app,
+                        format!("switched to environment {}", app.environment),
+                        false,
+                    );
                     return vec![send(app, Request::List)];
                 }
                 Err(error) => flash(app, format!(":env {name}: {}", error.message), true),
@@ -806,7 +826,11 @@ pub fn test_result(response: &TestIntegrationResponse) -> TestResult {
             .map(|message| PreviewLine {
                 partition: message.partition.clone(),
                 offset: message.offset.clone(),
-                key: message.key_base64.as_deref().map(decode).unwrap_or_default(),
+                key: message
+                    .key_base64
+                    .as_deref()
+                    .map(decode)
+                    .unwrap_or_default(),
                 value: decode(&message.value_base64),
             })
             .collect(),

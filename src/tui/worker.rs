@@ -204,6 +204,7 @@ impl Worker {
                 }));
             }
             Internal::Connected(Err(error)) => {
+                tracing::info!(reason = %error.message, attempt = self.attempt, "console could not connect");
                 self.connecting = false;
                 let wait = backoff(self.attempt);
                 self.attempt = self.attempt.saturating_add(1);
@@ -283,17 +284,24 @@ impl Worker {
         let deadline = request.deadline();
         let task_request = request.clone();
         let handle = tokio::spawn(async move {
+            let started = std::time::Instant::now();
             let _permit = match task_request {
                 Request::Test { .. } => tests.acquire_owned().await.ok(),
                 _ => None,
             };
-            let outcome = match tokio::time::timeout(deadline, execute(&session, &task_request))
-                .await
-            {
-                Ok(outcome) => outcome,
-                Err(_) => timed_out(&task_request, deadline),
-            };
+            let outcome =
+                match tokio::time::timeout(deadline, execute(&session, &task_request)).await {
+                    Ok(outcome) => outcome,
+                    Err(_) => timed_out(&task_request, deadline),
+                };
             let lost = error_of(&outcome).is_some_and(is_connection_lost);
+            // What ran and how it went; never a value (requests carry ids and key names only).
+            tracing::debug!(
+                request = ?task_request,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                error = error_of(&outcome).map(|e| e.message.as_str()),
+                "console request finished"
+            );
             let outcome = forgive_retried_delete(outcome, retried);
             let _ = tx.send(Internal::Done {
                 id,
@@ -390,14 +398,26 @@ mod tests {
     #[test]
     fn a_retried_delete_that_finds_nothing_succeeded_the_first_time() {
         let gone = || Outcome::Deleted(Err(ClientError::new(Code::NotFound, "no such id")));
-        assert!(matches!(forgive_retried_delete(gone(), true), Outcome::Deleted(Ok(()))));
-        assert!(matches!(forgive_retried_delete(gone(), false), Outcome::Deleted(Err(_))));
+        assert!(matches!(
+            forgive_retried_delete(gone(), true),
+            Outcome::Deleted(Ok(()))
+        ));
+        assert!(matches!(
+            forgive_retried_delete(gone(), false),
+            Outcome::Deleted(Err(_))
+        ));
     }
 
     #[test]
     fn unavailable_and_transport_errors_mean_the_connection_is_lost() {
-        assert!(is_connection_lost(&ClientError::new(Code::Unavailable, "x")));
-        assert!(is_connection_lost(&ClientError::new(Code::Unknown, "transport error")));
+        assert!(is_connection_lost(&ClientError::new(
+            Code::Unavailable,
+            "x"
+        )));
+        assert!(is_connection_lost(&ClientError::new(
+            Code::Unknown,
+            "transport error"
+        )));
         assert!(!is_connection_lost(&ClientError::new(Code::NotFound, "x")));
     }
 }

@@ -204,7 +204,9 @@ fn check_for(kind: Kind, input: CheckInput<'_>) -> Option<CheckFuture<'_>> {
                 .await
                 .map(Passed::from)
         }),
-        Kind::Mysql => Box::pin(async move { sql::mysql(config, progress).await.map(Passed::from) }),
+        Kind::Mysql => {
+            Box::pin(async move { sql::mysql(config, progress).await.map(Passed::from) })
+        }
         _ => return None,
     })
 }

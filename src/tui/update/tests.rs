@@ -51,7 +51,11 @@ fn sent(commands: &[Command], is: impl Fn(&Request) -> bool) -> RequestId {
             _ => None,
         })
         .collect();
-    assert_eq!(ids.len(), 1, "expected one matching request in {commands:?}");
+    assert_eq!(
+        ids.len(),
+        1,
+        "expected one matching request in {commands:?}"
+    );
     ids[0]
 }
 
@@ -73,7 +77,10 @@ fn loaded(env: &str, readonly: bool) -> App {
             integration("id-c", "warehouse", Kind::Snowflake),
         ])),
     );
-    let get = sent(&commands, |r| matches!(r, Request::Get { id } if id == "id-a"));
+    let get = sent(
+        &commands,
+        |r| matches!(r, Request::Get { id } if id == "id-a"),
+    );
     reply(&mut app, get, Outcome::Detail(Ok(detail("id-a"))));
     app
 }
@@ -127,10 +134,16 @@ fn moving_with_vim_keys_and_arrows_fetches_each_detail_once() {
     let mut app = loaded("default", false);
     let commands = update(&mut app, key(KeyCode::Char('j')));
     assert_eq!(selected_name(&app), "orders_pg");
-    sent(&commands, |r| matches!(r, Request::Get { id } if id == "id-b"));
+    sent(
+        &commands,
+        |r| matches!(r, Request::Get { id } if id == "id-b"),
+    );
     let commands = update(&mut app, key(KeyCode::Down));
     assert_eq!(selected_name(&app), "warehouse");
-    assert!(commands.iter().any(|c| matches!(c, Command::Cancel(_))), "older detail request cancelled");
+    assert!(
+        commands.iter().any(|c| matches!(c, Command::Cancel(_))),
+        "older detail request cancelled"
+    );
     update(&mut app, key(KeyCode::Char('k')));
     update(&mut app, key(KeyCode::Up));
     assert_eq!(selected_name(&app), "events");
@@ -166,7 +179,10 @@ fn tab_and_enter_switch_focus_and_esc_returns() {
     update(&mut app, key(KeyCode::Tab));
     assert_eq!(app.focus, Focus::Detail);
     update(&mut app, key(KeyCode::Char('j')));
-    assert_eq!(app.detail_cursor, 1, "j moves the detail cursor while the detail has focus");
+    assert_eq!(
+        app.detail_cursor, 1,
+        "j moves the detail cursor while the detail has focus"
+    );
     update(&mut app, key(KeyCode::Enter));
     assert_eq!(app.focus, Focus::List);
     update(&mut app, key(KeyCode::Tab));
@@ -214,12 +230,23 @@ fn command_bar_filters_by_kind_switches_environment_and_quits() {
     update(&mut app, key(KeyCode::Char(':')));
     chars(&mut app, "nonsense");
     update(&mut app, key(KeyCode::Enter));
-    assert!(app.flash.as_ref().is_some_and(|f| f.error && f.text.contains("unknown command")));
+    assert!(
+        app.flash
+            .as_ref()
+            .is_some_and(|f| f.error && f.text.contains("unknown command"))
+    );
     update(&mut app, key(KeyCode::Char(':')));
     chars(&mut app, "env staging");
     let commands = update(&mut app, key(KeyCode::Enter));
-    let switch = sent(&commands, |r| matches!(r, Request::SwitchEnvironment { name } if name == "staging"));
-    let commands = reply(&mut app, switch, Outcome::EnvironmentSwitched(Ok("staging".into())));
+    let switch = sent(
+        &commands,
+        |r| matches!(r, Request::SwitchEnvironment { name } if name == "staging"),
+    );
+    let commands = reply(
+        &mut app,
+        switch,
+        Outcome::EnvironmentSwitched(Ok("staging".into())),
+    );
     assert_eq!(app.environment, "staging");
     assert!(app.integrations.is_empty());
     sent(&commands, |r| *r == Request::List);
@@ -234,7 +261,12 @@ fn s_cycles_the_sort_and_the_cursor_stays_on_its_source() {
     let mut app = loaded("default", false);
     update(&mut app, key(KeyCode::Char('j')));
     let before = selected_name(&app);
-    for expected in [SortKey::Kind, SortKey::Updated, SortKey::Status, SortKey::Name] {
+    for expected in [
+        SortKey::Kind,
+        SortKey::Updated,
+        SortKey::Status,
+        SortKey::Name,
+    ] {
         update(&mut app, key(KeyCode::Char('s')));
         assert_eq!(app.sort, expected);
         assert_eq!(selected_name(&app), before);
@@ -253,9 +285,18 @@ fn r_refreshes_once_even_when_pressed_twice() {
 fn t_tests_the_selected_source_and_the_answer_lands_in_the_list_and_flash() {
     let mut app = loaded("default", false);
     let commands = update(&mut app, key(KeyCode::Char('t')));
-    let test = sent(&commands, |r| matches!(r, Request::Test { id } if id == "id-a"));
-    assert!(matches!(app.tests.get("id-a"), Some(TestStatus::Running { .. })));
-    assert!(update(&mut app, key(KeyCode::Char('t'))).is_empty(), "no second test while one runs");
+    let test = sent(
+        &commands,
+        |r| matches!(r, Request::Test { id } if id == "id-a"),
+    );
+    assert!(matches!(
+        app.tests.get("id-a"),
+        Some(TestStatus::Running { .. })
+    ));
+    assert!(
+        update(&mut app, key(KeyCode::Char('t'))).is_empty(),
+        "no second test while one runs"
+    );
     reply(
         &mut app,
         test,
@@ -281,7 +322,11 @@ fn t_tests_the_selected_source_and_the_answer_lands_in_the_list_and_flash() {
     assert_eq!(result.latency_ms, Some(12));
     assert_eq!(result.preview[0].value, "hello");
     assert_eq!(result.preview[0].key, "k1");
-    assert!(app.flash.as_ref().is_some_and(|f| f.text.contains("ok in 12 ms")));
+    assert!(
+        app.flash
+            .as_ref()
+            .is_some_and(|f| f.text.contains("ok in 12 ms"))
+    );
 }
 
 #[test]
@@ -292,7 +337,10 @@ fn a_test_that_cannot_run_is_a_failure_with_the_reason() {
     reply(
         &mut app,
         test,
-        Outcome::Tested(Err(ClientError::new(Code::DeadlineExceeded, "no answer within 40 s"))),
+        Outcome::Tested(Err(ClientError::new(
+            Code::DeadlineExceeded,
+            "no answer within 40 s",
+        ))),
     );
     let Some(TestStatus::Done(result)) = app.tests.get("id-a") else {
         panic!("kept");
@@ -308,7 +356,10 @@ fn test_all_runs_every_shown_source_cancels_and_retries_only_failures() {
     let tests: Vec<(RequestId, String)> = commands
         .iter()
         .filter_map(|c| match c {
-            Command::Send { id, request: Request::Test { id: source } } => Some((*id, source.clone())),
+            Command::Send {
+                id,
+                request: Request::Test { id: source },
+            } => Some((*id, source.clone())),
             _ => None,
         })
         .collect();
@@ -316,7 +367,11 @@ fn test_all_runs_every_shown_source_cancels_and_retries_only_failures() {
     let ok = |ok: bool| {
         Outcome::Tested(Ok(TestIntegrationResponse {
             success: ok,
-            message: if ok { "ok".into() } else { "connect failed: refused".into() },
+            message: if ok {
+                "ok".into()
+            } else {
+                "connect failed: refused".into()
+            },
             ..Default::default()
         }))
     };
@@ -337,7 +392,10 @@ fn test_all_runs_every_shown_source_cancels_and_retries_only_failures() {
     let retried: Vec<String> = commands
         .iter()
         .filter_map(|c| match c {
-            Command::Send { request: Request::Test { id }, .. } => Some(id.clone()),
+            Command::Send {
+                request: Request::Test { id },
+                ..
+            } => Some(id.clone()),
             _ => None,
         })
         .collect();
@@ -349,16 +407,28 @@ fn test_all_runs_every_shown_source_cancels_and_retries_only_failures() {
 fn delete_asks_with_cancel_as_the_default() {
     let mut app = loaded("default", false);
     update(&mut app, key(KeyCode::Char('d')));
-    assert!(matches!(&app.overlay, Some(Overlay::ConfirmDelete(c)) if !c.delete_chosen && c.typed.is_none()));
-    assert!(update(&mut app, key(KeyCode::Enter)).is_empty(), "Enter on the default cancels");
+    assert!(
+        matches!(&app.overlay, Some(Overlay::ConfirmDelete(c)) if !c.delete_chosen && c.typed.is_none())
+    );
+    assert!(
+        update(&mut app, key(KeyCode::Enter)).is_empty(),
+        "Enter on the default cancels"
+    );
     assert!(app.overlay.is_none());
     update(&mut app, key(KeyCode::Char('d')));
     update(&mut app, key(KeyCode::Right));
     let commands = update(&mut app, key(KeyCode::Enter));
-    let delete = sent(&commands, |r| matches!(r, Request::Delete { id } if id == "id-a"));
+    let delete = sent(
+        &commands,
+        |r| matches!(r, Request::Delete { id } if id == "id-a"),
+    );
     let commands = reply(&mut app, delete, Outcome::Deleted(Ok(())));
     assert_eq!(app.integrations.len(), 2);
-    assert!(app.flash.as_ref().is_some_and(|f| f.text == "deleted events"));
+    assert!(
+        app.flash
+            .as_ref()
+            .is_some_and(|f| f.text == "deleted events")
+    );
     sent(&commands, |r| matches!(r, Request::Get { .. }));
 }
 
@@ -368,7 +438,10 @@ fn in_production_delete_needs_the_typed_name() {
     update(&mut app, key(KeyCode::Char('d')));
     assert!(matches!(&app.overlay, Some(Overlay::ConfirmDelete(c)) if c.typed.is_some()));
     chars(&mut app, "event");
-    assert!(update(&mut app, key(KeyCode::Enter)).is_empty(), "a wrong name deletes nothing");
+    assert!(
+        update(&mut app, key(KeyCode::Enter)).is_empty(),
+        "a wrong name deletes nothing"
+    );
     assert!(app.overlay.is_some());
     chars(&mut app, "s");
     let commands = update(&mut app, key(KeyCode::Enter));
@@ -382,9 +455,17 @@ fn a_failed_delete_keeps_the_source_and_says_why() {
     update(&mut app, key(KeyCode::Right));
     let commands = update(&mut app, key(KeyCode::Enter));
     let delete = sent(&commands, |r| matches!(r, Request::Delete { .. }));
-    reply(&mut app, delete, Outcome::Deleted(Err(ClientError::new(Code::PermissionDenied, "not allowed"))));
+    reply(
+        &mut app,
+        delete,
+        Outcome::Deleted(Err(ClientError::new(Code::PermissionDenied, "not allowed"))),
+    );
     assert_eq!(app.integrations.len(), 3);
-    assert!(app.flash.as_ref().is_some_and(|f| f.error && f.text.contains("not allowed")));
+    assert!(
+        app.flash
+            .as_ref()
+            .is_some_and(|f| f.error && f.text.contains("not allowed"))
+    );
 }
 
 #[test]
@@ -407,18 +488,44 @@ fn reveal_fetches_one_key_and_masks_again_after_30_s_or_on_move() {
     assert!(update(&mut app, key(KeyCode::Char('x'))).is_empty());
     update(&mut app, key(KeyCode::Char('j')));
     let commands = update(&mut app, key(KeyCode::Char('x')));
-    let reveal = sent(&commands, |r| matches!(r, Request::Reveal { key, .. } if key == "PGPASSWORD"));
-    reply(&mut app, reveal, Outcome::Revealed(Ok(Secret::new("hunter2"))));
-    assert_eq!(app.revealed.as_ref().map(|r| r.value.expose()), Some("hunter2"));
+    let reveal = sent(
+        &commands,
+        |r| matches!(r, Request::Reveal { key, .. } if key == "PGPASSWORD"),
+    );
+    reply(
+        &mut app,
+        reveal,
+        Outcome::Revealed(Ok(Secret::new("hunter2"))),
+    );
+    assert_eq!(
+        app.revealed.as_ref().map(|r| r.value.expose()),
+        Some("hunter2")
+    );
     let start = app.now;
-    update(&mut app, Msg::Tick { now: start + Duration::from_secs(29), wall: SystemTime::now() });
+    update(
+        &mut app,
+        Msg::Tick {
+            now: start + Duration::from_secs(29),
+            wall: SystemTime::now(),
+        },
+    );
     assert!(app.revealed.is_some());
-    update(&mut app, Msg::Tick { now: start + REVEAL_FOR, wall: SystemTime::now() });
+    update(
+        &mut app,
+        Msg::Tick {
+            now: start + REVEAL_FOR,
+            wall: SystemTime::now(),
+        },
+    );
     assert!(app.revealed.is_none(), "masked again after 30 s");
     // Reveal again, then move the selection: masked at once.
     let commands = update(&mut app, key(KeyCode::Char('x')));
     let reveal = sent(&commands, |r| matches!(r, Request::Reveal { .. }));
-    reply(&mut app, reveal, Outcome::Revealed(Ok(Secret::new("hunter2"))));
+    reply(
+        &mut app,
+        reveal,
+        Outcome::Revealed(Ok(Secret::new("hunter2"))),
+    );
     update(&mut app, key(KeyCode::Esc));
     update(&mut app, key(KeyCode::Char('j')));
     assert!(app.revealed.is_none());
@@ -433,19 +540,36 @@ fn copying_a_secret_needs_a_reveal_and_the_clipboard_is_cleared_after_30_s() {
     assert!(matches!(&commands[..], [Command::Copy { text, .. }] if text.expose() == "events"));
     update(&mut app, key(KeyCode::Tab));
     update(&mut app, key(KeyCode::Char('j'))); // PGPASSWORD
-    assert!(update(&mut app, key(KeyCode::Char('y'))).is_empty(), "not while masked");
+    assert!(
+        update(&mut app, key(KeyCode::Char('y'))).is_empty(),
+        "not while masked"
+    );
     let commands = update(&mut app, key(KeyCode::Char('x')));
     let reveal = sent(&commands, |r| matches!(r, Request::Reveal { .. }));
-    reply(&mut app, reveal, Outcome::Revealed(Ok(Secret::new("hunter2"))));
+    reply(
+        &mut app,
+        reveal,
+        Outcome::Revealed(Ok(Secret::new("hunter2"))),
+    );
     let commands = update(&mut app, key(KeyCode::Char('y')));
-    assert!(matches!(&commands[..], [Command::Copy { secret: true, text, .. }] if text.expose() == "hunter2"));
+    assert!(
+        matches!(&commands[..], [Command::Copy { secret: true, text, .. }] if text.expose() == "hunter2")
+    );
     let now = app.now;
-    let commands = update(&mut app, Msg::Tick { now: now + REVEAL_FOR, wall: SystemTime::now() });
+    let commands = update(
+        &mut app,
+        Msg::Tick {
+            now: now + REVEAL_FOR,
+            wall: SystemTime::now(),
+        },
+    );
     assert_eq!(commands, vec![Command::ClearClipboard]);
     // A linked key copies the secret's name, never a value.
     update(&mut app, key(KeyCode::Char('j')));
     let commands = update(&mut app, key(KeyCode::Char('y')));
-    assert!(matches!(&commands[..], [Command::Copy { text, secret: false, .. }] if text.expose() == "pg_user"));
+    assert!(
+        matches!(&commands[..], [Command::Copy { text, secret: false, .. }] if text.expose() == "pg_user")
+    );
 }
 
 #[test]
@@ -460,11 +584,18 @@ fn help_opens_on_question_mark_and_any_key_closes() {
 #[test]
 fn q_and_ctrl_c_quit() {
     let mut app = loaded("default", false);
-    assert_eq!(update(&mut app, key(KeyCode::Char('q'))), vec![Command::Quit]);
+    assert_eq!(
+        update(&mut app, key(KeyCode::Char('q'))),
+        vec![Command::Quit]
+    );
     let mut app = loaded("default", false);
     update(&mut app, key(KeyCode::Char('/')));
     let ctrl_c = Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
-    assert_eq!(update(&mut app, ctrl_c), vec![Command::Quit], "even while typing a filter");
+    assert_eq!(
+        update(&mut app, ctrl_c),
+        vec![Command::Quit],
+        "even while typing a filter"
+    );
     assert!(app.quit);
 }
 
@@ -473,7 +604,14 @@ fn a_list_error_is_kept_and_a_reconnect_reloads() {
     let mut app = app_with("default", false);
     let commands = init(&mut app);
     let list = sent(&commands, |r| *r == Request::List);
-    reply(&mut app, list, Outcome::Listed(Err(ClientError::new(Code::Unavailable, "connection refused"))));
+    reply(
+        &mut app,
+        list,
+        Outcome::Listed(Err(ClientError::new(
+            Code::Unavailable,
+            "connection refused",
+        ))),
+    );
     assert_eq!(app.list_error.as_deref(), Some("connection refused"));
     let mut app = loaded("default", false);
     update(
@@ -485,7 +623,9 @@ fn a_list_error_is_kept_and_a_reconnect_reloads() {
     );
     let commands = update(
         &mut app,
-        Msg::Connection(ConnectionState::Connected { environment: "default".into() }),
+        Msg::Connection(ConnectionState::Connected {
+            environment: "default".into(),
+        }),
     );
     sent(&commands, |r| *r == Request::List);
 }
@@ -496,7 +636,13 @@ fn flashes_expire() {
     update(&mut app, key(KeyCode::Char('s')));
     assert!(app.flash.is_some());
     let now = app.now;
-    update(&mut app, Msg::Tick { now: now + FLASH_FOR, wall: SystemTime::now() });
+    update(
+        &mut app,
+        Msg::Tick {
+            now: now + FLASH_FOR,
+            wall: SystemTime::now(),
+        },
+    );
     assert!(app.flash.is_none());
 }
 
@@ -505,7 +651,10 @@ fn alt_key_from_a_quick_escape_counts_as_escape_then_the_key() {
     let mut app = loaded("default", false);
     update(&mut app, key(KeyCode::Tab));
     assert_eq!(app.focus, Focus::Detail);
-    update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::ALT)));
+    update(
+        &mut app,
+        Msg::Key(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::ALT)),
+    );
     assert_eq!(app.focus, Focus::List);
     assert_eq!(selected_name(&app), "orders_pg");
 }

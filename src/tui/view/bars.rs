@@ -38,7 +38,10 @@ pub fn header(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
         }
         ConnectionState::Connected { .. } => Span::styled("● connected", theme.ok()),
         ConnectionState::Disconnected { retry_at, .. } => {
-            let seconds = retry_at.saturating_duration_since(app.now).as_secs_f64().ceil();
+            let seconds = retry_at
+                .saturating_duration_since(app.now)
+                .as_secs_f64()
+                .ceil();
             Span::styled(
                 format!("○ disconnected, retrying in {seconds:.0}s"),
                 theme.error(),
@@ -64,7 +67,11 @@ pub fn flash(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
             Span::styled("   kind NAME · env NAME · q", theme.dim()),
         ])
     } else if let Some(flash) = &app.flash {
-        let style = if flash.error { theme.error() } else { theme.ok() };
+        let style = if flash.error {
+            theme.error()
+        } else {
+            theme.ok()
+        };
         Line::from(Span::styled(flash.text.clone(), style))
     } else if let ConnectionState::Disconnected { reason, .. } = &app.connection {
         Line::from(Span::styled(reason.clone(), theme.error()))

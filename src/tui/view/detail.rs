@@ -57,8 +57,10 @@ pub fn detail_lines(app: &App, theme: Theme, width: usize) -> (Vec<Line<'static>
     let Some(integration) = app.selected_integration() else {
         return (vec![Line::from(" Nothing selected.")], None);
     };
-    let kind = Kind::from_wire(integration.kind)
-        .map_or_else(|| format!("#{}", integration.kind), |k| k.display_name().to_string());
+    let kind = Kind::from_wire(integration.kind).map_or_else(
+        || format!("#{}", integration.kind),
+        |k| k.display_name().to_string(),
+    );
     let mut lines = vec![
         Line::from(vec![
             Span::styled(
@@ -95,9 +97,10 @@ pub fn detail_lines(app: &App, theme: Theme, width: usize) -> (Vec<Line<'static>
             let focused = app.focus == Focus::Detail && app.overlay.is_none();
             for (row, secret) in detail.integration.secrets.iter().enumerate() {
                 let on_cursor = focused && row == app.detail_cursor;
-                let revealed = app.revealed.as_ref().filter(|r| {
-                    r.integration_id == integration.id && r.key == secret.name
-                });
+                let revealed = app
+                    .revealed
+                    .as_ref()
+                    .filter(|r| r.integration_id == integration.id && r.key == secret.name);
                 let (value, style) = if let Some(revealed) = revealed {
                     let left = revealed.until.saturating_duration_since(app.now).as_secs();
                     (
@@ -157,18 +160,24 @@ fn test_lines(app: &App, id: &str, theme: Theme, width: usize) -> Vec<Line<'stat
             )]
         }
         Some(TestStatus::Done(result)) => {
-            let verdict = if result.success { "✓ ok" } else { "✗ failed" };
+            let verdict = if result.success {
+                "✓ ok"
+            } else {
+                "✗ failed"
+            };
             let latency = result
                 .latency_ms
                 .map(|ms| format!(" in {ms} ms"))
                 .unwrap_or_default();
-            let style = if result.success { theme.ok() } else { theme.error() };
-            let mut lines = vec![
-                Line::from(vec![
-                    Span::styled(format!(" {} ", fit("last test", 11)), theme.dim()),
-                    Span::styled(format!("{verdict}{latency}"), style),
-                ]),
-            ];
+            let style = if result.success {
+                theme.ok()
+            } else {
+                theme.error()
+            };
+            let mut lines = vec![Line::from(vec![
+                Span::styled(format!(" {} ", fit("last test", 11)), theme.dim()),
+                Span::styled(format!("{verdict}{latency}"), style),
+            ])];
             lines.extend(
                 wrap(&result.message, width.saturating_sub(4))
                     .into_iter()
@@ -195,18 +204,6 @@ fn test_lines(app: &App, id: &str, theme: Theme, width: usize) -> Vec<Line<'stat
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::wrap;
-
-    #[test]
-    fn wrap_breaks_at_spaces_and_cuts_long_words() {
-        assert_eq!(wrap("connect failed: refused", 16), ["connect failed:", "refused"]);
-        assert_eq!(wrap("abcdefghijklmnopqrstuvwxyz", 10), ["abcdefghij", "klmnopqrst", "uvwxyz"]);
-        assert_eq!(wrap("", 10), [""]);
-    }
-}
-
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
     let focused = app.focus == Focus::Detail && app.overlay.is_none();
     let block = Block::default()
@@ -220,4 +217,22 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
     let offset = cursor.map_or(0, |line| line.saturating_sub(height - 1));
     let offset = u16::try_from(offset).unwrap_or(u16::MAX);
     frame.render_widget(Paragraph::new(lines).scroll((offset, 0)), inner);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn wrap_breaks_at_spaces_and_cuts_long_words() {
+        assert_eq!(
+            wrap("connect failed: refused", 16),
+            ["connect failed:", "refused"]
+        );
+        assert_eq!(
+            wrap("abcdefghijklmnopqrstuvwxyz", 10),
+            ["abcdefghij", "klmnopqrst", "uvwxyz"]
+        );
+        assert_eq!(wrap("", 10), [""]);
+    }
 }

@@ -50,9 +50,10 @@ fn kind_label(kind: i32) -> String {
 fn test_cell(app: &App, integration: &Integration, theme: Theme) -> Span<'static> {
     match app.tests.get(&integration.id) {
         None => Span::styled(fit("-", TEST_WIDTH), theme.dim()),
-        Some(TestStatus::Running { .. }) => {
-            Span::styled(fit(&format!("{} testing", spinner(app)), TEST_WIDTH), theme.warning())
-        }
+        Some(TestStatus::Running { .. }) => Span::styled(
+            fit(&format!("{} testing", spinner(app)), TEST_WIDTH),
+            theme.warning(),
+        ),
         Some(TestStatus::Done(result)) => {
             let latency = result
                 .latency_ms
@@ -124,7 +125,10 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
         let mut line = Line::from(vec![
             Span::raw(format!(
                 "{marker}{} {} ",
-                fit(integration.name.as_deref().unwrap_or("(unnamed)"), name_width),
+                fit(
+                    integration.name.as_deref().unwrap_or("(unnamed)"),
+                    name_width
+                ),
                 fit(&kind_label(integration.kind), KIND_WIDTH)
             )),
             test_cell(app, integration, theme),
@@ -159,11 +163,17 @@ fn empty_message(app: &App) -> Option<Vec<Line<'static>>> {
         ]);
     }
     if !app.loaded {
-        return Some(vec![Line::from(format!("{} Loading integrations…", spinner(app)))]);
+        return Some(vec![Line::from(format!(
+            "{} Loading integrations…",
+            spinner(app)
+        ))]);
     }
     if app.integrations.is_empty() {
         return Some(vec![
-            Line::from(format!("No integrations in environment {} yet.", app.environment)),
+            Line::from(format!(
+                "No integrations in environment {} yet.",
+                app.environment
+            )),
             Line::from(""),
             Line::from("Add one from a shell, then press r:"),
             Line::from(

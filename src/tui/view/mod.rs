@@ -13,7 +13,6 @@ use ratatui::layout::{Constraint, Direction, Layout, Rect};
 use super::app::App;
 use super::theme::Theme;
 
-
 /// The spinner's frames, advanced by ticks.
 const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
 
@@ -62,7 +61,10 @@ fn areas(area: Rect, list_rows: usize) -> Areas {
         let wanted = u16::try_from(list_rows.max(1) + 3).unwrap_or(u16::MAX);
         Layout::default()
             .direction(Direction::Vertical)
-            .constraints([Constraint::Length(wanted.min(most).max(5)), Constraint::Min(3)])
+            .constraints([
+                Constraint::Length(wanted.min(most).max(5)),
+                Constraint::Min(3),
+            ])
             .split(body)
     };
     Areas {

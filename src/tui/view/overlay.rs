@@ -98,7 +98,14 @@ fn confirm_delete(frame: &mut Frame<'_>, app: &App, confirm: &ConfirmDelete, the
             let matches = *typed == confirm.name;
             lines.push(Line::from(vec![
                 Span::raw("name: "),
-                Span::styled(typed.clone(), if matches { theme.error() } else { theme.plain() }),
+                Span::styled(
+                    typed.clone(),
+                    if matches {
+                        theme.error()
+                    } else {
+                        theme.plain()
+                    },
+                ),
                 Span::styled("█", theme.dim()),
             ]));
             lines.push(Line::from(Span::styled(
@@ -140,7 +147,11 @@ fn confirm_delete(frame: &mut Frame<'_>, app: &App, confirm: &ConfirmDelete, the
 
 fn test_all(frame: &mut Frame<'_>, app: &App, state: &TestAll, theme: Theme) {
     let area = frame.area();
-    let area = centered(area, area.width.saturating_sub(4).max(20), area.height.saturating_sub(4).max(6));
+    let area = centered(
+        area,
+        area.width.saturating_sub(4).max(20),
+        area.height.saturating_sub(4).max(6),
+    );
     frame.render_widget(Clear, area);
     let (mut ok, mut failed) = (0, 0);
     for (id, _) in &state.sources {
@@ -175,13 +186,23 @@ fn test_all(frame: &mut Frame<'_>, app: &App, state: &TestAll, theme: Theme) {
             let (mark, latency, message, style) = match app.tests.get(id) {
                 Some(TestStatus::Done(result)) => (
                     if result.success { "✓" } else { "✗" },
-                    result.latency_ms.map(|ms| format!("{ms} ms")).unwrap_or_default(),
+                    result
+                        .latency_ms
+                        .map(|ms| format!("{ms} ms"))
+                        .unwrap_or_default(),
                     result.message.clone(),
-                    if result.success { theme.ok() } else { theme.error() },
+                    if result.success {
+                        theme.ok()
+                    } else {
+                        theme.error()
+                    },
                 ),
-                Some(TestStatus::Running { .. }) if state.running.contains_key(id) => {
-                    (spinner(app), String::new(), "testing…".to_string(), theme.warning())
-                }
+                Some(TestStatus::Running { .. }) if state.running.contains_key(id) => (
+                    spinner(app),
+                    String::new(),
+                    "testing…".to_string(),
+                    theme.warning(),
+                ),
                 _ => ("·", String::new(), "not run".to_string(), theme.dim()),
             };
             Line::from(vec![

@@ -41,7 +41,12 @@ fn integration(id: &str, name: &str, kind: Kind, age: u64) -> Integration {
     }
 }
 
-fn secret(name: &str, value: Option<&str>, source: SecretSource, full_name: &str) -> SecretWithValue {
+fn secret(
+    name: &str,
+    value: Option<&str>,
+    source: SecretSource,
+    full_name: &str,
+) -> SecretWithValue {
     SecretWithValue {
         name: name.into(),
         full_name: full_name.into(),
@@ -92,9 +97,24 @@ fn loaded(env: &str, readonly: bool) -> App {
             integration: IntegrationWithSecrets {
                 integration: Some(orders),
                 secrets: vec![
-                    secret("PGHOST", Some("db.internal"), SecretSource::Managed, "ORDERS_PG_PGHOST"),
-                    secret("PGPASSWORD", None, SecretSource::Managed, "ORDERS_PG_PGPASSWORD"),
-                    secret("PGPORT", Some("5432"), SecretSource::Managed, "ORDERS_PG_PGPORT"),
+                    secret(
+                        "PGHOST",
+                        Some("db.internal"),
+                        SecretSource::Managed,
+                        "ORDERS_PG_PGHOST",
+                    ),
+                    secret(
+                        "PGPASSWORD",
+                        None,
+                        SecretSource::Managed,
+                        "ORDERS_PG_PGPASSWORD",
+                    ),
+                    secret(
+                        "PGPORT",
+                        Some("5432"),
+                        SecretSource::Managed,
+                        "ORDERS_PG_PGPORT",
+                    ),
                     secret("PGUSER", None, SecretSource::External, "pg_user"),
                 ],
             },
@@ -233,7 +253,10 @@ fn read_only() {
     check("read_only", &app, false);
     app.overlay = Some(Overlay::Help { scroll: 0 });
     let screen = render(&app, 100, 40);
-    assert!(!screen.contains("delete"), "read-only help has no delete:\n{screen}");
+    assert!(
+        !screen.contains("delete"),
+        "read-only help has no delete:\n{screen}"
+    );
     insta::assert_snapshot!("read_only_help_100x40", screen);
 }
 
@@ -332,4 +355,3 @@ fn no_color_draws_no_colours() {
                 && cell.bg == ratatui::style::Color::Reset)
     );
 }
-
