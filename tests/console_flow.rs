@@ -314,3 +314,66 @@ async fn switching_environment_to_an_unknown_one_keeps_the_current_one() {
         .unwrap_or_default();
     assert!(flash.contains(":env nowhere"), "{flash}");
 }
+
+#[tokio::test]
+async fn keys_stay_live_while_a_slow_test_is_pending() {
+    // A listener that accepts and never answers: the test runs until the server's deadline.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let _accepting = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = silent.accept().await {
+            held.push(stream);
+        }
+    });
+    let server = TestServer::with_test_timeout(Duration::from_secs(3)).await;
+    let session = server.session().await;
+    let mut config = pg_config(PG_PASSWORD);
+    config.insert(
+        "PGPORT".into(),
+        ConfigValue::Literal(Secret::new(port.to_string())),
+    );
+    session
+        .create(Kind::Postgresql, "a_silent", &config)
+        .await
+        .unwrap();
+    session
+        .create(Kind::Postgresql, "b_fine", &pg_config(PG_PASSWORD))
+        .await
+        .unwrap();
+    let mut runtime = console(&server.url(), "default", false, Recorder::default());
+    idle(&mut runtime).await;
+    press(&mut runtime, "t");
+    // While the test waits on the silent listener, the cursor and the filter respond at once.
+    press(&mut runtime, "j");
+    assert_eq!(
+        runtime
+            .app
+            .selected_integration()
+            .and_then(|i| i.name.clone())
+            .as_deref(),
+        Some("b_fine")
+    );
+    press(&mut runtime, "/fine");
+    assert_eq!(runtime.app.visible.len(), 1);
+    press_code(&mut runtime, KeyCode::Esc);
+    let silent_id = runtime
+        .app
+        .integrations
+        .iter()
+        .find(|i| i.name.as_deref() == Some("a_silent"))
+        .unwrap()
+        .id
+        .clone();
+    assert!(matches!(
+        runtime.app.tests.get(&silent_id),
+        Some(TestStatus::Running { .. })
+    ));
+    assert!(frame(&mut runtime).contains("testing"));
+    idle(&mut runtime).await;
+    let Some(TestStatus::Done(result)) = runtime.app.tests.get(&silent_id) else {
+        panic!("the slow test finished");
+    };
+    assert!(!result.success);
+    assert!(result.message.contains("timed out"), "{}", result.message);
+}
