@@ -5,6 +5,8 @@
 //! certificate, and no secret in any message. All traffic stays on 127.0.0.1.
 
 mod common;
+#[path = "peers/google.rs"]
+mod google;
 #[path = "peers/moto.rs"]
 mod moto;
 
@@ -15,6 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{Headers, TestServer, closed_port, literals};
+use google::GooglePeer;
 use moto::Moto;
 use sourcedeck::proto::integrations_service_client::IntegrationsServiceClient;
 use sourcedeck::proto::{IntegrationKind, TestIntegrationRequest, TestIntegrationResponse};
@@ -526,4 +529,383 @@ async fn an_https_endpoint_with_a_self_signed_certificate_fails_tls_saying_so() 
         let key_body: String = private_key.lines().nth(1).unwrap_or_default().into();
         assert_no_secret(&result, &[&key_body]);
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Google: BigQuery, Spanner, Pub/Sub against the loopback peer
+// ---------------------------------------------------------------------------------------------
+
+/// An RSA key the peer does not trust, made by openssl for this test.
+fn untrusted_key_pem() -> String {
+    let dir = tempfile::tempdir().expect("temp dir");
+    openssl(
+        &[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+            "k.pem",
+        ],
+        dir.path(),
+    );
+    std::fs::read_to_string(dir.path().join("k.pem")).expect("key")
+}
+
+/// The secrets a Google check must never show: the key's body, the base64 JSON, the token.
+fn google_secrets(credentials: &str) -> Vec<String> {
+    let key_line = google::TEST_KEY_PEM.lines().nth(1).unwrap_or_default();
+    vec![
+        key_line.to_string(),
+        credentials.to_string(),
+        google::ACCESS_TOKEN.to_string(),
+    ]
+}
+
+#[track_caller]
+fn assert_no_google_secret(result: &TestIntegrationResponse, credentials: &str) {
+    let secrets = google_secrets(credentials);
+    let refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    assert_no_secret(result, &refs);
+}
+
+fn bigquery_config<'a>(
+    peer: &'a str,
+    credentials: &'a str,
+    dataset: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("BQ_PROJECT", google::PROJECT),
+        ("BQ_DATASET", dataset),
+        ("BQ_CREDENTIALS_BASE64", credentials),
+        ("BIGQUERY_EMULATOR_HOST", peer),
+    ]
+}
+
+fn spanner_config<'a>(
+    peer: &'a str,
+    credentials: &'a str,
+    database: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("SPANNER_PROJECT", google::PROJECT),
+        ("SPANNER_INSTANCE", google::INSTANCE),
+        ("SPANNER_DATABASE", database),
+        ("SPANNER_CREDENTIALS_BASE64", credentials),
+        ("SPANNER_EMULATOR_HOST", peer),
+    ]
+}
+
+fn pubsub_config<'a>(
+    peer: &'a str,
+    credentials: &'a str,
+    subscription: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("PUBSUB_PROJECT_ID", google::PROJECT),
+        ("PUBSUB_SUBSCRIPTION_ID", subscription),
+        ("PUBSUB_SERVICE_ACCOUNT_CREDENTIALS_B64", credentials),
+        ("PUBSUB_EMULATOR_HOST", peer),
+    ]
+}
+
+#[tokio::test]
+async fn bigquery_signs_in_with_the_service_account_and_finds_the_dataset() {
+    let peer = GooglePeer::start(true).await;
+    let api = Api::start().await;
+    let address = peer.address();
+    let credentials = google::credentials_b64(google::TEST_KEY_PEM, &peer.token_uri());
+
+    let passed = api
+        .test(
+            IntegrationKind::Bigquery,
+            &bigquery_config(&address, &credentials, google::DATASET),
+            false,
+        )
+        .await;
+    assert_passed(&passed);
+    assert!(
+        passed
+            .message
+            .contains(&format!("signed in as {}", google::CLIENT_EMAIL)),
+        "{}",
+        passed.message
+    );
+    assert!(
+        passed
+            .message
+            .contains("BigQuery dataset demo-project:analytics found in US"),
+        "{}",
+        passed.message
+    );
+    assert_eq!(peer.tokens_issued(), 1);
+    assert_no_google_secret(&passed, &credentials);
+
+    let result = api
+        .test(
+            IntegrationKind::Bigquery,
+            &bigquery_config(&address, &credentials, "missing"),
+            false,
+        )
+        .await;
+    assert_failed(
+        &result,
+        "query",
+        "NOT_FOUND: Not found: Dataset demo-project:missing",
+    );
+    assert_no_google_secret(&result, &credentials);
+
+    let untrusted = untrusted_key_pem();
+    let wrong = google::credentials_b64(&untrusted, &peer.token_uri());
+    let result = api
+        .test(
+            IntegrationKind::Bigquery,
+            &bigquery_config(&address, &wrong, google::DATASET),
+            false,
+        )
+        .await;
+    assert_failed(
+        &result,
+        "authenticate",
+        "invalid_grant: Invalid JWT Signature.",
+    );
+    assert!(
+        result.message.contains("BQ_CREDENTIALS_BASE64"),
+        "{}",
+        result.message
+    );
+    assert_no_google_secret(&result, &wrong);
+    let untrusted_line = untrusted.lines().nth(1).unwrap_or_default();
+    assert_no_secret(&result, &[untrusted_line]);
+
+    // Without a key against an endpoint that wants one: the API's 401 is the authenticate stage.
+    let no_key = [
+        ("BQ_PROJECT", google::PROJECT),
+        ("BQ_DATASET", google::DATASET),
+        ("BIGQUERY_EMULATOR_HOST", address.as_str()),
+    ];
+    let result = api.test(IntegrationKind::Bigquery, &no_key, false).await;
+    assert_failed(
+        &result,
+        "authenticate",
+        "the access token was refused: UNAUTHENTICATED",
+    );
+}
+
+#[tokio::test]
+async fn spanner_runs_select_1_in_a_session_and_names_a_missing_database() {
+    let peer = GooglePeer::start(true).await;
+    let api = Api::start().await;
+    let address = peer.address();
+    let credentials = google::credentials_b64(google::TEST_KEY_PEM, &peer.token_uri());
+
+    let passed = api
+        .test(
+            IntegrationKind::Spanner,
+            &spanner_config(&address, &credentials, google::DATABASE),
+            false,
+        )
+        .await;
+    assert_passed(&passed);
+    assert!(
+        passed
+            .message
+            .contains("Spanner database demo-project/main/orders: SELECT 1 ok"),
+        "{}",
+        passed.message
+    );
+    assert_no_google_secret(&passed, &credentials);
+
+    let result = api
+        .test(
+            IntegrationKind::Spanner,
+            &spanner_config(&address, &credentials, "nope"),
+            false,
+        )
+        .await;
+    assert_failed(
+        &result,
+        "query",
+        "NOT_FOUND: Database not found: projects/demo-project/instances/main/databases/nope",
+    );
+
+    let wrong = google::credentials_b64(&untrusted_key_pem(), &peer.token_uri());
+    let result = api
+        .test(
+            IntegrationKind::Spanner,
+            &spanner_config(&address, &wrong, google::DATABASE),
+            false,
+        )
+        .await;
+    assert_failed(&result, "authenticate", "Invalid JWT Signature");
+    assert_no_google_secret(&result, &wrong);
+}
+
+#[tokio::test]
+async fn a_spanner_emulator_without_a_key_is_read_without_sign_in() {
+    let emulator = GooglePeer::start(false).await;
+    let api = Api::start().await;
+    let address = emulator.address();
+    let config = [
+        ("SPANNER_PROJECT", google::PROJECT),
+        ("SPANNER_INSTANCE", google::INSTANCE),
+        ("SPANNER_DATABASE", google::DATABASE),
+        ("SPANNER_EMULATOR_HOST", address.as_str()),
+    ];
+    let passed = api.test(IntegrationKind::Spanner, &config, false).await;
+    assert_passed(&passed);
+    assert!(
+        passed.message.contains("no key, so no sign-in"),
+        "{}",
+        passed.message
+    );
+    assert_eq!(emulator.tokens_issued(), 0);
+}
+
+#[tokio::test]
+async fn pubsub_finds_the_subscription_and_explains_why_it_offers_no_preview() {
+    let peer = GooglePeer::start(true).await;
+    let api = Api::start().await;
+    let address = peer.address();
+    let credentials = google::credentials_b64(google::TEST_KEY_PEM, &peer.token_uri());
+
+    let passed = api
+        .test(
+            IntegrationKind::Pubsub,
+            &pubsub_config(&address, &credentials, google::SUBSCRIPTION),
+            true,
+        )
+        .await;
+    assert_passed(&passed);
+    assert!(
+        passed.message.contains(
+            "subscription demo-project/events-sub found on projects/demo-project/topics/events"
+        ),
+        "{}",
+        passed.message
+    );
+    assert!(
+        passed.message.contains("no preview for Pub/Sub"),
+        "{}",
+        passed.message
+    );
+    assert!(passed.preview_messages.is_empty());
+    assert_no_google_secret(&passed, &credentials);
+
+    let result = api
+        .test(
+            IntegrationKind::Pubsub,
+            &pubsub_config(&address, &credentials, "gone"),
+            false,
+        )
+        .await;
+    assert_failed(
+        &result,
+        "query",
+        "NOT_FOUND: Resource not found (resource=gone).",
+    );
+
+    let wrong = google::credentials_b64(&untrusted_key_pem(), &peer.token_uri());
+    let result = api
+        .test(
+            IntegrationKind::Pubsub,
+            &pubsub_config(&address, &wrong, google::SUBSCRIPTION),
+            false,
+        )
+        .await;
+    assert_failed(
+        &result,
+        "authenticate",
+        "PUBSUB_SERVICE_ACCOUNT_CREDENTIALS_B64",
+    );
+    assert_no_google_secret(&result, &wrong);
+}
+
+#[tokio::test]
+async fn google_checks_say_connection_refused_for_the_api_or_the_token_endpoint() {
+    let api = Api::start().await;
+    let closed = format!("127.0.0.1:{}", closed_port());
+    let credentials = google::credentials_b64(google::TEST_KEY_PEM, "http://127.0.0.1:1/token");
+    let result = api
+        .test(
+            IntegrationKind::Bigquery,
+            &bigquery_config(&closed, &credentials, google::DATASET),
+            false,
+        )
+        .await;
+    assert_failed(
+        &result,
+        "connect",
+        &format!("connection refused by {closed}"),
+    );
+    assert_no_google_secret(&result, &credentials);
+
+    let peer = GooglePeer::start(true).await;
+    let token_uri = format!("http://{}/token", closed);
+    let credentials = google::credentials_b64(google::TEST_KEY_PEM, &token_uri);
+    let result = api
+        .test(
+            IntegrationKind::Pubsub,
+            &pubsub_config(&peer.address(), &credentials, google::SUBSCRIPTION),
+            false,
+        )
+        .await;
+    assert_failed(
+        &result,
+        "authenticate",
+        &format!("token endpoint http://{closed}/token: connection refused by {closed}"),
+    );
+    assert_no_google_secret(&result, &credentials);
+}
+
+#[tokio::test]
+async fn a_google_check_whose_token_endpoint_never_answers_times_out_while_authenticating() {
+    let api = Api::over(TestServer::with_test_timeout(Duration::from_secs(1)).await).await;
+    let peer = GooglePeer::start(true).await;
+    let silent = silent_listener().await;
+    let credentials = google::credentials_b64(
+        google::TEST_KEY_PEM,
+        &format!("http://127.0.0.1:{}/token", silent.port),
+    );
+    let started = Instant::now();
+    let result = api
+        .test(
+            IntegrationKind::Pubsub,
+            &pubsub_config(&peer.address(), &credentials, google::SUBSCRIPTION),
+            false,
+        )
+        .await;
+    let took = started.elapsed();
+    assert_failed(&result, "authenticate", "timed out after 1.0 s");
+    assert!(
+        took < Duration::from_secs(8),
+        "took {took:?} with a 1 s deadline"
+    );
+    assert_no_google_secret(&result, &credentials);
+}
+
+#[tokio::test]
+async fn google_checks_name_missing_keys_at_resolve() {
+    let api = Api::start().await;
+    let result = api
+        .test(IntegrationKind::Bigquery, &[("BQ_PROJECT", "p")], false)
+        .await;
+    assert_failed(&result, "resolve", "BQ_DATASET is not set");
+    let result = api
+        .test(
+            IntegrationKind::Spanner,
+            &[("SPANNER_PROJECT", "p"), ("SPANNER_DATABASE", "d")],
+            false,
+        )
+        .await;
+    assert_failed(&result, "resolve", "SPANNER_INSTANCE is not set");
+    let result = api
+        .test(
+            IntegrationKind::Pubsub,
+            &[("PUBSUB_SUBSCRIPTION_ID", "s")],
+            false,
+        )
+        .await;
+    assert_failed(&result, "resolve", "PUBSUB_PROJECT_ID is not set");
 }

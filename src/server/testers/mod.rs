@@ -5,6 +5,8 @@
 mod aws;
 mod cloud_http;
 pub mod config;
+mod google;
+mod google_auth;
 pub mod net;
 mod sigv4;
 mod sql;
@@ -213,6 +215,9 @@ fn check_for(kind: Kind, input: CheckInput<'_>) -> Option<CheckFuture<'_>> {
         Kind::Athena => Box::pin(aws::athena(config, progress)),
         Kind::Dynamodb => Box::pin(aws::dynamodb(config, progress)),
         Kind::Kinesis => Box::pin(aws::kinesis(config, progress, include_preview)),
+        Kind::Bigquery => Box::pin(google::bigquery(config, progress)),
+        Kind::Spanner => Box::pin(google::spanner(config, progress)),
+        Kind::Pubsub => Box::pin(google::pubsub(config, progress, include_preview)),
         _ => return None,
     })
 }
