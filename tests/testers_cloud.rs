@@ -400,6 +400,17 @@ async fn an_aws_check_against_a_silent_listener_times_out_while_authenticating()
         result.latency_seconds
     );
     assert_no_secret(&result, &[WRONG_SECRET]);
+
+    // Over https the same listener never completes the handshake: the TLS stage times out.
+    let url = format!("https://localhost:{}", silent.port);
+    let result = api
+        .test(
+            IntegrationKind::Kinesis,
+            &kinesis_config(&url, "AKID", WRONG_SECRET, "clicks"),
+            false,
+        )
+        .await;
+    assert_failed(&result, "TLS", "timed out after 1.0 s");
 }
 
 #[tokio::test]

@@ -535,19 +535,19 @@ impl Client {
         operation: &str,
         body: Value,
     ) -> Result<Value, StageError> {
-        let answer = self.call(operation, &body, Stage::Authenticate).await?;
-        let failure = answer
-            .as_ref()
-            .err()
-            .map(|error| stage_error(self.spec, operation, error));
-        if failure
-            .as_ref()
-            .is_some_and(|failure| failure.stage == Stage::Authenticate)
-        {
-            return Err(failure.unwrap_or_else(|| StageError::new(Stage::Authenticate, "")));
+        match self.call(operation, &body, Stage::Authenticate).await? {
+            Ok(answer) => {
+                progress.enter(Stage::Query);
+                Ok(answer)
+            }
+            Err(error) => {
+                let failure = stage_error(self.spec, operation, &error);
+                if failure.stage == Stage::Query {
+                    progress.enter(Stage::Query);
+                }
+                Err(failure)
+            }
         }
-        progress.enter(Stage::Query);
-        answer.map_err(|error| stage_error(self.spec, operation, &error))
     }
 
     /// A preview call: errors as one line.
