@@ -204,6 +204,16 @@ async fn athena_against_moto_signs_in_finds_the_work_group_and_names_each_failur
     );
     assert_no_secret(&passed, &[&key.secret]);
 
+    // Without ATHENA_WORK_GROUP the check reads Athena's default work group.
+    let default = athena_config(&url, &key.id, &key.secret);
+    let passed = api.test(IntegrationKind::Athena, &default, false).await;
+    assert_passed(&passed);
+    assert!(
+        passed.message.contains("work group \"primary\" is ENABLED"),
+        "{}",
+        passed.message
+    );
+
     let wrong = athena_config(&url, &key.id, WRONG_SECRET);
     let result = api.test(IntegrationKind::Athena, &wrong, false).await;
     assert_failed(&result, "authenticate", "SignatureDoesNotMatch");
@@ -329,6 +339,20 @@ async fn kinesis_against_moto_describes_the_stream_and_previews_its_records() {
     let without = api.test(IntegrationKind::Kinesis, &config, false).await;
     assert_passed(&without);
     assert!(without.preview_messages.is_empty());
+
+    // A stream ARN names the stream and its region on its own.
+    let by_arn = [
+        (
+            "KINESIS_STREAM_ARN",
+            "arn:aws:kinesis:us-east-1:123456789012:stream/clicks",
+        ),
+        ("KINESIS_AWS_ACCESS_KEY_ID", key.id.as_str()),
+        ("KINESIS_AWS_SECRET_ACCESS_KEY", key.secret.as_str()),
+        ("KINESIS_ENDPOINT_URL", url.as_str()),
+    ];
+    let passed = api.test(IntegrationKind::Kinesis, &by_arn, true).await;
+    assert_passed(&passed);
+    assert_eq!(passed.preview_messages.len(), 3, "{}", passed.message);
 
     let missing = kinesis_config(&url, &key.id, &key.secret, "no-such-stream");
     let result = api.test(IntegrationKind::Kinesis, &missing, false).await;
