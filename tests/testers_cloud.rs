@@ -726,6 +726,13 @@ async fn bigquery_signs_in_with_the_service_account_and_finds_the_dataset() {
         "authenticate",
         "the access token was refused: UNAUTHENTICATED",
     );
+    assert!(
+        result
+            .message
+            .contains("(no key was sent: set BQ_CREDENTIALS_BASE64)"),
+        "{}",
+        result.message
+    );
 }
 
 #[tokio::test]

@@ -334,13 +334,16 @@ fn stage_error(spec: &Spec, operation: &str, error: &AwsError) -> StageError {
         format!("{}: {}", error.code, error.message)
     };
     if is_authentication_error(&error.code) {
-        StageError::new(
-            Stage::Authenticate,
+        let check = if error.code.contains("Signature") {
+            // The key ID was found; the secret did not produce its signature.
+            format!("check {}", spec.secret_access_key)
+        } else {
             format!(
-                "{text} (check {} and {})",
+                "check {} and {}",
                 spec.access_key_id, spec.secret_access_key
-            ),
-        )
+            )
+        };
+        StageError::new(Stage::Authenticate, format!("{text} ({check})"))
     } else if error.code.starts_with("AccessDenied") {
         StageError::new(
             Stage::Query,
@@ -681,10 +684,16 @@ mod tests {
         ));
         let failure = stage_error(DYNAMODB, "ListTables", &error);
         assert_eq!(failure.stage, Stage::Authenticate);
-        assert!(
-            failure
-                .reason
-                .contains("DYNAMODB_AWS_CLIENT_SECRET_OVERRIDE")
+        assert!(failure.reason.ends_with(
+            "(check DYNAMODB_AWS_CLIENT_ID_OVERRIDE and DYNAMODB_AWS_CLIENT_SECRET_OVERRIDE)"
+        ));
+        let signature = AwsError {
+            code: "InvalidSignatureException".into(),
+            message: String::new(),
+        };
+        assert_eq!(
+            stage_error(KINESIS, "DescribeStreamSummary", &signature).reason,
+            "InvalidSignatureException (check KINESIS_AWS_SECRET_ACCESS_KEY)"
         );
         let denied = parse_error(&reply(400, r#"{"__type":"AccessDeniedException"}"#, None));
         let failure = stage_error(ATHENA, "GetWorkGroup", &denied);

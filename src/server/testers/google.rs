@@ -301,10 +301,16 @@ impl Session {
         };
         let reply = self.connection.send(request, Stage::Query).await?;
         if reply.ok() {
-            Ok(reply.json().unwrap_or(Value::Null))
-        } else {
-            Err(api_error(&reply, self.spec.permission))
+            return Ok(reply.json().unwrap_or(Value::Null));
         }
+        let mut error = api_error(&reply, self.spec.permission);
+        if error.stage == Stage::Authenticate && self.token.is_none() {
+            error.reason = format!(
+                "{} (no key was sent: set {})",
+                error.reason, self.spec.credentials_key
+            );
+        }
+        Err(error)
     }
 }
 
