@@ -456,6 +456,12 @@ async fn aws_checks_name_missing_keys_and_credentials() {
         )
         .await;
     assert_failed(&result, "resolve", "KINESIS_STREAM_NAME is not set");
+    let result = api.test(IntegrationKind::Dynamodb, &[], false).await;
+    assert_failed(
+        &result,
+        "resolve",
+        "DYNAMODB_AWS_REGION_OVERRIDE is not set (the test does not read the AWS integration's region)",
+    );
 
     let silent = silent_listener().await;
     let url = format!("http://127.0.0.1:{}", silent.port);

@@ -108,7 +108,14 @@ pub async fn athena(config: &ResolvedConfig, progress: &Progress) -> Result<Pass
 
 /// DynamoDB: `ListTables` with `Limit` 1 (its config names no table).
 pub async fn dynamodb(config: &ResolvedConfig, progress: &Progress) -> Result<Passed, StageError> {
-    let region = region(config, "DYNAMODB_AWS_REGION_OVERRIDE")?;
+    let region = region(config, "DYNAMODB_AWS_REGION_OVERRIDE").map_err(|mut error| {
+        if value(config, "DYNAMODB_AWS_REGION_OVERRIDE").is_none() {
+            error
+                .reason
+                .push_str(" (the test does not read the AWS integration's region)");
+        }
+        error
+    })?;
     let mut client = Client::open(DYNAMODB, config, region, progress).await?;
     let answer = client
         .first_call(progress, "ListTables", json!({ "Limit": 1 }))
