@@ -2,8 +2,13 @@
 //! connect, TLS, authenticate, query), is bounded by one deadline, and reports which stage failed
 //! and how long each took, in one line that never contains a secret.
 
+mod aws;
+mod cloud_http;
 pub mod config;
+mod google;
+mod google_auth;
 pub mod net;
+mod sigv4;
 mod sql;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -191,7 +196,9 @@ type CheckFuture<'a> =
 /// The check that speaks `kind`'s protocol, or `None` for kinds with no check.
 fn check_for(kind: Kind, input: CheckInput<'_>) -> Option<CheckFuture<'_>> {
     let CheckInput {
-        config, progress, ..
+        config,
+        progress,
+        include_preview,
     } = input;
     Some(match kind {
         Kind::Postgresql => Box::pin(async move {
@@ -207,6 +214,12 @@ fn check_for(kind: Kind, input: CheckInput<'_>) -> Option<CheckFuture<'_>> {
         Kind::Mysql => {
             Box::pin(async move { sql::mysql(config, progress).await.map(Passed::from) })
         }
+        Kind::Athena => Box::pin(aws::athena(config, progress)),
+        Kind::Dynamodb => Box::pin(aws::dynamodb(config, progress)),
+        Kind::Kinesis => Box::pin(aws::kinesis(config, progress, include_preview)),
+        Kind::Bigquery => Box::pin(google::bigquery(config, progress)),
+        Kind::Spanner => Box::pin(google::spanner(config, progress)),
+        Kind::Pubsub => Box::pin(google::pubsub(config, progress, include_preview)),
         _ => return None,
     })
 }
