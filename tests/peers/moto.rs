@@ -67,16 +67,17 @@ fn python(args: &[&str]) -> Command {
     command
 }
 
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("address").port()
+/// The port moto announced in its log (` * Running on http://127.0.0.1:PORT`), once it has.
+fn announced_port(log: &str) -> Option<u16> {
+    let rest = log.split("Running on http://127.0.0.1:").nth(1)?;
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
 }
 
 impl Moto {
     /// Starts moto on a free loopback port and prepares it; blocking (use `spawn_blocking`).
     pub fn start() -> Self {
         let logs = tempfile::tempdir().expect("log dir");
-        let port = free_port();
         let log_path = logs.path().join("moto.log");
         let log = File::create(&log_path).expect("log file");
         let mut child = python(&[
@@ -84,18 +85,23 @@ impl Moto {
             "moto.server",
             "-H",
             "127.0.0.1",
+            // Port 0: the system picks a free port and moto announces it, so no other process
+            // can take it between choosing and binding.
             "-p",
-            &port.to_string(),
+            "0",
         ])
         .stdout(log.try_clone().expect("log file"))
         .stderr(log)
         .spawn()
         .expect("moto starts (is moto[server] installed in the venv? run `bash .ci/run`)");
-        let address = SocketAddr::from(([127, 0, 0, 1], port));
         let started = Instant::now();
-        loop {
-            if TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok() {
-                break;
+        let port = loop {
+            let log_text = std::fs::read_to_string(&log_path).unwrap_or_default();
+            if let Some(port) = announced_port(&log_text) {
+                let address = SocketAddr::from(([127, 0, 0, 1], port));
+                if TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok() {
+                    break port;
+                }
             }
             if let Ok(Some(status)) = child.try_wait() {
                 panic!(
@@ -105,10 +111,13 @@ impl Moto {
             }
             if started.elapsed() > START_DEADLINE {
                 let _ = child.kill();
-                panic!("moto did not listen on {address} within {START_DEADLINE:?}");
+                panic!(
+                    "moto did not start listening within {START_DEADLINE:?}:\n{}",
+                    std::fs::read_to_string(&log_path).unwrap_or_default()
+                );
             }
             std::thread::sleep(Duration::from_millis(50));
-        }
+        };
         let mut moto = Self {
             child,
             port,
