@@ -3,8 +3,10 @@
 //! and how long each took, in one line that never contains a secret.
 
 pub mod config;
+mod kafka;
 pub mod net;
 mod sql;
+mod tls;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -205,6 +207,7 @@ fn check_for(kind: Kind, input: CheckInput<'_>) -> Option<CheckFuture<'_>> {
                 .map(Passed::from)
         }),
         Kind::Mysql => Box::pin(async move { sql::mysql(config, progress).await.map(Passed::from) }),
+        Kind::Kafka => Box::pin(kafka::check(input)),
         _ => return None,
     })
 }

@@ -1,0 +1,708 @@
+//! Connectivity tests (TestIntegration on `serve`) for the kinds whose protocol the tester speaks
+//! itself, against loopback peers that speak the real wire format: Kafka against a fake broker,
+//! plus TLS failures against certificates made here with `openssl`. Every peer listens on
+//! 127.0.0.1 only, and every await is bounded.
+
+mod common;
+#[path = "peers/kafka_broker.rs"]
+mod kafka_broker;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use common::{TestServer, closed_port, literals};
+use kafka_broker::{BASE_OFFSET, Broker, Message, Options, Sasl, Topic};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use sourcedeck::proto::{
+    IntegrationConfigValue, IntegrationKind, TestIntegrationRequest, TestIntegrationResponse,
+};
+use tokio::net::TcpListener;
+
+/// No single test call may take longer than this, whatever the server does.
+const CALL_BOUND: Duration = Duration::from_secs(30);
+
+const KAFKA_PASSWORD: &str = "kafka-secret-Qv81";
+
+/// Runs TestIntegration on a draft config.
+async fn test_draft(
+    server: &TestServer,
+    kind: IntegrationKind,
+    config: HashMap<String, IntegrationConfigValue>,
+    include_preview: bool,
+) -> TestIntegrationResponse {
+    let (mut client, headers) = server.raw().await;
+    let request = headers.request(TestIntegrationRequest {
+        kind: kind as i32,
+        config,
+        include_preview: Some(include_preview),
+        ..Default::default()
+    });
+    let response = tokio::time::timeout(CALL_BOUND, client.test_integration(request))
+        .await
+        .expect("the test answers within its bound")
+        .expect("test runs")
+        .into_inner();
+    eprintln!("{kind:?}: {}", response.message);
+    response
+}
+
+#[track_caller]
+fn assert_failed_with(result: &TestIntegrationResponse, needle: &str) {
+    assert!(
+        !result.success,
+        "expected a failure, got: {}",
+        result.message
+    );
+    assert!(
+        result.message.contains(needle),
+        "{:?} does not contain {needle:?}",
+        result.message
+    );
+    assert_no_secret(result);
+}
+
+#[track_caller]
+fn assert_no_secret(result: &TestIntegrationResponse) {
+    for secret in [KAFKA_PASSWORD, "wrong-password-Zr4"] {
+        assert!(
+            !result.message.contains(secret),
+            "secret in {:?}",
+            result.message
+        );
+    }
+    assert!(
+        !result.message.contains('\n'),
+        "one line: {:?}",
+        result.message
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Certificates
+
+fn openssl(args: &[&str], dir: &Path) {
+    let status = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl is installed (.ci/run installs it)");
+    assert!(status.success(), "openssl {args:?}");
+}
+
+/// Certificates for 127.0.0.1: a self-signed one, and one signed by a test CA.
+struct Certificates {
+    dir: tempfile::TempDir,
+}
+
+impl Certificates {
+    fn make() -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path();
+        std::fs::write(
+            path.join("leaf.cnf"),
+            "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+        )
+        .unwrap();
+        openssl(
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=127.0.0.1",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1",
+                "-addext",
+                "basicConstraints=CA:FALSE",
+                "-keyout",
+                "self.key",
+                "-out",
+                "self.pem",
+            ],
+            path,
+        );
+        openssl(
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=sourcedeck test CA",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+            ],
+            path,
+        );
+        openssl(
+            &[
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-subj",
+                "/CN=127.0.0.1",
+                "-keyout",
+                "leaf.key",
+                "-out",
+                "leaf.csr",
+            ],
+            path,
+        );
+        openssl(
+            &[
+                "x509",
+                "-req",
+                "-in",
+                "leaf.csr",
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-days",
+                "1",
+                "-extfile",
+                "leaf.cnf",
+                "-out",
+                "leaf.pem",
+            ],
+            path,
+        );
+        Self { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// A TLS server configuration presenting `name`.pem with `name`.key.
+    fn server_config(&self, name: &str) -> Arc<rustls::ServerConfig> {
+        let chain: Vec<CertificateDer<'static>> =
+            CertificateDer::pem_file_iter(self.path(&format!("{name}.pem")))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+        let key = PrivateKeyDer::from_pem_file(self.path(&format!("{name}.key"))).unwrap();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .unwrap();
+        Arc::new(config)
+    }
+}
+
+/// A loopback listener that accepts connections and never answers; its connections stay open
+/// until it is dropped.
+struct SilentListener {
+    port: u16,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl SilentListener {
+    async fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let task = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((stream, _)) = listener.accept().await {
+                held.push(stream);
+            }
+        });
+        Self { port, task }
+    }
+}
+
+impl Drop for SilentListener {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kafka
+
+fn message(key: Option<&str>, value: &str, timestamp_ms: i64) -> Message {
+    Message {
+        key: key.map(|k| k.as_bytes().to_vec()),
+        value: value.as_bytes().to_vec(),
+        timestamp_ms,
+    }
+}
+
+/// Topic "orders": partition 0 holds 4 messages, partition 1 holds 3, interleaved in time.
+fn orders() -> Topic {
+    let t = 1_750_000_000_000;
+    Topic {
+        name: "orders".into(),
+        partitions: vec![
+            vec![
+                message(Some("a"), "p0-0", t),
+                message(Some("b"), "p0-1", t + 20),
+                message(None, "p0-2", t + 40),
+                message(Some("d"), "p0-3", t + 60),
+            ],
+            vec![
+                message(Some("x"), "p1-0", t + 10),
+                message(Some("y"), "p1-1", t + 30),
+                message(Some("z"), "p1-2", t + 50),
+            ],
+        ],
+        denied: false,
+    }
+}
+
+fn kafka_config(
+    port: u16,
+    topic: &str,
+    extra: &[(&str, &str)],
+) -> HashMap<String, IntegrationConfigValue> {
+    let server = format!("127.0.0.1:{port}");
+    let mut pairs = vec![
+        ("KAFKA_BOOTSTRAP_SERVER", server.as_str()),
+        ("KAFKA_TOPIC", topic),
+    ];
+    pairs.extend_from_slice(extra);
+    literals(&pairs)
+}
+
+fn sasl(mechanism: &'static str) -> Option<Sasl> {
+    Some(Sasl {
+        mechanism,
+        user: "alice".into(),
+        password: KAFKA_PASSWORD.into(),
+    })
+}
+
+fn sasl_keys<'a>(
+    protocol: &'a str,
+    mechanism: &'a str,
+    password: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("KAFKA_SECURITY_PROTOCOL", protocol),
+        ("KAFKA_SASL_MECHANISM", mechanism),
+        ("KAFKA_SASL_USERNAME", "alice"),
+        ("KAFKA_SASL_PASSWORD", password),
+    ]
+}
+
+#[tokio::test]
+async fn kafka_plaintext_metadata_finds_the_topic_without_creating_anything() {
+    let broker = Broker::start(Options {
+        topics: vec![orders()],
+        ..Default::default()
+    })
+    .await;
+    let server = TestServer::start().await;
+    let result = test_draft(
+        &server,
+        IntegrationKind::Kafka,
+        kafka_config(broker.port, "orders", &[]),
+        false,
+    )
+    .await;
+    assert!(result.success, "{}", result.message);
+    assert!(
+        result
+            .message
+            .contains("topic \"orders\" has 2 partitions on 1 broker"),
+        "{}",
+        result.message
+    );
+    assert!(
+        result.message.contains("PLAINTEXT, no SASL"),
+        "{}",
+        result.message
+    );
+    assert!(result.preview_messages.is_empty());
+    assert!(broker.requested((18, 0)) && broker.requested((3, 4)));
+    assert!(
+        !broker.requested((1, 4)),
+        "no Fetch without include_preview"
+    );
+    assert!(!broker.seen.auto_create_asked.load(Ordering::SeqCst));
+}
+
+#[tokio::test]
+async fn kafka_preview_answers_the_five_most_recent_messages_decoded() {
+    let broker = Broker::start(Options {
+        topics: vec![orders()],
+        ..Default::default()
+    })
+    .await;
+    let server = TestServer::start().await;
+    let result = test_draft(
+        &server,
+        IntegrationKind::Kafka,
+        kafka_config(broker.port, "orders", &[]),
+        true,
+    )
+    .await;
+    assert!(result.success, "{}", result.message);
+    assert!(
+        result.message.contains("previewed 5 recent messages"),
+        "{}",
+        result.message
+    );
+    let t = 1_750_000_000_000;
+    let got: Vec<(Option<String>, String, String, String, i64)> = result
+        .preview_messages
+        .iter()
+        .map(|m| {
+            (
+                m.key_base64
+                    .as_ref()
+                    .map(|k| String::from_utf8(STANDARD.decode(k).unwrap()).unwrap()),
+                String::from_utf8(STANDARD.decode(&m.value_base64).unwrap()).unwrap(),
+                m.partition.clone(),
+                m.offset.clone(),
+                m.timestamp_ms,
+            )
+        })
+        .collect();
+    let o = |n: i64| (BASE_OFFSET + n).to_string();
+    assert_eq!(
+        got,
+        vec![
+            (Some("d".into()), "p0-3".into(), "0".into(), o(3), t + 60),
+            (Some("z".into()), "p1-2".into(), "1".into(), o(2), t + 50),
+            (None, "p0-2".into(), "0".into(), o(2), t + 40),
+            (Some("y".into()), "p1-1".into(), "1".into(), o(1), t + 30),
+            (Some("b".into()), "p0-1".into(), "0".into(), o(1), t + 20),
+        ]
+    );
+    assert!(result.preview_messages.iter().all(|m| m.topic == "orders"));
+    assert!(broker.requested((2, 1)) && broker.requested((1, 4)));
+}
+
+#[tokio::test]
+async fn kafka_missing_topic_fails_at_query_naming_it() {
+    let broker = Broker::start(Options {
+        topics: vec![orders()],
+        ..Default::default()
+    })
+    .await;
+    let server = TestServer::start().await;
+    let result = test_draft(
+        &server,
+        IntegrationKind::Kafka,
+        kafka_config(broker.port, "no-such-topic", &[]),
+        true,
+    )
+    .await;
+    assert_failed_with(
+        &result,
+        "query failed: topic \"no-such-topic\" does not exist",
+    );
+    assert!(!broker.seen.auto_create_asked.load(Ordering::SeqCst));
+}
+
+#[tokio::test]
+async fn kafka_topic_without_describe_permission_says_so() {
+    let mut denied = orders();
+    denied.denied = true;
+    let broker = Broker::start(Options {
+        topics: vec![denied],
+        ..Default::default()
+    })
+    .await;
+    let server = TestServer::start().await;
+    let result = test_draft(
+        &server,
+        IntegrationKind::Kafka,
+        kafka_config(broker.port, "orders", &[]),
+        false,
+    )
+    .await;
+    assert_failed_with(
+        &result,
+        "query failed: not authorized to access topic \"orders\" (TOPIC_AUTHORIZATION_FAILED)",
+    );
+}
+
+#[tokio::test]
+async fn kafka_sasl_plain_logs_in_and_a_wrong_password_fails_at_authenticate() {
+    let broker = Broker::start(Options {
+        topics: vec![orders()],
+        sasl: sasl("PLAIN"),
+        ..Default::default()
+    })
+    .await;
+    let server = TestServer::start().await;
+    let good = sasl_keys("SASL_PLAINTEXT", "PLAIN", KAFKA_PASSWORD);
+    let result = test_draft(
+        &server,
+        IntegrationKind::Kafka,
+        kafka_config(broker.port, "orders", &good),
+        true,
+    )
+    .await;
+    assert!(result.success, "{}", result.message);
+    assert!(
+        result.message.contains("SASL PLAIN as alice"),
+        "{}",
+        result.message
+    );
+    assert_eq!(result.preview_messages.len(), 5);
+    assert_no_secret(&result);
+
+    let bad = sasl_keys("SASL_PLAINTEXT", "PLAIN", "wrong-password-Zr4");
+    let result = test_draft(
+        &server,
+        IntegrationKind::Kafka,
+        kafka_config(broker.port, "orders", &bad),
+        false,
+    )
+    .await;
+    assert_failed_with(
+        &result,
+        "authenticate failed: authentication failed for user alice with SASL PLAIN",
+    );
+}
+
+#[tokio::test]
+async fn kafka_scram_sha_256_and_512_log_in_and_a_wrong_password_fails() {
+    for mechanism in ["SCRAM-SHA-256", "SCRAM-SHA-512"] {
+        let broker = Broker::start(Options {
+            topics: vec![orders()],
+            sasl: sasl(mechanism),
+            ..Default::default()
+        })
+        .await;
+        let server = TestServer::start().await;
+        let good = sasl_keys("SASL_PLAINTEXT", mechanism, KAFKA_PASSWORD);
+        let result = test_draft(
+            &server,
+            IntegrationKind::Kafka,
+            kafka_config(broker.port, "orders", &good),
+            false,
+        )
+        .await;
+        assert!(result.success, "{mechanism}: {}", result.message);
+        assert!(
+            result
+                .message
+                .contains(&format!("SASL {mechanism} as alice")),
+            "{}",
+            result.message
+        );
+        assert_no_secret(&result);
+
+        let bad = sasl_keys("SASL_PLAINTEXT", mechanism, "wrong-password-Zr4");
+        let result = test_draft(
+            &server,
+            IntegrationKind::Kafka,
+            kafka_config(broker.port, "orders", &bad),
+            false,
+        )
+        .await;
+        assert_failed_with(
+            &result,
+            &format!(
+                "authenticate failed: authentication failed for user alice with SASL {mechanism}"
+            ),
+        );
+    }
+}
+
+#[tokio::test]
+async fn kafka_mechanism_the_broker_does_not_enable_and_unsupported_ones_fail_at_authenticate() {
+    let broker = Broker::start(Options {
+        topics: vec![orders()],
+        sasl: sasl("SCRAM-SHA-512"),
+        ..Default::default()
+    })
+    .await;
+    let server = TestServer::start().await;
+    let plain = sasl_keys("SASL_PLAINTEXT", "PLAIN", KAFKA_PASSWORD);
+    let result = test_draft(
+        &server,
+        IntegrationKind::Kafka,
+        kafka_config(broker.port, "orders", &plain),
+        false,
+    )
+    .await;
+    assert_failed_with(
+        &result,
+        "the broker does not enable SASL PLAIN (it offers SCRAM-SHA-512)",
+    );
+
+    let gssapi = [
+        ("KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT"),
+        ("KAFKA_SASL_MECHANISM", "GSSAPI"),
+    ];
+    let result = test_draft(
+        &server,
+        IntegrationKind::Kafka,
+        kafka_config(broker.port, "orders", &gssapi),
+        false,
+    )
+    .await;
+    assert_failed_with(
+        &result,
+        "authenticate failed: not supported by the connectivity test: SASL GSSAPI (Kerberos)",
+    );
+}
+
+#[tokio::test]
+async fn kafka_missing_credentials_fail_at_resolve_naming_the_key() {
+    let server = TestServer::start().await;
+    let keys = [
+        ("KAFKA_SECURITY_PROTOCOL", "SASL_SSL"),
+        ("KAFKA_SASL_USERNAME", "alice"),
+    ];
+    let result = test_draft(
+        &server,
+        IntegrationKind::Kafka,
+        kafka_config(closed_port(), "orders", &keys),
+        false,
+    )
+    .await;
+    assert_failed_with(&result, "resolve failed: KAFKA_SASL_PASSWORD is not set");
+}
+
+#[tokio::test]
+async fn kafka_closed_port_says_connection_refused() {
+    let server = TestServer::start().await;
+    let port = closed_port();
+    let result = test_draft(
+        &server,
+        IntegrationKind::Kafka,
+        kafka_config(port, "orders", &[]),
+        false,
+    )
+    .await;
+    assert_failed_with(
+        &result,
+        &format!("connect failed: connection refused by 127.0.0.1:{port}"),
+    );
+}
+
+#[tokio::test]
+async fn kafka_silent_listener_hits_the_deadline() {
+    let silent = SilentListener::start().await;
+    let server = TestServer::with_test_timeout(Duration::from_millis(800)).await;
+    let result = test_draft(
+        &server,
+        IntegrationKind::Kafka,
+        kafka_config(silent.port, "orders", &[]),
+        false,
+    )
+    .await;
+    assert_failed_with(&result, "authenticate failed: timed out after");
+}
+
+#[tokio::test]
+async fn kafka_ssl_against_a_self_signed_certificate_is_not_trusted() {
+    let certificates = Certificates::make();
+    let broker = Broker::start(Options {
+        topics: vec![orders()],
+        tls: Some(certificates.server_config("self")),
+        ..Default::default()
+    })
+    .await;
+    let server = TestServer::start().await;
+    let keys = [("KAFKA_SECURITY_PROTOCOL", "SSL")];
+    let result = test_draft(
+        &server,
+        IntegrationKind::Kafka,
+        kafka_config(broker.port, "orders", &keys),
+        false,
+    )
+    .await;
+    assert_failed_with(&result, "TLS failed: certificate not trusted: self-signed");
+}
+
+#[tokio::test]
+async fn kafka_sasl_ssl_with_a_ca_file_logs_in_over_tls() {
+    let certificates = Certificates::make();
+    let broker = Broker::start(Options {
+        topics: vec![orders()],
+        sasl: sasl("SCRAM-SHA-256"),
+        tls: Some(certificates.server_config("leaf")),
+    })
+    .await;
+    let server = TestServer::start().await;
+    let ca = certificates.path("ca.pem").display().to_string();
+    let mut keys = sasl_keys("SASL_SSL", "SCRAM-SHA-256", KAFKA_PASSWORD);
+    keys.push(("KAFKA_SSL_CA_FILE", &ca));
+    let result = test_draft(
+        &server,
+        IntegrationKind::Kafka,
+        kafka_config(broker.port, "orders", &keys),
+        true,
+    )
+    .await;
+    assert!(result.success, "{}", result.message);
+    assert!(
+        result
+            .message
+            .contains("SASL_SSL, SASL SCRAM-SHA-256 as alice"),
+        "{}",
+        result.message
+    );
+    assert_eq!(result.preview_messages.len(), 5);
+    assert_no_secret(&result);
+
+    // Without the CA the same broker's certificate has an unknown issuer.
+    let keys = sasl_keys("SASL_SSL", "SCRAM-SHA-256", KAFKA_PASSWORD);
+    let result = test_draft(
+        &server,
+        IntegrationKind::Kafka,
+        kafka_config(broker.port, "orders", &keys),
+        false,
+    )
+    .await;
+    assert_failed_with(
+        &result,
+        "TLS failed: certificate not trusted: unknown issuer",
+    );
+}
+
+#[tokio::test]
+async fn kafka_plaintext_client_against_a_tls_listener_fails_in_one_line() {
+    let certificates = Certificates::make();
+    let broker = Broker::start(Options {
+        topics: vec![orders()],
+        tls: Some(certificates.server_config("self")),
+        ..Default::default()
+    })
+    .await;
+    let server = TestServer::with_test_timeout(Duration::from_secs(5)).await;
+    let result = test_draft(
+        &server,
+        IntegrationKind::Kafka,
+        kafka_config(broker.port, "orders", &[]),
+        false,
+    )
+    .await;
+    assert!(!result.success);
+    assert!(
+        result.message.contains("authenticate failed"),
+        "{}",
+        result.message
+    );
+    assert_no_secret(&result);
+}
