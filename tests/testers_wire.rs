@@ -6,6 +6,8 @@
 mod common;
 #[path = "peers/kafka_broker.rs"]
 mod kafka_broker;
+#[path = "peers/pg_tls_proxy.rs"]
+mod pg_tls_proxy;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -18,6 +20,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use common::{TestServer, closed_port, literals};
 use kafka_broker::{BASE_OFFSET, Broker, Message, Options, Sasl, Topic};
+use pg_tls_proxy::PgTlsProxy;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use sourcedeck::proto::{
@@ -29,6 +32,7 @@ use tokio::net::TcpListener;
 const CALL_BOUND: Duration = Duration::from_secs(30);
 
 const KAFKA_PASSWORD: &str = "kafka-secret-Qv81";
+const PG_PASSWORD: &str = "pg-secret-Lm27";
 
 /// Runs TestIntegration on a draft config.
 async fn test_draft(
@@ -70,7 +74,7 @@ fn assert_failed_with(result: &TestIntegrationResponse, needle: &str) {
 
 #[track_caller]
 fn assert_no_secret(result: &TestIntegrationResponse) {
-    for secret in [KAFKA_PASSWORD, "wrong-password-Zr4"] {
+    for secret in [KAFKA_PASSWORD, "wrong-password-Zr4", PG_PASSWORD] {
         assert!(
             !result.message.contains(secret),
             "secret in {:?}",
@@ -705,4 +709,257 @@ async fn kafka_plaintext_client_against_a_tls_listener_fails_in_one_line() {
         result.message
     );
     assert_no_secret(&result);
+}
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL and Redshift TLS: through a loopback front that relays to the machine's PostgreSQL
+// on 127.0.0.1:5432 and offers TLS with a test certificate, or refuses TLS like a server with
+// `ssl = off` (the machine's own server may have TLS on or off; these tests do not depend on it)
+
+fn pg_config(
+    port: u16,
+    database: &str,
+    extra: &[(&str, &str)],
+) -> HashMap<String, IntegrationConfigValue> {
+    let port = port.to_string();
+    let mut pairs = vec![
+        ("PGHOST", "127.0.0.1"),
+        ("PGPORT", port.as_str()),
+        ("PGDATABASE", database),
+        ("PGUSER", "postgres"),
+        ("PGPASSWORD", PG_PASSWORD),
+    ];
+    pairs.extend_from_slice(extra);
+    literals(&pairs)
+}
+
+fn redshift_config(port: u16, engine_arguments: &str) -> HashMap<String, IntegrationConfigValue> {
+    let port = port.to_string();
+    literals(&[
+        ("REDSHIFT_HOST", "127.0.0.1"),
+        ("REDSHIFT_PORT", port.as_str()),
+        ("REDSHIFT_DB", "test"),
+        ("REDSHIFT_USER", "postgres"),
+        ("REDSHIFT_PASSWORD", PG_PASSWORD),
+        ("ENGINE_ARGUMENTS", engine_arguments),
+    ])
+}
+
+#[tokio::test]
+async fn postgres_sslmode_require_against_a_server_without_tls_fails_at_tls() {
+    let plain = PgTlsProxy::start(None, 5432).await;
+    let server = TestServer::start().await;
+    let result = test_draft(
+        &server,
+        IntegrationKind::Postgresql,
+        pg_config(plain.port, "test", &[("PGSSLMODE", "require")]),
+        false,
+    )
+    .await;
+    assert_failed_with(
+        &result,
+        "TLS failed: the server does not support TLS (sslmode is require)",
+    );
+}
+
+#[tokio::test]
+async fn postgres_sslmode_prefer_falls_back_to_plain_text_and_disable_skips_tls() {
+    let plain = PgTlsProxy::start(None, 5432).await;
+    let server = TestServer::start().await;
+    for (mode, port) in [("prefer", plain.port), ("disable", 5432)] {
+        let result = test_draft(
+            &server,
+            IntegrationKind::Postgresql,
+            pg_config(port, "test", &[("PGSSLMODE", mode)]),
+            false,
+        )
+        .await;
+        assert!(result.success, "{mode}: {}", result.message);
+        assert!(
+            result.message.contains("(no TLS); SELECT 1 ok"),
+            "{}",
+            result.message
+        );
+        assert_no_secret(&result);
+    }
+}
+
+#[tokio::test]
+async fn postgres_verify_full_over_tls_with_the_ca_file_runs_select_1() {
+    let certificates = Certificates::make();
+    let proxy = PgTlsProxy::start(Some(certificates.server_config("leaf")), 5432).await;
+    let server = TestServer::start().await;
+    let ca = certificates.path("ca.pem").display().to_string();
+    let keys = [("PGSSLMODE", "verify-full"), ("PGSSLROOTCERT", ca.as_str())];
+    let result = test_draft(
+        &server,
+        IntegrationKind::Postgresql,
+        pg_config(proxy.port, "test", &keys),
+        false,
+    )
+    .await;
+    assert!(result.success, "{}", result.message);
+    assert!(
+        result.message.contains("(TLS); SELECT 1 ok"),
+        "{}",
+        result.message
+    );
+    assert!(
+        result.message.contains("TLS "),
+        "the TLS stage is timed: {}",
+        result.message
+    );
+    assert_no_secret(&result);
+
+    let result = test_draft(
+        &server,
+        IntegrationKind::Postgresql,
+        pg_config(proxy.port, "no_such_db_tls", &keys),
+        false,
+    )
+    .await;
+    assert_failed_with(
+        &result,
+        "query failed: database \"no_such_db_tls\" does not exist",
+    );
+
+    // Without the CA file the same certificate has an unknown issuer.
+    let result = test_draft(
+        &server,
+        IntegrationKind::Postgresql,
+        pg_config(proxy.port, "test", &[("PGSSLMODE", "verify-ca")]),
+        false,
+    )
+    .await;
+    assert_failed_with(
+        &result,
+        "TLS failed: certificate not trusted: unknown issuer",
+    );
+}
+
+#[tokio::test]
+async fn postgres_verify_full_against_a_self_signed_certificate_is_not_trusted_but_require_encrypts()
+ {
+    let certificates = Certificates::make();
+    let proxy = PgTlsProxy::start(Some(certificates.server_config("self")), 5432).await;
+    let server = TestServer::start().await;
+    let result = test_draft(
+        &server,
+        IntegrationKind::Postgresql,
+        pg_config(proxy.port, "test", &[("PGSSLMODE", "verify-full")]),
+        false,
+    )
+    .await;
+    assert_failed_with(&result, "TLS failed: certificate not trusted: self-signed");
+
+    // libpq's require encrypts without checking the certificate.
+    let result = test_draft(
+        &server,
+        IntegrationKind::Postgresql,
+        pg_config(proxy.port, "test", &[("PGSSLMODE", "require")]),
+        false,
+    )
+    .await;
+    assert!(result.success, "{}", result.message);
+    assert!(
+        result.message.contains("(TLS); SELECT 1 ok"),
+        "{}",
+        result.message
+    );
+}
+
+#[tokio::test]
+async fn redshift_takes_sslmode_from_engine_arguments() {
+    let certificates = Certificates::make();
+    let self_signed = PgTlsProxy::start(Some(certificates.server_config("self")), 5432).await;
+    let signed = PgTlsProxy::start(Some(certificates.server_config("leaf")), 5432).await;
+    let plain = PgTlsProxy::start(None, 5432).await;
+    let server = TestServer::start().await;
+    let verify_ca = r#"{"connect_args": {"sslmode": "verify-ca"}}"#;
+    let result = test_draft(
+        &server,
+        IntegrationKind::Redshift,
+        redshift_config(self_signed.port, verify_ca),
+        false,
+    )
+    .await;
+    assert_failed_with(&result, "TLS failed: certificate not trusted: self-signed");
+
+    let with_ca = format!(
+        r#"{{"connect_args": {{"sslmode": "verify-full", "sslrootcert": "{}"}}}}"#,
+        certificates.path("ca.pem").display()
+    );
+    let result = test_draft(
+        &server,
+        IntegrationKind::Redshift,
+        redshift_config(signed.port, &with_ca),
+        false,
+    )
+    .await;
+    assert!(result.success, "{}", result.message);
+    assert!(
+        result.message.contains("(TLS); SELECT 1 ok"),
+        "{}",
+        result.message
+    );
+    assert_no_secret(&result);
+
+    let result = test_draft(
+        &server,
+        IntegrationKind::Redshift,
+        redshift_config(plain.port, r#"{"connect_args": {"sslmode": "require"}}"#),
+        false,
+    )
+    .await;
+    assert_failed_with(
+        &result,
+        "TLS failed: the server does not support TLS (sslmode is require)",
+    );
+}
+
+#[tokio::test]
+async fn postgres_tls_against_a_silent_listener_times_out_at_the_tls_stage() {
+    let silent = SilentListener::start().await;
+    let server = TestServer::with_test_timeout(Duration::from_millis(800)).await;
+    let result = test_draft(
+        &server,
+        IntegrationKind::Postgresql,
+        pg_config(silent.port, "test", &[("PGSSLMODE", "require")]),
+        false,
+    )
+    .await;
+    assert_failed_with(&result, "TLS failed: timed out after");
+}
+
+#[tokio::test]
+async fn postgres_closed_port_with_tls_says_connection_refused() {
+    let server = TestServer::start().await;
+    let port = closed_port();
+    let result = test_draft(
+        &server,
+        IntegrationKind::Postgresql,
+        pg_config(port, "test", &[("PGSSLMODE", "verify-full")]),
+        false,
+    )
+    .await;
+    assert_failed_with(
+        &result,
+        &format!("connect failed: connection refused by 127.0.0.1:{port}"),
+    );
+}
+
+#[tokio::test]
+async fn postgres_unknown_sslmode_fails_at_resolve_naming_the_key() {
+    let server = TestServer::start().await;
+    let result = test_draft(
+        &server,
+        IntegrationKind::Postgresql,
+        pg_config(5432, "test", &[("PGSSLMODE", "always")]),
+        false,
+    )
+    .await;
+    assert_failed_with(
+        &result,
+        "resolve failed: PGSSLMODE \"always\" is not an sslmode",
+    );
 }

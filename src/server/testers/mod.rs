@@ -5,6 +5,7 @@
 pub mod config;
 mod kafka;
 pub mod net;
+mod pg_tls;
 mod sql;
 mod tls;
 

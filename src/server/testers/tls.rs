@@ -80,6 +80,27 @@ fn roots(ca_pem: Option<&[u8]>) -> Result<RootCertStore, StageError> {
     Ok(roots)
 }
 
+/// A CA bundle a config names by a path on this machine (`file://` allowed), read up to 1 MiB;
+/// failures name `key` and never quote the file's contents.
+pub async fn read_ca_file(key: &str, file: &str) -> Result<Vec<u8>, StageError> {
+    use tokio::io::AsyncReadExt;
+    let path = file.strip_prefix("file://").unwrap_or(file);
+    let fail = |reason: String| StageError::new(Stage::Tls, format!("{key}: {reason}"));
+    let opened = tokio::fs::File::open(path)
+        .await
+        .map_err(|error| fail(format!("cannot open {path}: {}", error.kind())))?;
+    let mut pem = Vec::new();
+    opened
+        .take(MAX_CA_FILE)
+        .read_to_end(&mut pem)
+        .await
+        .map_err(|error| fail(format!("cannot read {path}: {}", error.kind())))?;
+    Ok(pem)
+}
+
+/// A CA file larger than this is not a PEM bundle.
+const MAX_CA_FILE: u64 = 1024 * 1024;
+
 /// Runs the TLS handshake over `stream` for `host` (a name or an IP address).
 pub async fn handshake<S>(
     stream: S,

@@ -11,8 +11,6 @@ pub mod wire;
 
 use std::collections::BTreeMap;
 
-use tokio::io::AsyncReadExt;
-
 use super::config::{required, value};
 use super::net::{connect, resolve};
 use super::tls::{self, Verify};
@@ -26,8 +24,6 @@ use wire::{
 const DEFAULT_PORT: u16 = 9092;
 /// How many messages a preview shows.
 const PREVIEW_COUNT: usize = 5;
-/// A CA file larger than this is not a PEM bundle.
-const MAX_CA_FILE: u64 = 1024 * 1024;
 
 /// How to log in after connecting.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -268,18 +264,7 @@ async fn local_ca_file(file: &str) -> Result<Option<Vec<u8>>, StageError> {
     if file.starts_with("s3://") || file.starts_with("gs://") {
         return Ok(None);
     }
-    let path = file.strip_prefix("file://").unwrap_or(file);
-    let fail = |reason: String| StageError::new(Stage::Tls, format!("KAFKA_SSL_CA_FILE: {reason}"));
-    let opened = tokio::fs::File::open(path)
-        .await
-        .map_err(|error| fail(format!("cannot open {path}: {}", error.kind())))?;
-    let mut pem = Vec::new();
-    opened
-        .take(MAX_CA_FILE)
-        .read_to_end(&mut pem)
-        .await
-        .map_err(|error| fail(format!("cannot read {path}: {}", error.kind())))?;
-    Ok(Some(pem))
+    tls::read_ca_file("KAFKA_SSL_CA_FILE", file).await.map(Some)
 }
 
 /// What is needed to open an authenticated connection to any broker of the cluster.
