@@ -8,6 +8,8 @@ mod common;
 mod kafka_broker;
 #[path = "peers/pg_tls_proxy.rs"]
 mod pg_tls_proxy;
+#[path = "peers/tds.rs"]
+mod tds;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -26,6 +28,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use sourcedeck::proto::{
     IntegrationConfigValue, IntegrationKind, TestIntegrationRequest, TestIntegrationResponse,
 };
+use tds::TdsServer;
 use tokio::net::TcpListener;
 
 /// No single test call may take longer than this, whatever the server does.
@@ -33,6 +36,7 @@ const CALL_BOUND: Duration = Duration::from_secs(30);
 
 const KAFKA_PASSWORD: &str = "kafka-secret-Qv81";
 const PG_PASSWORD: &str = "pg-secret-Lm27";
+const MSSQL_PASSWORD: &str = "Mssql-secret-Tq55!";
 
 /// Runs TestIntegration on a draft config.
 async fn test_draft(
@@ -74,7 +78,12 @@ fn assert_failed_with(result: &TestIntegrationResponse, needle: &str) {
 
 #[track_caller]
 fn assert_no_secret(result: &TestIntegrationResponse) {
-    for secret in [KAFKA_PASSWORD, "wrong-password-Zr4", PG_PASSWORD] {
+    for secret in [
+        KAFKA_PASSWORD,
+        "wrong-password-Zr4",
+        PG_PASSWORD,
+        MSSQL_PASSWORD,
+    ] {
         assert!(
             !result.message.contains(secret),
             "secret in {:?}",
@@ -962,4 +971,153 @@ async fn postgres_unknown_sslmode_fails_at_resolve_naming_the_key() {
         &result,
         "resolve failed: PGSSLMODE \"always\" is not an sslmode",
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// MSSQL (TDS) against a loopback peer that answers as SQL Server does
+
+async fn tds_server(require_encryption: bool) -> TdsServer {
+    TdsServer::start(tds::Login {
+        user: "sa".into(),
+        password: MSSQL_PASSWORD.into(),
+        database: "features".into(),
+        require_encryption,
+    })
+    .await
+}
+
+fn mssql_config(
+    port: u16,
+    database: &str,
+    password: &str,
+) -> HashMap<String, IntegrationConfigValue> {
+    let port = port.to_string();
+    literals(&[
+        ("MSSQL_HOST", "127.0.0.1"),
+        ("MSSQL_TCP_PORT", port.as_str()),
+        ("MSSQL_DATABASE", database),
+        ("MSSQL_USER", "sa"),
+        ("MSSQL_PWD", password),
+    ])
+}
+
+#[tokio::test]
+async fn mssql_sql_login_runs_select_1() {
+    let peer = tds_server(false).await;
+    let server = TestServer::start().await;
+    let result = test_draft(
+        &server,
+        IntegrationKind::Mssql,
+        mssql_config(peer.port, "features", MSSQL_PASSWORD),
+        false,
+    )
+    .await;
+    assert!(result.success, "{}", result.message);
+    assert!(
+        result.message.contains("as sa, database \"features\""),
+        "{}",
+        result.message
+    );
+    assert!(result.message.contains("SELECT 1 ok"), "{}", result.message);
+    assert_no_secret(&result);
+}
+
+#[tokio::test]
+async fn mssql_wrong_password_says_login_failed() {
+    let peer = tds_server(false).await;
+    let server = TestServer::start().await;
+    let result = test_draft(
+        &server,
+        IntegrationKind::Mssql,
+        mssql_config(peer.port, "features", "wrong-password-Zr4"),
+        false,
+    )
+    .await;
+    assert_failed_with(&result, "authenticate failed: Login failed for user 'sa'.");
+}
+
+#[tokio::test]
+async fn mssql_missing_database_fails_at_query() {
+    let peer = tds_server(false).await;
+    let server = TestServer::start().await;
+    let result = test_draft(
+        &server,
+        IntegrationKind::Mssql,
+        mssql_config(peer.port, "no_such_db", MSSQL_PASSWORD),
+        false,
+    )
+    .await;
+    assert_failed_with(
+        &result,
+        "query failed: Cannot open database \"no_such_db\" requested by the login. The login failed.",
+    );
+}
+
+#[tokio::test]
+async fn mssql_server_that_requires_encryption_fails_at_tls_saying_so() {
+    let peer = tds_server(true).await;
+    let server = TestServer::start().await;
+    let result = test_draft(
+        &server,
+        IntegrationKind::Mssql,
+        mssql_config(peer.port, "features", MSSQL_PASSWORD),
+        false,
+    )
+    .await;
+    assert_failed_with(&result, "TLS failed: the server requires encryption");
+}
+
+#[tokio::test]
+async fn mssql_closed_port_says_connection_refused() {
+    let server = TestServer::start().await;
+    let port = closed_port();
+    let result = test_draft(
+        &server,
+        IntegrationKind::Mssql,
+        mssql_config(port, "features", MSSQL_PASSWORD),
+        false,
+    )
+    .await;
+    assert_failed_with(
+        &result,
+        &format!("connect failed: connection refused by 127.0.0.1:{port}"),
+    );
+}
+
+#[tokio::test]
+async fn mssql_silent_listener_hits_the_deadline() {
+    let silent = SilentListener::start().await;
+    let server = TestServer::with_test_timeout(Duration::from_millis(800)).await;
+    let result = test_draft(
+        &server,
+        IntegrationKind::Mssql,
+        mssql_config(silent.port, "features", MSSQL_PASSWORD),
+        false,
+    )
+    .await;
+    assert_failed_with(&result, "authenticate failed: timed out after");
+}
+
+#[tokio::test]
+async fn mssql_entra_logins_are_named_unsupported_and_a_missing_host_names_its_key() {
+    let peer = tds_server(false).await;
+    let server = TestServer::start().await;
+    let port = peer.port.to_string();
+    let principal = literals(&[
+        ("MSSQL_HOST", "127.0.0.1"),
+        ("MSSQL_TCP_PORT", port.as_str()),
+        ("MSSQL_DATABASE", "features"),
+        ("MSSQL_CLIENT_ID", "00000000-0000-0000-0000-000000000000"),
+        ("MSSQL_CLIENT_SECRET", MSSQL_PASSWORD),
+        ("MSSQL_TENANT_ID", "11111111-1111-1111-1111-111111111111"),
+    ]);
+    let result = test_draft(&server, IntegrationKind::Mssql, principal, false).await;
+    assert_failed_with(
+        &result,
+        "authenticate failed: not supported by the connectivity test: Microsoft Entra service principal login",
+    );
+
+    let no_host = literals(&[("MSSQL_DATABASE", "features"), ("MSSQL_USER", "sa")]);
+    let result = test_draft(&server, IntegrationKind::Mssql, no_host, false).await;
+    assert_failed_with(&result, "resolve failed: MSSQL_HOST is not set");
 }

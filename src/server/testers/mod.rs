@@ -4,6 +4,7 @@
 
 pub mod config;
 mod kafka;
+mod mssql;
 pub mod net;
 mod pg_tls;
 mod sql;
@@ -209,6 +210,7 @@ fn check_for(kind: Kind, input: CheckInput<'_>) -> Option<CheckFuture<'_>> {
         }),
         Kind::Mysql => Box::pin(async move { sql::mysql(config, progress).await.map(Passed::from) }),
         Kind::Kafka => Box::pin(kafka::check(input)),
+        Kind::Mssql => Box::pin(async move { mssql::check(config, progress).await.map(Passed::from) }),
         _ => return None,
     })
 }
