@@ -976,14 +976,37 @@ async fn postgres_unknown_sslmode_fails_at_resolve_naming_the_key() {
 // ---------------------------------------------------------------------------------------------
 // MSSQL (TDS) against a loopback peer that answers as SQL Server does
 
-async fn tds_server(require_encryption: bool) -> TdsServer {
+async fn tds_server(
+    encryption: tds::Encryption,
+    tls: Option<Arc<rustls::ServerConfig>>,
+) -> TdsServer {
     TdsServer::start(tds::Login {
         user: "sa".into(),
         password: MSSQL_PASSWORD.into(),
         database: "features".into(),
-        require_encryption,
+        encryption,
+        tls,
     })
     .await
+}
+
+/// A TLS 1.2-only server configuration, as SQL Server speaks TLS with TDS 7.x.
+fn tds_tls(certificates: &Certificates, name: &str) -> Arc<rustls::ServerConfig> {
+    let chain: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_file_iter(certificates.path(&format!("{name}.pem")))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+    let key = PrivateKeyDer::from_pem_file(certificates.path(&format!("{name}.key"))).unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS12])
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .unwrap();
+    config.send_tls13_tickets = 0;
+    Arc::new(config)
 }
 
 fn mssql_config(
@@ -1003,7 +1026,7 @@ fn mssql_config(
 
 #[tokio::test]
 async fn mssql_sql_login_runs_select_1() {
-    let peer = tds_server(false).await;
+    let peer = tds_server(tds::Encryption::NotSupported, None).await;
     let server = TestServer::start().await;
     let result = test_draft(
         &server,
@@ -1024,7 +1047,7 @@ async fn mssql_sql_login_runs_select_1() {
 
 #[tokio::test]
 async fn mssql_wrong_password_says_login_failed() {
-    let peer = tds_server(false).await;
+    let peer = tds_server(tds::Encryption::NotSupported, None).await;
     let server = TestServer::start().await;
     let result = test_draft(
         &server,
@@ -1038,7 +1061,7 @@ async fn mssql_wrong_password_says_login_failed() {
 
 #[tokio::test]
 async fn mssql_missing_database_fails_at_query() {
-    let peer = tds_server(false).await;
+    let peer = tds_server(tds::Encryption::NotSupported, None).await;
     let server = TestServer::start().await;
     let result = test_draft(
         &server,
@@ -1054,8 +1077,13 @@ async fn mssql_missing_database_fails_at_query() {
 }
 
 #[tokio::test]
-async fn mssql_server_that_requires_encryption_fails_at_tls_saying_so() {
-    let peer = tds_server(true).await;
+async fn mssql_login_only_encryption_wraps_the_tls_handshake_in_prelogin_packets() {
+    let certificates = Certificates::make();
+    let peer = tds_server(
+        tds::Encryption::LoginOnly,
+        Some(tds_tls(&certificates, "self")),
+    )
+    .await;
     let server = TestServer::start().await;
     let result = test_draft(
         &server,
@@ -1064,7 +1092,63 @@ async fn mssql_server_that_requires_encryption_fails_at_tls_saying_so() {
         false,
     )
     .await;
-    assert_failed_with(&result, "TLS failed: the server requires encryption");
+    assert!(result.success, "{}", result.message);
+    assert!(
+        result.message.contains("(login encrypted); SELECT 1 ok"),
+        "{}",
+        result.message
+    );
+    assert_no_secret(&result);
+
+    let result = test_draft(
+        &server,
+        IntegrationKind::Mssql,
+        mssql_config(peer.port, "features", "wrong-password-Zr4"),
+        false,
+    )
+    .await;
+    assert_failed_with(&result, "authenticate failed: Login failed for user 'sa'.");
+}
+
+#[tokio::test]
+async fn mssql_forced_encryption_checks_the_certificate_unless_told_to_trust_it() {
+    let certificates = Certificates::make();
+    let peer = tds_server(
+        tds::Encryption::Required,
+        Some(tds_tls(&certificates, "self")),
+    )
+    .await;
+    let server = TestServer::start().await;
+    let result = test_draft(
+        &server,
+        IntegrationKind::Mssql,
+        mssql_config(peer.port, "features", MSSQL_PASSWORD),
+        false,
+    )
+    .await;
+    assert_failed_with(&result, "TLS failed: certificate not trusted: self-signed");
+
+    let mut trusting = mssql_config(peer.port, "features", MSSQL_PASSWORD);
+    trusting.extend(literals(&[(
+        "ENGINE_ARGUMENTS",
+        r#"{"connect_args": {"TrustServerCertificate": "yes"}}"#,
+    )]));
+    let result = test_draft(&server, IntegrationKind::Mssql, trusting, false).await;
+    assert!(result.success, "{}", result.message);
+    assert!(
+        result.message.contains("(encrypted); SELECT 1 ok"),
+        "{}",
+        result.message
+    );
+    assert!(result.message.contains("TLS "), "{}", result.message);
+
+    let mut missing = mssql_config(peer.port, "no_such_db", MSSQL_PASSWORD);
+    missing.extend(literals(&[(
+        "ENGINE_ARGUMENTS",
+        r#"{"connect_args": {"TrustServerCertificate": true}}"#,
+    )]));
+    let result = test_draft(&server, IntegrationKind::Mssql, missing, false).await;
+    assert_failed_with(&result, "query failed: Cannot open database \"no_such_db\"");
 }
 
 #[tokio::test]
@@ -1095,12 +1179,12 @@ async fn mssql_silent_listener_hits_the_deadline() {
         false,
     )
     .await;
-    assert_failed_with(&result, "authenticate failed: timed out after");
+    assert_failed_with(&result, "TLS failed: timed out after");
 }
 
 #[tokio::test]
 async fn mssql_entra_logins_are_named_unsupported_and_a_missing_host_names_its_key() {
-    let peer = tds_server(false).await;
+    let peer = tds_server(tds::Encryption::NotSupported, None).await;
     let server = TestServer::start().await;
     let port = peer.port.to_string();
     let principal = literals(&[

@@ -8,6 +8,7 @@ mod mssql;
 pub mod net;
 mod pg_tls;
 mod sql;
+mod tds_tls;
 mod tls;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -1,14 +1,20 @@
 //! Microsoft SQL Server's connectivity test, speaking TDS 7.4 itself (the Rust TDS driver pulls
-//! in an old rustls or native TLS): PRELOGIN, LOGIN7 with SQL authentication and the database,
-//! then a `SELECT 1` batch, reading LOGINACK, ERROR, ROW and DONE tokens. Encryption is offered
-//! as "not supported"; a server that requires it fails at the TLS stage saying so (TDS wraps
-//! its TLS handshake inside PRELOGIN packets, which this test does not do yet).
+//! in an old rustls or native TLS): PRELOGIN, the TLS handshake wrapped in PRELOGIN packets when
+//! the server encrypts, LOGIN7 with SQL authentication and the database, then a `SELECT 1`
+//! batch, reading LOGINACK, ERROR, ROW and DONE tokens.
+//!
+//! Encryption as the drivers negotiate it: the client offers encryption without demanding it;
+//! a server without a certificate answers "not supported" (plain text), one that leaves it to
+//! the client answers "off" (only LOGIN7 is encrypted, certificate not checked, as the drivers
+//! do), and one that forces it answers "required" (everything encrypted, the certificate checked
+//! unless ENGINE_ARGUMENTS `connect_args` says `TrustServerCertificate`).
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use super::config::{port, required, value};
 use super::net::{connect, resolve};
+use super::tds_tls::PreloginWrapper;
+use super::tls::{self, Verify};
 use super::{Progress, ResolvedConfig, Stage, StageError};
 
 const PRELOGIN: u8 = 0x12;
@@ -35,41 +41,47 @@ pub async fn check(config: &ResolvedConfig, progress: &Progress) -> Result<Strin
     let login = login_mode(config)?;
     let addresses = resolve(host, port, progress).await?;
     let mut stream = connect(&addresses, progress).await?;
-    progress.enter(Stage::Authenticate);
     let (user, password) = match login {
         LoginMode::Sql { user, password } => (user, password),
         LoginMode::Unsupported(what) => {
+            progress.enter(Stage::Authenticate);
             return Err(StageError::new(
                 Stage::Authenticate,
                 format!("not supported by the connectivity test: {what}"),
             ));
         }
     };
-    send(
-        &mut stream,
-        PRELOGIN,
-        &prelogin_request(),
-        Stage::Authenticate,
-    )
-    .await?;
-    let answer = receive(&mut stream, Stage::Authenticate).await?;
-    match prelogin_encryption(&answer) {
-        Some(ENCRYPT_NOT_SUP | ENCRYPT_OFF) => {}
-        Some(ENCRYPT_REQ | ENCRYPT_ON) => {
-            return Err(StageError::new(
-                Stage::Tls,
-                "the server requires encryption, which the connectivity test does not negotiate yet",
-            ));
+    progress.enter(Stage::Tls);
+    send(&mut stream, PRELOGIN, &prelogin_request(), Stage::Tls).await?;
+    let answer = receive(&mut stream, Stage::Tls).await?;
+    let login7 = login7(user, password, database, host);
+    let (mut stream, encryption): (Box<dyn Stream>, &str) = match prelogin_encryption(&answer) {
+        Some(ENCRYPT_NOT_SUP) => {
+            progress.enter(Stage::Authenticate);
+            send(&mut stream, LOGIN7, &login7, Stage::Authenticate).await?;
+            (Box::new(stream), "no encryption")
+        }
+        Some(ENCRYPT_OFF) => {
+            let mut encrypted = handshake(stream, host, Verify::Nothing).await?;
+            progress.enter(Stage::Authenticate);
+            send(&mut encrypted, LOGIN7, &login7, Stage::Authenticate).await?;
+            // Login-only encryption: the server reads everything after LOGIN7 in plain text.
+            let (wrapper, _) = encrypted.into_inner();
+            (Box::new(wrapper.into_inner()), "login encrypted")
+        }
+        Some(ENCRYPT_ON | ENCRYPT_REQ) => {
+            let verify = if trust_server_certificate(config) {
+                Verify::Nothing
+            } else {
+                Verify::Full
+            };
+            let mut encrypted = handshake(stream, host, verify).await?;
+            progress.enter(Stage::Authenticate);
+            send(&mut encrypted, LOGIN7, &login7, Stage::Authenticate).await?;
+            (Box::new(encrypted), "encrypted")
         }
         _ => return Err(not_sql_server()),
-    }
-    send(
-        &mut stream,
-        LOGIN7,
-        &login7(user, password, database, host),
-        Stage::Authenticate,
-    )
-    .await?;
+    };
     let answer = receive(&mut stream, Stage::Authenticate).await?;
     let login = read_tokens(&answer).map_err(|_| not_sql_server())?;
     if let Some(error) = login
@@ -99,8 +111,42 @@ pub async fn check(config: &ResolvedConfig, progress: &Progress) -> Result<Strin
         return Err(StageError::new(Stage::Query, "SELECT 1 did not answer 1"));
     }
     Ok(format!(
-        "connected to {host}:{port} as {user}, database {database:?} (no encryption); SELECT 1 ok"
+        "connected to {host}:{port} as {user}, database {database:?} ({encryption}); SELECT 1 ok"
     ))
+}
+
+/// A stream to the server: TCP, or TLS over TCP.
+trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
+
+/// The TLS handshake inside PRELOGIN packets; TLS records go bare on TCP afterwards.
+async fn handshake(
+    stream: tokio::net::TcpStream,
+    host: &str,
+    verify: Verify,
+) -> Result<tokio_rustls::client::TlsStream<PreloginWrapper<tokio::net::TcpStream>>, StageError> {
+    let config = tls::client_config(verify, None)?;
+    let mut encrypted = tls::handshake(PreloginWrapper::new(stream), host, config).await?;
+    encrypted.get_mut().0.handshake_done();
+    Ok(encrypted)
+}
+
+/// ENGINE_ARGUMENTS `connect_args` with `TrustServerCertificate` yes/true/1: the driver would
+/// not check the certificate of a server that forces encryption.
+fn trust_server_certificate(config: &ResolvedConfig) -> bool {
+    super::pg_tls::engine_connect_args(config).is_some_and(|args| {
+        args.iter().any(|(key, value)| {
+            key.eq_ignore_ascii_case("TrustServerCertificate")
+                && match value {
+                    serde_json::Value::Bool(flag) => *flag,
+                    serde_json::Value::String(text) => {
+                        ["yes", "true", "1"].contains(&text.to_ascii_lowercase().as_str())
+                    }
+                    serde_json::Value::Number(number) => number.as_i64() == Some(1),
+                    _ => false,
+                }
+        })
+    })
 }
 
 /// How the check logs in.
@@ -139,8 +185,8 @@ fn not_sql_server() -> StageError {
 }
 
 /// Sends one message in one packet (every message here is far below the 4 KiB packet size).
-async fn send(
-    stream: &mut TcpStream,
+async fn send<S: AsyncWrite + Unpin>(
+    stream: &mut S,
     kind: u8,
     payload: &[u8],
     stage: Stage,
@@ -148,11 +194,18 @@ async fn send(
     stream
         .write_all(&packet(kind, payload))
         .await
+        .map_err(|error| io_error(&error, stage))?;
+    stream
+        .flush()
+        .await
         .map_err(|error| io_error(&error, stage))
 }
 
 /// Reads packets up to the end of a message and returns the payload.
-async fn receive(stream: &mut TcpStream, stage: Stage) -> Result<Vec<u8>, StageError> {
+async fn receive<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    stage: Stage,
+) -> Result<Vec<u8>, StageError> {
     let mut message = Vec::new();
     loop {
         let mut header = [0u8; 8];
@@ -196,11 +249,11 @@ pub fn packet(kind: u8, payload: &[u8]) -> Vec<u8> {
     out
 }
 
-/// PRELOGIN: VERSION, ENCRYPTION (not supported), MARS off.
+/// PRELOGIN: VERSION, ENCRYPTION (offered, not demanded), MARS off.
 pub fn prelogin_request() -> Vec<u8> {
     let options: [(u8, Vec<u8>); 3] = [
         (0x00, vec![0, 0, 0, 0, 0, 0]),
-        (0x01, vec![ENCRYPT_NOT_SUP]),
+        (0x01, vec![ENCRYPT_OFF]),
         (0x04, vec![0]),
     ];
     let mut offset = options.len() * 5 + 1;
@@ -475,9 +528,9 @@ mod tests {
     }
 
     #[test]
-    fn prelogin_offers_no_encryption_and_reads_the_answer() {
+    fn prelogin_offers_encryption_without_demanding_it_and_reads_the_answer() {
         let request = prelogin_request();
-        assert_eq!(prelogin_encryption(&request), Some(ENCRYPT_NOT_SUP));
+        assert_eq!(prelogin_encryption(&request), Some(ENCRYPT_OFF));
         assert_eq!(prelogin_encryption(&[0xff]), None);
         assert_eq!(prelogin_encryption(&[0x01, 0, 200, 0, 1, 0xff]), None);
     }

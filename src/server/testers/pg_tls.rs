@@ -96,7 +96,7 @@ pub fn settings(config: &ResolvedConfig, keys: &TlsKeys) -> Result<TlsSettings, 
 }
 
 /// ENGINE_ARGUMENTS' `connect_args` object, when there is one.
-fn engine_connect_args(
+pub(super) fn engine_connect_args(
     config: &ResolvedConfig,
 ) -> Option<serde_json::Map<String, serde_json::Value>> {
     let text = value(config, "ENGINE_ARGUMENTS")?;
