@@ -463,10 +463,16 @@ fn read_row(cursor: &mut Cursor<'_>, columns: &[u8]) -> Result<Option<i64>, BadT
     for (index, fixed) in columns.iter().enumerate() {
         let size = if *fixed == 0 { cursor.u8()? } else { *fixed };
         let bytes = cursor.take(usize::from(size))?;
-        let mut wide = [0u8; 8];
-        wide[..bytes.len()].copy_from_slice(bytes);
-        if index == 0 && !bytes.is_empty() {
-            first = Some(i64::from_le_bytes(wide));
+        let value = match *bytes {
+            [] => None,
+            [tiny] => Some(i64::from(tiny)), // TINYINT is unsigned
+            [a, b] => Some(i64::from(i16::from_le_bytes([a, b]))),
+            [a, b, c, d] => Some(i64::from(i32::from_le_bytes([a, b, c, d]))),
+            [a, b, c, d, e, f, g, h] => Some(i64::from_le_bytes([a, b, c, d, e, f, g, h])),
+            _ => return Err(BadTokens),
+        };
+        if index == 0 {
+            first = value;
         }
     }
     Ok(first)
@@ -576,6 +582,10 @@ mod tests {
         stream.extend(done(0x10));
         assert_eq!(read_tokens(&stream).unwrap().first_int, Some(1));
         assert_eq!(read_tokens(&[0x42]), Err(BadTokens));
+        let mut wide = vec![0x81, 1, 0, 0, 0, 0, 0, 0x21, 0, 0x26, 4, 0];
+        wide.extend([0xd1, 16]);
+        wide.extend([0u8; 16]);
+        assert_eq!(read_tokens(&wide), Err(BadTokens));
         assert_eq!(read_tokens(&[0xaa, 9, 0]), Err(BadTokens));
     }
 }
