@@ -125,7 +125,8 @@ async fn handshake(
     host: &str,
     verify: Verify,
 ) -> Result<tokio_rustls::client::TlsStream<PreloginWrapper<tokio::net::TcpStream>>, StageError> {
-    let config = tls::client_config(verify, None)?;
+    // SQL Server speaks TLS 1.3 only with TDS 8 (strict encryption), never inside PRELOGIN.
+    let config = tls::client_config_for(verify, None, &[&rustls::version::TLS12])?;
     let mut encrypted = tls::handshake(PreloginWrapper::new(stream), host, config).await?;
     encrypted.get_mut().0.handshake_done();
     Ok(encrypted)

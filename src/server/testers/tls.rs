@@ -33,6 +33,15 @@ pub fn client_config(
     verify: Verify,
     ca_pem: Option<&[u8]>,
 ) -> Result<Arc<ClientConfig>, StageError> {
+    client_config_for(verify, ca_pem, rustls::DEFAULT_VERSIONS)
+}
+
+/// [`client_config`] limited to `versions` (TDS 7.x encrypts with TLS 1.2 at most).
+pub fn client_config_for(
+    verify: Verify,
+    ca_pem: Option<&[u8]>,
+    versions: &[&'static rustls::SupportedProtocolVersion],
+) -> Result<Arc<ClientConfig>, StageError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let roots = roots(ca_pem)?;
     let inner = if verify == Verify::Nothing || roots.is_empty() {
@@ -52,7 +61,7 @@ pub fn client_config(
         provider: provider.clone(),
     });
     let config = ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
+        .with_protocol_versions(versions)
         .map_err(|error| StageError::new(Stage::Tls, error.to_string()))?
         .dangerous()
         .with_custom_certificate_verifier(verifier)
