@@ -411,6 +411,42 @@ async fn kafka_preview_answers_the_five_most_recent_messages_decoded() {
 }
 
 #[tokio::test]
+async fn kafka_preview_reads_each_partition_from_its_leader() {
+    // Node 1 leads partition 1; the bootstrap broker (node 0) leads partition 0.
+    let leader = Broker::start(Options {
+        topics: vec![orders()],
+        node_id: 1,
+        ..Default::default()
+    })
+    .await;
+    let bootstrap = Broker::start(Options {
+        topics: vec![orders()],
+        others: vec![(1, leader.port)],
+        leaders: vec![0, 1],
+        ..Default::default()
+    })
+    .await;
+    let server = TestServer::start().await;
+    let result = test_draft(
+        &server,
+        IntegrationKind::Kafka,
+        kafka_config(bootstrap.port, "orders", &[]),
+        true,
+    )
+    .await;
+    assert!(result.success, "{}", result.message);
+    assert!(
+        result.message.contains("on 2 brokers"),
+        "{}",
+        result.message
+    );
+    assert_eq!(result.preview_messages.len(), 5);
+    assert!(result.preview_messages.iter().any(|m| m.partition == "1"));
+    assert_eq!(*bootstrap.seen.fetched_partitions.lock().unwrap(), vec![0]);
+    assert_eq!(*leader.seen.fetched_partitions.lock().unwrap(), vec![1]);
+}
+
+#[tokio::test]
 async fn kafka_missing_topic_fails_at_query_naming_it() {
     let broker = Broker::start(Options {
         topics: vec![orders()],
@@ -655,6 +691,7 @@ async fn kafka_sasl_ssl_with_a_ca_file_logs_in_over_tls() {
         topics: vec![orders()],
         sasl: sasl("SCRAM-SHA-256"),
         tls: Some(certificates.server_config("leaf")),
+        ..Default::default()
     })
     .await;
     let server = TestServer::start().await;
@@ -1204,4 +1241,80 @@ async fn mssql_entra_logins_are_named_unsupported_and_a_missing_host_names_its_k
     let no_host = literals(&[("MSSQL_DATABASE", "features"), ("MSSQL_USER", "sa")]);
     let result = test_draft(&server, IntegrationKind::Mssql, no_host, false).await;
     assert_failed_with(&result, "resolve failed: MSSQL_HOST is not set");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Secrets
+
+/// Passwords of awkward shapes, each tried as a wrong password (and for SCRAM as the right
+/// one): none may appear in any message, whatever the stage.
+#[tokio::test]
+async fn no_password_of_any_shape_appears_in_a_message() {
+    let passwords = [
+        "p@ss word,=x",
+        "ünïcødé-Pw1",
+        "a'b\"c\\d%25",
+        "0123456789abcdef0123456789abcdef",
+        "n=alice,r=abc",
+    ];
+    let server = TestServer::start().await;
+    let tds = tds_server(tds::Encryption::NotSupported, None).await;
+    let plain = Broker::start(Options {
+        topics: vec![orders()],
+        sasl: sasl("PLAIN"),
+        ..Default::default()
+    })
+    .await;
+    for password in passwords {
+        let scram = Broker::start(Options {
+            topics: vec![orders()],
+            sasl: Some(Sasl {
+                mechanism: "SCRAM-SHA-512",
+                user: "alice".into(),
+                password: password.into(),
+            }),
+            ..Default::default()
+        })
+        .await;
+        let keys = sasl_keys("SASL_PLAINTEXT", "SCRAM-SHA-512", password);
+        let missing_topic = kafka_config(scram.port, "missing", &keys);
+        let wrong_plain = kafka_config(
+            plain.port,
+            "orders",
+            &sasl_keys("SASL_PLAINTEXT", "PLAIN", password),
+        );
+        let results = [
+            test_draft(&server, IntegrationKind::Kafka, missing_topic, true).await,
+            test_draft(&server, IntegrationKind::Kafka, wrong_plain, false).await,
+            test_draft(
+                &server,
+                IntegrationKind::Mssql,
+                mssql_config(tds.port, "features", password),
+                false,
+            )
+            .await,
+            test_draft(
+                &server,
+                IntegrationKind::Postgresql,
+                pg_config(closed_port(), "test", &[("PGPASSWORD", password)]),
+                false,
+            )
+            .await,
+        ];
+        assert!(
+            results[0]
+                .message
+                .contains("topic \"missing\" does not exist"),
+            "{}",
+            results[0].message
+        );
+        for result in results {
+            assert!(!result.success);
+            assert!(
+                !result.message.contains(password),
+                "{password:?} in {:?}",
+                result.message
+            );
+        }
+    }
 }

@@ -49,6 +49,12 @@ pub struct Options {
     pub topics: Vec<Topic>,
     pub sasl: Option<Sasl>,
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// This broker's node id (0 by default).
+    pub node_id: i32,
+    /// Other brokers of the cluster, `(node id, port on 127.0.0.1)`, advertised in Metadata.
+    pub others: Vec<(i32, u16)>,
+    /// The leader of each partition by index; this broker when unlisted.
+    pub leaders: Vec<i32>,
 }
 
 /// What the broker saw, for assertions.
@@ -58,6 +64,23 @@ pub struct Seen {
     pub requests: Mutex<Vec<(i16, i16)>>,
     /// A Metadata request asked to create topics.
     pub auto_create_asked: AtomicBool,
+    /// The partitions Fetch requests asked for.
+    pub fetched_partitions: Mutex<Vec<i32>>,
+}
+
+/// The partitions a Fetch v4 body asks for.
+fn fetched_partitions(body: &[u8]) -> Vec<i32> {
+    let mut r = Reader(body);
+    let (_replica, _wait, _min, _max, _isolation) = (r.i32(), r.i32(), r.i32(), r.i32(), r.i8());
+    let mut partitions = Vec::new();
+    for _ in 0..r.i32() {
+        r.string();
+        for _ in 0..r.i32() {
+            partitions.push(r.i32());
+            let (_offset, _max) = (r.i64(), r.i32());
+        }
+    }
+    partitions
 }
 
 pub struct Broker {
@@ -143,6 +166,12 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
         let (key, version, correlation) = (r.i16(), r.i16(), r.i32());
         let _client_id = r.string();
         seen.requests.lock().unwrap().push((key, version));
+        if key == 1 {
+            seen.fetched_partitions
+                .lock()
+                .unwrap()
+                .extend(fetched_partitions(r.0));
+        }
         let authenticated = matches!(auth, Auth::Done);
         let body = match (key, version) {
             (18, 0) => api_versions(),
@@ -358,7 +387,13 @@ fn metadata(r: &mut Reader<'_>, options: &Options, seen: &Seen, port: u16) -> Ve
     }
     let mut w = W::default();
     w.i32(0); // throttle
-    w.i32(1).i32(0).string("127.0.0.1").i32(port as i32).i16(-1); // one broker, no rack
+    let brokers: Vec<(i32, u16)> = std::iter::once((options.node_id, port))
+        .chain(options.others.iter().copied())
+        .collect();
+    w.i32(brokers.len() as i32);
+    for (node, port) in brokers {
+        w.i32(node).string("127.0.0.1").i32(port as i32).i16(-1); // no rack
+    }
     w.string("fake-cluster").i32(0);
     w.i32(names.len() as i32);
     for name in names {
@@ -372,13 +407,18 @@ fn metadata(r: &mut Reader<'_>, options: &Options, seen: &Seen, port: u16) -> Ve
                     .i8(0)
                     .i32(topic.partitions.len() as i32);
                 for index in 0..topic.partitions.len() {
+                    let leader = options
+                        .leaders
+                        .get(index)
+                        .copied()
+                        .unwrap_or(options.node_id);
                     w.i16(0)
                         .i32(index as i32)
-                        .i32(0)
+                        .i32(leader)
                         .i32(1)
-                        .i32(0)
+                        .i32(leader)
                         .i32(1)
-                        .i32(0);
+                        .i32(leader);
                 }
             }
             None => {
