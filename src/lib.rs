@@ -7,3 +7,4 @@ pub mod client;
 pub mod domain;
 pub mod proto;
 pub mod server;
+pub mod tui;

@@ -19,6 +19,45 @@ fn secret_arg(value: &str) -> Result<Secret, std::convert::Infallible> {
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Options of the console (`sourcedeck` with no command).
+    #[command(flatten)]
+    pub console: ConsoleArgs,
+}
+
+/// The console: `sourcedeck` with no command opens it.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ConsoleArgs {
+    /// Hide and refuse every action that changes a source.
+    #[arg(long)]
+    pub readonly: bool,
+    /// Client id (else CHALK_CLIENT_ID, else ~/.chalk.yml).
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+    /// API server, e.g. https://api.chalk.ai or 127.0.0.1:50051 (else CHALK_API_SERVER).
+    #[arg(long, value_name = "URL")]
+    pub api_server: Option<String>,
+    /// Environment id or name (else CHALK_ENVIRONMENT, else the token's primary environment).
+    #[arg(long, short = 'e', value_name = "ENV")]
+    pub environment: Option<String>,
+    /// Data directory of the embedded local server used when no server is configured.
+    #[arg(long, value_name = "DIR", env = "SOURCEDECK_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+impl ConsoleArgs {
+    /// The same connection settings the commands take (the client secret only from the
+    /// environment or ~/.chalk.yml: a console flag would sit in the shell history).
+    pub fn connection(&self) -> ConnectionArgs {
+        ConnectionArgs {
+            client_id: self.client_id.clone(),
+            client_secret: None,
+            api_server: self.api_server.clone(),
+            environment: self.environment.clone(),
+            timeout: 30.0,
+            data_dir: self.data_dir.clone(),
+            json: false,
+        }
+    }
 }
 
 /// Where the Chalk API server is and who we are. Unset: the CHALK_* variables, then

@@ -40,16 +40,10 @@ fn data_dir_or_default(data_dir: Option<std::path::PathBuf>) -> Result<std::path
     }
 }
 
-async fn connect(args: &ConnectionArgs) -> Result<Connection> {
-    let timeout = Duration::try_from_secs_f64(args.timeout)
-        .ok()
-        .filter(|d| !d.is_zero())
-        .ok_or_else(|| {
-            anyhow!(
-                "--timeout: {} is not a positive number of seconds",
-                args.timeout
-            )
-        })?;
+/// The credentials to use and, when nothing names a server, the embedded one started for them.
+pub async fn resolve_credentials(
+    args: &ConnectionArgs,
+) -> Result<(credentials::Credentials, Option<RunningServer>)> {
     let overrides = Overrides {
         client_id: args.client_id.clone(),
         client_secret: args.client_secret.clone(),
@@ -62,17 +56,34 @@ async fn connect(args: &ConnectionArgs) -> Result<Connection> {
         cwd: std::env::current_dir().context("reading the current directory")?,
         home: home_dir(),
     };
-    let (credentials, embedded) = match credentials::resolve(&overrides, &lookup) {
-        Ok(credentials) => (credentials, None),
+    match credentials::resolve(&overrides, &lookup) {
+        Ok(credentials) => Ok((credentials, None)),
         Err(NoCredentials) if args.api_server.is_none() => {
             let dir = data_dir_or_default(args.data_dir.clone())?;
             let (running, credentials) = embedded::start(dir)
                 .await
                 .context("starting the embedded local server")?;
-            (credentials, Some(running))
+            Ok((credentials, Some(running)))
         }
-        Err(error) => return Err(error.into()),
-    };
+        Err(error) => Err(error.into()),
+    }
+}
+
+fn call_timeout(args: &ConnectionArgs) -> Result<Duration> {
+    Duration::try_from_secs_f64(args.timeout)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| {
+            anyhow!(
+                "--timeout: {} is not a positive number of seconds",
+                args.timeout
+            )
+        })
+}
+
+async fn connect(args: &ConnectionArgs) -> Result<Connection> {
+    let timeout = call_timeout(args)?;
+    let (credentials, embedded) = resolve_credentials(args).await?;
     let session = Session::connect(&credentials, timeout)
         .await
         .with_context(|| {
@@ -100,6 +111,26 @@ fn parse_kind(text: &str) -> Result<Kind> {
         .map_err(|error| anyhow!("--kind: {error}"))
 }
 
+/// Opens the console; it needs a terminal on stdin and stdout.
+async fn console(args: &super::args::ConsoleArgs) -> Result<()> {
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        bail!(
+            "the console needs a terminal; for scripts use the commands (`sourcedeck --help`), e.g. `sourcedeck list --json`"
+        );
+    }
+    let connection = args.connection();
+    let (credentials, embedded) = resolve_credentials(&connection).await?;
+    crate::tui::launch::run(crate::tui::launch::Launch {
+        connector: crate::tui::worker::Connector {
+            credentials,
+            call_timeout: call_timeout(&connection)?,
+        },
+        readonly: args.readonly,
+        embedded,
+    })
+    .await
+}
+
 /// Runs the parsed command line and returns the process exit code.
 pub async fn run(cli: Cli) -> ExitCode {
     match dispatch(cli).await {
@@ -123,9 +154,7 @@ fn one_line(error: &anyhow::Error) -> String {
 
 async fn dispatch(cli: Cli) -> Result<ExitCode> {
     let Some(command) = cli.command else {
-        bail!(
-            "the console is not part of this build yet; run `sourcedeck --help` for the commands"
-        );
+        return console(&cli.console).await.map(|()| ExitCode::SUCCESS);
     };
     match command {
         Command::Serve(args) => serve::run(args).await.map(|()| ExitCode::SUCCESS),

@@ -399,14 +399,16 @@ impl IntegrationsService for IntegrationsApi {
             .collect();
         let started = std::time::Instant::now();
         let report = match self.resolve(config).await {
-            Ok(resolved) => testers::run(
-                kind,
-                &resolved,
-                &linked,
-                self.state().test_timeout,
-                include_preview,
-            )
-            .await,
+            Ok(resolved) => {
+                testers::run(
+                    kind,
+                    &resolved,
+                    &linked,
+                    self.state().test_timeout,
+                    include_preview,
+                )
+                .await
+            }
             Err(message) => testers::TestReport {
                 success: false,
                 message,
@@ -425,7 +427,11 @@ impl IntegrationsService for IntegrationsApi {
             success: report.success,
             message: report.message,
             latency_seconds: Some(report.latency.as_secs_f64()),
-            preview_messages: report.preview.into_iter().map(wire::preview_message).collect(),
+            preview_messages: report
+                .preview
+                .into_iter()
+                .map(wire::preview_message)
+                .collect(),
         }))
     }
 }

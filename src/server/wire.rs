@@ -12,8 +12,8 @@ use tonic::Status;
 use crate::domain::validate::{self, ConfigWarning, WarningCode};
 use crate::domain::{ConfigValue, Kind, Secret, ValueView};
 use crate::proto::{
-    Integration, IntegrationConfigValue, IntegrationWarning, IntegrationWarningCode, SecretSource,
-    PreviewedMessage, SecretWithValue, integration_config_value,
+    Integration, IntegrationConfigValue, IntegrationWarning, IntegrationWarningCode,
+    PreviewedMessage, SecretSource, SecretWithValue, integration_config_value,
 };
 
 use super::store::IntegrationRecord;
@@ -209,6 +209,20 @@ pub fn to_secrets(record: &IntegrationRecord) -> Vec<SecretWithValue> {
         .collect()
 }
 
+/// A previewed stream message as the wire carries it: key and value base64-encoded.
+pub fn preview_message(message: super::testers::PreviewMessage) -> PreviewedMessage {
+    use base64::Engine as _;
+    let encode = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    PreviewedMessage {
+        value_base64: encode(&message.value),
+        key_base64: message.key.as_deref().map(encode),
+        topic: message.topic,
+        partition: message.partition,
+        offset: message.offset,
+        timestamp_ms: message.timestamp_ms,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -272,19 +286,5 @@ mod tests {
         let empty = HashMap::from([("K".to_string(), IntegrationConfigValue { value: None })]);
         let status = read_config(empty, HashMap::new()).unwrap_err();
         assert!(status.message().starts_with("K: "));
-    }
-}
-
-/// A previewed stream message as the wire carries it: key and value base64-encoded.
-pub fn preview_message(message: super::testers::PreviewMessage) -> PreviewedMessage {
-    use base64::Engine as _;
-    let encode = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
-    PreviewedMessage {
-        value_base64: encode(&message.value),
-        key_base64: message.key.as_deref().map(encode),
-        topic: message.topic,
-        partition: message.partition,
-        offset: message.offset,
-        timestamp_ms: message.timestamp_ms,
     }
 }

@@ -2,11 +2,16 @@
 //! connect, TLS, authenticate, query), is bounded by one deadline, and reports which stage failed
 //! and how long each took, in one line that never contains a secret.
 
+mod aws;
+mod cloud_http;
 pub mod config;
+mod google;
+mod google_auth;
 mod kafka;
 mod mssql;
 pub mod net;
 mod pg_tls;
+mod sigv4;
 mod sql;
 mod tds_tls;
 mod tls;
@@ -196,7 +201,9 @@ type CheckFuture<'a> =
 /// The check that speaks `kind`'s protocol, or `None` for kinds with no check.
 fn check_for(kind: Kind, input: CheckInput<'_>) -> Option<CheckFuture<'_>> {
     let CheckInput {
-        config, progress, ..
+        config,
+        progress,
+        include_preview,
     } = input;
     Some(match kind {
         Kind::Postgresql => Box::pin(async move {
@@ -209,9 +216,19 @@ fn check_for(kind: Kind, input: CheckInput<'_>) -> Option<CheckFuture<'_>> {
                 .await
                 .map(Passed::from)
         }),
-        Kind::Mysql => Box::pin(async move { sql::mysql(config, progress).await.map(Passed::from) }),
+        Kind::Mysql => {
+            Box::pin(async move { sql::mysql(config, progress).await.map(Passed::from) })
+        }
+        Kind::Athena => Box::pin(aws::athena(config, progress)),
+        Kind::Dynamodb => Box::pin(aws::dynamodb(config, progress)),
+        Kind::Kinesis => Box::pin(aws::kinesis(config, progress, include_preview)),
+        Kind::Bigquery => Box::pin(google::bigquery(config, progress)),
+        Kind::Spanner => Box::pin(google::spanner(config, progress)),
+        Kind::Pubsub => Box::pin(google::pubsub(config, progress, include_preview)),
         Kind::Kafka => Box::pin(kafka::check(input)),
-        Kind::Mssql => Box::pin(async move { mssql::check(config, progress).await.map(Passed::from) }),
+        Kind::Mssql => {
+            Box::pin(async move { mssql::check(config, progress).await.map(Passed::from) })
+        }
         _ => return None,
     })
 }

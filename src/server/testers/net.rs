@@ -34,7 +34,10 @@ pub async fn resolve(
 }
 
 /// Opens TCP to the first address that answers.
-pub async fn connect(addresses: &[SocketAddr], progress: &Progress) -> Result<TcpStream, StageError> {
+pub async fn connect(
+    addresses: &[SocketAddr],
+    progress: &Progress,
+) -> Result<TcpStream, StageError> {
     progress.enter(Stage::Connect);
     let mut last = None;
     for address in addresses {

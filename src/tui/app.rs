@@ -1,0 +1,235 @@
+//! The console's whole state, as plain data. Views read it; only `update` changes it.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Instant, SystemTime};
+
+use crate::domain::{Kind, Secret};
+use crate::proto::{Integration, IntegrationWithSecrets};
+
+use super::msg::{ConnectionState, RequestId};
+
+/// Where the console is connected, for the header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerInfo {
+    /// `host:port`.
+    pub address: String,
+    /// The embedded default started by the console itself.
+    pub local: bool,
+}
+
+/// Which pane has the keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Focus {
+    List,
+    Detail,
+}
+
+/// The list's order, cycled with `s`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SortKey {
+    Name,
+    Kind,
+    Updated,
+    Status,
+}
+
+impl SortKey {
+    pub fn next(self) -> Self {
+        match self {
+            SortKey::Name => SortKey::Kind,
+            SortKey::Kind => SortKey::Updated,
+            SortKey::Updated => SortKey::Status,
+            SortKey::Status => SortKey::Name,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SortKey::Name => "name",
+            SortKey::Kind => "kind",
+            SortKey::Updated => "updated",
+            SortKey::Status => "status",
+        }
+    }
+}
+
+/// The `/` filter: a substring of the name or kind, inverted with a leading `!`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub text: String,
+    /// The user is typing it.
+    pub editing: bool,
+}
+
+/// The last connectivity test of one source.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TestStatus {
+    Running { since: Instant },
+    Done(TestResult),
+}
+
+/// A finished test.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TestResult {
+    pub success: bool,
+    /// One line from the server (`connect failed: ... (resolve 0 ms, connect 1 ms)`).
+    pub message: String,
+    pub latency_ms: Option<u64>,
+    pub preview: Vec<PreviewLine>,
+}
+
+/// One previewed stream message, decoded for display.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PreviewLine {
+    pub partition: String,
+    pub offset: String,
+    pub key: String,
+    pub value: String,
+}
+
+/// The detail of the selected source as last fetched.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Detail {
+    pub integration: IntegrationWithSecrets,
+}
+
+/// A secret value shown on purpose, until `until` or until the selection moves.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Revealed {
+    pub integration_id: String,
+    pub key: String,
+    pub value: Secret,
+    pub until: Instant,
+}
+
+/// A one-line message under the list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Flash {
+    pub text: String,
+    pub error: bool,
+    pub until: Instant,
+}
+
+/// The delete confirmation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfirmDelete {
+    pub id: String,
+    pub name: String,
+    /// Production environments: the user types the name; elsewhere a Cancel / Delete choice.
+    pub typed: Option<String>,
+    /// The Delete button is chosen (Cancel is the default).
+    pub delete_chosen: bool,
+}
+
+/// Testing every source shown, with a live table of results.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TestAll {
+    /// (id, name) in the order shown when it started.
+    pub sources: Vec<(String, String)>,
+    /// Request id of each source still running or queued.
+    pub running: BTreeMap<String, RequestId>,
+    pub cancelled: bool,
+    pub scroll: usize,
+}
+
+/// The layer over the main screen, at most one at a time; it gets the keys first.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Overlay {
+    Help { scroll: usize },
+    ConfirmDelete(ConfirmDelete),
+    CommandBar { text: String },
+    TestAll(TestAll),
+}
+
+/// The console's state.
+#[derive(Debug)]
+pub struct App {
+    pub server: ServerInfo,
+    pub environment: String,
+    pub readonly: bool,
+    pub connection: ConnectionState,
+    /// Every integration of the environment, as last listed.
+    pub integrations: Vec<Integration>,
+    /// Indexes into `integrations` of the rows shown, in order.
+    pub visible: Vec<usize>,
+    pub loaded: bool,
+    pub list_error: Option<String>,
+    pub filter: Filter,
+    pub kind_filter: Option<Kind>,
+    pub sort: SortKey,
+    /// Index into `visible`.
+    pub selected: usize,
+    /// First row shown, kept so the cursor stays on screen.
+    pub scroll: usize,
+    /// Rows the list showed at the last draw (for PgUp/PgDn).
+    pub page: usize,
+    pub focus: Focus,
+    /// Row of the detail pane's config table.
+    pub detail_cursor: usize,
+    pub details: HashMap<String, Detail>,
+    pub tests: HashMap<String, TestStatus>,
+    pub revealed: Option<Revealed>,
+    pub flash: Option<Flash>,
+    pub overlay: Option<Overlay>,
+    /// Requests in flight and what they were for.
+    pub pending: HashMap<RequestId, super::msg::Request>,
+    pub next_request: RequestId,
+    pub clipboard_clear_at: Option<Instant>,
+    pub now: Instant,
+    pub wall: SystemTime,
+    pub quit: bool,
+    /// Ticks seen, for the spinner.
+    pub ticks: u64,
+}
+
+impl App {
+    pub fn new(server: ServerInfo, environment: String, readonly: bool, now: Instant) -> Self {
+        Self {
+            server,
+            environment,
+            readonly,
+            connection: ConnectionState::Connecting,
+            integrations: Vec::new(),
+            visible: Vec::new(),
+            loaded: false,
+            list_error: None,
+            filter: Filter::default(),
+            kind_filter: None,
+            sort: SortKey::Name,
+            selected: 0,
+            scroll: 0,
+            page: 10,
+            focus: Focus::List,
+            detail_cursor: 0,
+            details: HashMap::new(),
+            tests: HashMap::new(),
+            revealed: None,
+            flash: None,
+            overlay: None,
+            pending: HashMap::new(),
+            next_request: 1,
+            clipboard_clear_at: None,
+            now,
+            wall: SystemTime::UNIX_EPOCH,
+            quit: false,
+            ticks: 0,
+        }
+    }
+
+    /// The integration under the cursor.
+    pub fn selected_integration(&self) -> Option<&Integration> {
+        self.visible
+            .get(self.selected)
+            .and_then(|index| self.integrations.get(*index))
+    }
+
+    /// Whether a request of this shape is in flight.
+    pub fn is_pending(&self, request: &super::msg::Request) -> bool {
+        self.pending.values().any(|pending| pending == request)
+    }
+
+    /// The environment's name suggests production: deletes need the name typed.
+    pub fn is_production(&self) -> bool {
+        self.environment.to_ascii_lowercase().contains("prod")
+    }
+}

@@ -1,0 +1,105 @@
+//! The messages that cross the console's one channel (keys, ticks, worker answers) and the
+//! commands `update` hands back for the runtime to carry out. Keeping them plain data is what
+//! lets the reducer be tested without a terminal or a network.
+
+use std::time::{Duration, Instant};
+
+use crossterm::event::KeyEvent;
+
+use crate::client::ClientError;
+use crate::domain::Secret;
+use crate::proto::{Integration, IntegrationWithSecrets, TestIntegrationResponse};
+
+/// Identifies one request to the worker; answers carrying an id the state no longer waits for
+/// are stale and dropped.
+pub type RequestId = u64;
+
+/// Everything that can happen to the console.
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    /// The terminal changed size; the next frame reflows.
+    Resize,
+    /// Time passed: expire reveals, flashes and the clipboard, advance the spinner.
+    Tick {
+        now: Instant,
+        wall: std::time::SystemTime,
+    },
+    /// An answer from the worker.
+    Reply(Reply),
+    /// The worker's view of the connection changed.
+    Connection(ConnectionState),
+}
+
+/// What the worker knows about the server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConnectionState {
+    Connecting,
+    Connected {
+        environment: String,
+    },
+    /// The last attempt failed; the next one starts at `retry_at`.
+    Disconnected {
+        reason: String,
+        retry_at: Instant,
+    },
+}
+
+/// A request for the worker.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Request {
+    List,
+    Get { id: String },
+    Reveal { id: String, key: String },
+    Test { id: String },
+    Delete { id: String },
+    SwitchEnvironment { name: String },
+}
+
+impl Request {
+    /// How long the worker lets the request run before answering with a deadline error.
+    /// Tests get the server's own deadline plus room for the round trip.
+    pub fn deadline(&self) -> Duration {
+        match self {
+            Request::Test { .. } => Duration::from_secs(40),
+            _ => Duration::from_secs(20),
+        }
+    }
+}
+
+/// A worker answer to request `id`.
+#[derive(Debug)]
+pub struct Reply {
+    pub id: RequestId,
+    pub outcome: Outcome,
+}
+
+/// The result of each kind of request.
+#[derive(Debug)]
+pub enum Outcome {
+    Listed(Result<Vec<Integration>, ClientError>),
+    Detail(Result<IntegrationWithSecrets, ClientError>),
+    Revealed(Result<Secret, ClientError>),
+    Tested(Result<TestIntegrationResponse, ClientError>),
+    Deleted(Result<(), ClientError>),
+    EnvironmentSwitched(Result<String, ClientError>),
+}
+
+/// What `update` asks the runtime to do.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Command {
+    Send {
+        id: RequestId,
+        request: Request,
+    },
+    /// Stop these requests (their answers would be dropped anyway).
+    Cancel(Vec<RequestId>),
+    /// Put text on the clipboard. `secret` copies are cleared again after 30 s.
+    Copy {
+        text: Secret,
+        what: String,
+        secret: bool,
+    },
+    ClearClipboard,
+    Quit,
+}

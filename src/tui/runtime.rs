@@ -1,0 +1,172 @@
+//! The event loop's engine, independent of the real terminal: it feeds messages to `update`,
+//! carries out the commands (worker requests, clipboard), and draws. The console runs it on
+//! crossterm; the tests run it on ratatui's `TestBackend` against a real `serve`.
+
+use std::io;
+use std::time::{Duration, Instant, SystemTime};
+
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::sync::mpsc;
+
+use crate::domain::Secret;
+
+use super::app::App;
+use super::clipboard::Route;
+use super::msg::{Command, Msg};
+use super::theme::Theme;
+use super::update::{init, update};
+use super::view;
+use super::worker::{self, Connector, WorkerCommand, WorkerHandle};
+
+/// Where copies go: the real clipboard in the console, a recorder in tests.
+pub trait Copier: Send {
+    fn copy(&mut self, text: &Secret) -> io::Result<Route>;
+}
+
+/// The running console minus the terminal's input.
+pub struct Runtime<B: Backend> {
+    pub app: App,
+    pub terminal: Terminal<B>,
+    pub theme: Theme,
+    worker: WorkerHandle,
+    events: mpsc::UnboundedReceiver<Msg>,
+    sender: mpsc::UnboundedSender<Msg>,
+    copier: Box<dyn Copier>,
+}
+
+impl<B: Backend> Runtime<B> {
+    /// Starts the worker and asks for the first list.
+    pub fn start(
+        app: App,
+        terminal: Terminal<B>,
+        theme: Theme,
+        connector: Connector,
+        copier: Box<dyn Copier>,
+    ) -> Self {
+        let (sender, events) = mpsc::unbounded_channel();
+        let worker = worker::spawn(connector, sender.clone());
+        let mut runtime = Self {
+            app,
+            terminal,
+            theme,
+            worker,
+            events,
+            sender,
+            copier,
+        };
+        let commands = init(&mut runtime.app);
+        runtime.apply(commands);
+        runtime
+    }
+
+    /// A sender for input and ticks from outside (the input thread, the ticker).
+    pub fn sender(&self) -> mpsc::UnboundedSender<Msg> {
+        self.sender.clone()
+    }
+
+    /// Applies one message and carries out what it asks.
+    pub fn handle(&mut self, msg: Msg) {
+        let commands = update(&mut self.app, msg);
+        self.apply(commands);
+    }
+
+    fn apply(&mut self, commands: Vec<Command>) {
+        for command in commands {
+            match command {
+                Command::Send { id, request } => {
+                    self.worker.send(WorkerCommand::Send { id, request });
+                }
+                Command::Cancel(ids) => self.worker.send(WorkerCommand::Cancel(ids)),
+                Command::Copy { text, what, secret } => {
+                    let result = self.copier.copy(&text);
+                    let message = match result {
+                        Ok(route) if secret => {
+                            format!("copied {what} to the {}; cleared in 30 s", route.describe())
+                        }
+                        Ok(route) => format!("copied {what} to the {}", route.describe()),
+                        Err(error) => format!("copying {what} failed: {error}"),
+                    };
+                    self.flash(message);
+                }
+                Command::ClearClipboard => {
+                    if self.copier.copy(&Secret::new("")).is_ok() {
+                        self.flash("clipboard cleared".into());
+                    }
+                }
+                Command::Quit => self.app.quit = true,
+            }
+        }
+    }
+
+    fn flash(&mut self, text: String) {
+        let error = text.contains("failed");
+        self.app.flash = Some(super::app::Flash {
+            text,
+            error,
+            until: self.app.now + super::update::FLASH_FOR,
+        });
+    }
+
+    /// Draws a frame; remembers how many list rows fit, for paging.
+    pub fn draw(&mut self) -> io::Result<()> {
+        let area = self.terminal.size()?;
+        self.app.page = view::list_page(
+            ratatui::layout::Rect::new(0, 0, area.width, area.height),
+            &self.app,
+        );
+        super::terminal::set_on_screen(
+            self.app
+                .revealed
+                .iter()
+                .map(|revealed| revealed.value.clone())
+                .collect(),
+        );
+        let (app, theme) = (&self.app, self.theme);
+        self.terminal.draw(|frame| view::draw(frame, app, theme))?;
+        Ok(())
+    }
+
+    /// Waits for the next message (or `timeout`), then applies it and every message already
+    /// queued behind it. Returns false when nothing arrived.
+    pub async fn step(&mut self, timeout: Duration) -> bool {
+        let first = match tokio::time::timeout(timeout, self.events.recv()).await {
+            Ok(Some(msg)) => msg,
+            _ => return false,
+        };
+        self.handle(first);
+        while let Ok(msg) = self.events.try_recv() {
+            self.handle(msg);
+        }
+        true
+    }
+
+    /// A tick with the current clocks.
+    pub fn tick(&mut self) {
+        self.handle(Msg::Tick {
+            now: Instant::now(),
+            wall: SystemTime::now(),
+        });
+    }
+
+    /// Runs until no request is in flight (and the connection is settled) or `deadline` passes;
+    /// true when idle.
+    pub async fn run_until_idle(&mut self, deadline: Duration) -> bool {
+        let end = Instant::now() + deadline;
+        loop {
+            self.tick();
+            let connected = matches!(
+                self.app.connection,
+                super::msg::ConnectionState::Connected { .. }
+            );
+            if connected && self.app.pending.is_empty() && self.events.is_empty() {
+                return true;
+            }
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            self.step(left.min(Duration::from_millis(50))).await;
+        }
+    }
+}

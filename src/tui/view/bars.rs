@@ -1,0 +1,100 @@
+//! The one-line bars: the header (server, environment, local, read-only, connection), the flash
+//! line (results and errors, or the filter being typed) and the hint bar, which is built from the
+//! same action table as the help.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::super::actions::{Action, available};
+use super::super::app::{App, Focus, Overlay};
+use super::super::msg::ConnectionState;
+use super::super::theme::Theme;
+use super::spinner;
+
+pub fn header(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
+    let mut spans = vec![
+        Span::styled(" sourcedeck ", theme.title()),
+        Span::styled(" server ", theme.dim()),
+        Span::raw(app.server.address.clone()),
+    ];
+    if app.server.local {
+        spans.push(Span::styled(" (local)", theme.ok()));
+    }
+    spans.push(Span::styled("  env ", theme.dim()));
+    spans.push(Span::raw(app.environment.clone()));
+    if app.readonly {
+        spans.push(Span::raw("  "));
+        spans.push(Span::styled(" READ-ONLY ", theme.badge()));
+    }
+    spans.push(Span::raw("  "));
+    spans.push(match &app.connection {
+        ConnectionState::Connecting => {
+            Span::styled(format!("{} connecting…", spinner(app)), theme.warning())
+        }
+        ConnectionState::Connected { .. } if !app.pending.is_empty() => {
+            Span::styled(format!("{} connected", spinner(app)), theme.ok())
+        }
+        ConnectionState::Connected { .. } => Span::styled("● connected", theme.ok()),
+        ConnectionState::Disconnected { retry_at, .. } => {
+            let seconds = retry_at
+                .saturating_duration_since(app.now)
+                .as_secs_f64()
+                .ceil();
+            Span::styled(
+                format!("○ disconnected, retrying in {seconds:.0}s"),
+                theme.error(),
+            )
+        }
+    });
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+pub fn flash(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
+    let line = if app.filter.editing {
+        Line::from(vec![
+            Span::styled("/", theme.key()),
+            Span::raw(app.filter.text.clone()),
+            Span::styled("█", theme.dim()),
+            Span::styled("   ⏎ keep · Esc clear · !x hides x", theme.dim()),
+        ])
+    } else if let Some(Overlay::CommandBar { text }) = &app.overlay {
+        Line::from(vec![
+            Span::styled(":", theme.key()),
+            Span::raw(text.clone()),
+            Span::styled("█", theme.dim()),
+            Span::styled("   kind NAME · env NAME · q", theme.dim()),
+        ])
+    } else if let Some(flash) = &app.flash {
+        let style = if flash.error {
+            theme.error()
+        } else {
+            theme.ok()
+        };
+        Line::from(Span::styled(flash.text.clone(), style))
+    } else if let ConnectionState::Disconnected { reason, .. } = &app.connection {
+        Line::from(Span::styled(reason.clone(), theme.error()))
+    } else {
+        Line::default()
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+pub fn hints(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
+    let mut spans = Vec::new();
+    for info in available(app.readonly).filter(|info| !info.hint.is_empty()) {
+        if info.action == Action::Reveal && app.focus != Focus::Detail {
+            continue;
+        }
+        let label = match (info.action, app.focus) {
+            (Action::SwitchFocus, Focus::Detail) => "list",
+            (Action::CopyId, Focus::Detail) => "copy value",
+            _ => info.hint,
+        };
+        let key = info.keys.split(' ').next().unwrap_or(info.keys);
+        spans.push(Span::styled(format!(" {key}"), theme.key()));
+        spans.push(Span::styled(format!(" {label} "), theme.dim()));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}

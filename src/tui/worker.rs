@@ -1,0 +1,423 @@
+//! The background worker: a tokio task that owns the gRPC session and runs the console's requests
+//! concurrently, each under its own deadline, answering on the console's channel. It keeps the
+//! connection alive by itself: when the server goes away it reports `Disconnected` with the time
+//! of the next attempt, queues what arrives meanwhile, reconnects with backoff and then runs the
+//! queue, so nothing the user asked for is lost. Tests of many sources run at most a few at once.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::AbortHandle;
+use tokio::time::Instant;
+use tonic::Code;
+
+use crate::client::credentials::Credentials;
+use crate::client::{ClientError, Session, TestTarget};
+
+use super::msg::{ConnectionState, Msg, Outcome, Reply, Request, RequestId};
+use super::update::TEST_ALL_CONCURRENCY;
+
+/// What the console sends the worker.
+#[derive(Debug)]
+pub enum WorkerCommand {
+    Send { id: RequestId, request: Request },
+    Cancel(Vec<RequestId>),
+}
+
+/// The console's end of the worker.
+#[derive(Clone)]
+pub struct WorkerHandle {
+    tx: mpsc::UnboundedSender<WorkerCommand>,
+}
+
+impl WorkerHandle {
+    pub fn send(&self, command: WorkerCommand) {
+        // The worker lives as long as the console; a send after it stopped has no one to serve.
+        let _ = self.tx.send(command);
+    }
+}
+
+/// How to (re)connect.
+#[derive(Clone)]
+pub struct Connector {
+    pub credentials: Credentials,
+    pub call_timeout: Duration,
+}
+
+impl Connector {
+    async fn connect(&self, environment: Option<&str>) -> Result<Session, ClientError> {
+        let mut credentials = self.credentials.clone();
+        if let Some(environment) = environment {
+            credentials.environment = Some(environment.to_string());
+        }
+        Session::connect(&credentials, self.call_timeout).await
+    }
+}
+
+/// Backoff between reconnection attempts: 1 s, 2 s, 4 s, ... up to 15 s.
+pub fn backoff(attempt: u32) -> Duration {
+    Duration::from_secs(1u64 << attempt.min(4)).min(Duration::from_secs(15))
+}
+
+/// Whether an error means the server could not be reached (rather than an answer from it).
+fn is_connection_lost(error: &ClientError) -> bool {
+    matches!(error.code, Code::Unavailable)
+        || (error.code == Code::Unknown && error.message.contains("transport"))
+}
+
+/// Starts the worker; answers and connection changes arrive on `events`.
+pub fn spawn(connector: Connector, events: mpsc::UnboundedSender<Msg>) -> WorkerHandle {
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(Worker::new(connector, events).run(rx));
+    WorkerHandle { tx }
+}
+
+enum Internal {
+    Connected(Result<Session, ClientError>),
+    Switched {
+        id: RequestId,
+        name: String,
+        result: Result<Session, ClientError>,
+    },
+    Done {
+        id: RequestId,
+        request: Request,
+        outcome: Outcome,
+        lost: bool,
+    },
+}
+
+struct Worker {
+    connector: Connector,
+    events: mpsc::UnboundedSender<Msg>,
+    session: Option<Arc<Session>>,
+    environment: Option<String>,
+    connecting: bool,
+    attempt: u32,
+    retry_at: Option<Instant>,
+    queue: VecDeque<(RequestId, Request, bool)>,
+    running: HashMap<RequestId, AbortHandle>,
+    tests: Arc<Semaphore>,
+    internal_tx: mpsc::UnboundedSender<Internal>,
+    internal_rx: mpsc::UnboundedReceiver<Internal>,
+}
+
+impl Worker {
+    fn new(connector: Connector, events: mpsc::UnboundedSender<Msg>) -> Self {
+        let (internal_tx, internal_rx) = mpsc::unbounded_channel();
+        let environment = connector.credentials.environment.clone();
+        Self {
+            connector,
+            events,
+            session: None,
+            environment,
+            connecting: false,
+            attempt: 0,
+            retry_at: Some(Instant::now()),
+            queue: VecDeque::new(),
+            running: HashMap::new(),
+            tests: Arc::new(Semaphore::new(TEST_ALL_CONCURRENCY)),
+            internal_tx,
+            internal_rx,
+        }
+    }
+
+    async fn run(mut self, mut commands: mpsc::UnboundedReceiver<WorkerCommand>) {
+        loop {
+            let retry_at = self.retry_at.filter(|_| !self.connecting);
+            tokio::select! {
+                command = commands.recv() => match command {
+                    Some(command) => self.on_command(command),
+                    None => break,
+                },
+                Some(internal) = self.internal_rx.recv() => self.on_internal(internal),
+                () = sleep_until(retry_at), if retry_at.is_some() => self.start_connect(),
+            }
+        }
+        for (_, handle) in self.running.drain() {
+            handle.abort();
+        }
+    }
+
+    fn emit(&self, msg: Msg) {
+        let _ = self.events.send(msg);
+    }
+
+    fn start_connect(&mut self) {
+        self.retry_at = None;
+        self.connecting = true;
+        if self.attempt == 0 {
+            self.emit(Msg::Connection(ConnectionState::Connecting));
+        }
+        let connector = self.connector.clone();
+        let environment = self.environment.clone();
+        let tx = self.internal_tx.clone();
+        tokio::spawn(async move {
+            let result = connector.connect(environment.as_deref()).await;
+            let _ = tx.send(Internal::Connected(result));
+        });
+    }
+
+    fn on_command(&mut self, command: WorkerCommand) {
+        match command {
+            WorkerCommand::Send { id, request } => {
+                if let Request::SwitchEnvironment { name } = &request {
+                    self.switch_environment(id, name.clone());
+                } else if self.session.is_some() {
+                    self.start(id, request, false);
+                } else {
+                    self.queue.push_back((id, request, false));
+                }
+            }
+            WorkerCommand::Cancel(ids) => {
+                for id in ids {
+                    if let Some(handle) = self.running.remove(&id) {
+                        handle.abort();
+                    }
+                    self.queue.retain(|(queued, _, _)| *queued != id);
+                }
+            }
+        }
+    }
+
+    fn on_internal(&mut self, internal: Internal) {
+        match internal {
+            Internal::Connected(Ok(session)) => {
+                self.connecting = false;
+                self.attempt = 0;
+                self.use_session(session);
+            }
+            Internal::Switched { id, name, result } => {
+                let outcome = match result {
+                    Ok(session) => {
+                        self.environment = Some(name);
+                        let environment = self.use_session(session);
+                        Ok(environment)
+                    }
+                    Err(error) => Err(error),
+                };
+                self.emit(Msg::Reply(Reply {
+                    id,
+                    outcome: Outcome::EnvironmentSwitched(outcome),
+                }));
+            }
+            Internal::Connected(Err(error)) => {
+                tracing::info!(reason = %error.message, attempt = self.attempt, "console could not connect");
+                self.connecting = false;
+                let wait = backoff(self.attempt);
+                self.attempt = self.attempt.saturating_add(1);
+                let retry_at = Instant::now() + wait;
+                self.retry_at = Some(retry_at);
+                self.emit(Msg::Connection(ConnectionState::Disconnected {
+                    reason: error.message,
+                    retry_at: retry_at.into_std(),
+                }));
+            }
+            Internal::Done {
+                id,
+                request,
+                outcome,
+                lost,
+            } => {
+                if self.running.remove(&id).is_none() {
+                    return; // cancelled meanwhile
+                }
+                if lost {
+                    // Keep the request for after the reconnect instead of failing it.
+                    self.queue.push_back((id, request, true));
+                    self.connection_lost();
+                } else {
+                    self.emit(Msg::Reply(Reply { id, outcome }));
+                }
+            }
+        }
+    }
+
+    /// Makes `session` current, says so, and runs what waited for a connection.
+    fn use_session(&mut self, session: Session) -> String {
+        let environment = session
+            .environment_name()
+            .unwrap_or(session.environment_id())
+            .to_string();
+        self.session = Some(Arc::new(session));
+        self.emit(Msg::Connection(ConnectionState::Connected {
+            environment: environment.clone(),
+        }));
+        while let Some((id, request, retried)) = self.queue.pop_front() {
+            self.start(id, request, retried);
+        }
+        environment
+    }
+
+    fn connection_lost(&mut self) {
+        if self.session.take().is_some() || (!self.connecting && self.retry_at.is_none()) {
+            self.attempt = 0;
+            let retry_at = Instant::now();
+            self.retry_at = Some(retry_at);
+            self.emit(Msg::Connection(ConnectionState::Disconnected {
+                reason: "the server stopped answering".into(),
+                retry_at: retry_at.into_std(),
+            }));
+        }
+    }
+
+    /// Connects to environment `name` beside the current session; the new session replaces it
+    /// only when it works, so a typo in `:env` leaves the console where it was.
+    fn switch_environment(&mut self, id: RequestId, name: String) {
+        let connector = self.connector.clone();
+        let tx = self.internal_tx.clone();
+        tokio::spawn(async move {
+            let result = connector.connect(Some(&name)).await;
+            let _ = tx.send(Internal::Switched { id, name, result });
+        });
+    }
+
+    fn start(&mut self, id: RequestId, request: Request, retried: bool) {
+        let Some(session) = self.session.clone() else {
+            self.queue.push_back((id, request, retried));
+            return;
+        };
+        let tx = self.internal_tx.clone();
+        let tests = Arc::clone(&self.tests);
+        let deadline = request.deadline();
+        let task_request = request.clone();
+        let handle = tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            let _permit = match task_request {
+                Request::Test { .. } => tests.acquire_owned().await.ok(),
+                _ => None,
+            };
+            let outcome =
+                match tokio::time::timeout(deadline, execute(&session, &task_request)).await {
+                    Ok(outcome) => outcome,
+                    Err(_) => timed_out(&task_request, deadline),
+                };
+            let lost = error_of(&outcome).is_some_and(is_connection_lost);
+            // What ran and how it went; never a value (requests carry ids and key names only).
+            tracing::debug!(
+                request = ?task_request,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                error = error_of(&outcome).map(|e| e.message.as_str()),
+                "console request finished"
+            );
+            let outcome = forgive_retried_delete(outcome, retried);
+            let _ = tx.send(Internal::Done {
+                id,
+                request: task_request,
+                outcome,
+                lost,
+            });
+        });
+        self.running.insert(id, handle.abort_handle());
+    }
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Runs one request on the session.
+async fn execute(session: &Session, request: &Request) -> Outcome {
+    match request {
+        Request::List => Outcome::Listed(session.list().await),
+        Request::Get { id } => Outcome::Detail(session.get(id).await),
+        Request::Reveal { id, key } => Outcome::Revealed(session.reveal(id, key).await),
+        Request::Test { id } => Outcome::Tested(
+            session
+                .test(&TestTarget {
+                    integration_id: Some(id.clone()),
+                    include_preview: true,
+                    ..TestTarget::default()
+                })
+                .await,
+        ),
+        Request::Delete { id } => Outcome::Deleted(session.delete(id).await),
+        Request::SwitchEnvironment { .. } => Outcome::EnvironmentSwitched(Err(ClientError::new(
+            Code::Internal,
+            "environment switches are handled by the worker itself",
+        ))),
+    }
+}
+
+/// The answer for a request that ran past its deadline.
+fn timed_out(request: &Request, deadline: Duration) -> Outcome {
+    let error = ClientError::new(
+        Code::DeadlineExceeded,
+        format!("no answer within {} s", deadline.as_secs()),
+    );
+    match request {
+        Request::List => Outcome::Listed(Err(error)),
+        Request::Get { .. } => Outcome::Detail(Err(error)),
+        Request::Reveal { .. } => Outcome::Revealed(Err(error)),
+        Request::Test { .. } => Outcome::Tested(Err(error)),
+        Request::Delete { .. } => Outcome::Deleted(Err(error)),
+        Request::SwitchEnvironment { .. } => Outcome::EnvironmentSwitched(Err(error)),
+    }
+}
+
+fn error_of(outcome: &Outcome) -> Option<&ClientError> {
+    match outcome {
+        Outcome::Listed(Err(e))
+        | Outcome::Detail(Err(e))
+        | Outcome::Revealed(Err(e))
+        | Outcome::Tested(Err(e))
+        | Outcome::Deleted(Err(e))
+        | Outcome::EnvironmentSwitched(Err(e)) => Some(e),
+        _ => None,
+    }
+}
+
+/// A delete sent again after the connection dropped may find its first attempt already applied:
+/// NOT_FOUND then means done, so the delete is reported once, as a success.
+fn forgive_retried_delete(outcome: Outcome, retried: bool) -> Outcome {
+    match outcome {
+        Outcome::Deleted(Err(error)) if retried && error.code == Code::NotFound => {
+            Outcome::Deleted(Ok(()))
+        }
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert_eq!(backoff(0), Duration::from_secs(1));
+        assert_eq!(backoff(1), Duration::from_secs(2));
+        assert_eq!(backoff(3), Duration::from_secs(8));
+        assert_eq!(backoff(10), Duration::from_secs(15));
+    }
+
+    #[test]
+    fn a_retried_delete_that_finds_nothing_succeeded_the_first_time() {
+        let gone = || Outcome::Deleted(Err(ClientError::new(Code::NotFound, "no such id")));
+        assert!(matches!(
+            forgive_retried_delete(gone(), true),
+            Outcome::Deleted(Ok(()))
+        ));
+        assert!(matches!(
+            forgive_retried_delete(gone(), false),
+            Outcome::Deleted(Err(_))
+        ));
+    }
+
+    #[test]
+    fn unavailable_and_transport_errors_mean_the_connection_is_lost() {
+        assert!(is_connection_lost(&ClientError::new(
+            Code::Unavailable,
+            "x"
+        )));
+        assert!(is_connection_lost(&ClientError::new(
+            Code::Unknown,
+            "transport error"
+        )));
+        assert!(!is_connection_lost(&ClientError::new(Code::NotFound, "x")));
+    }
+}

@@ -1,0 +1,959 @@
+//! TestIntegration for the cloud-API kinds through the real RPC: Athena, DynamoDB and Kinesis
+//! against moto's server mode (which recomputes every SigV4 signature with botocore and applies
+//! IAM policies), BigQuery, Spanner and Pub/Sub against a loopback peer that verifies the
+//! service-account JWT; plus closed ports, a silent listener hitting the deadline, a self-signed
+//! certificate, and no secret in any message. All traffic stays on 127.0.0.1.
+
+mod common;
+#[path = "peers/google.rs"]
+mod google;
+#[path = "peers/moto.rs"]
+mod moto;
+
+use std::future::Future;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::{Headers, TestServer, closed_port, literals};
+use google::GooglePeer;
+use moto::Moto;
+use sourcedeck::proto::integrations_service_client::IntegrationsServiceClient;
+use sourcedeck::proto::{IntegrationKind, TestIntegrationRequest, TestIntegrationResponse};
+use tokio::net::TcpListener;
+use tonic::transport::Channel;
+
+/// The outer bound of any await in these tests.
+const TEST_BOUND: Duration = Duration::from_secs(120);
+
+async fn bounded<T>(what: &str, future: impl Future<Output = T>) -> T {
+    tokio::time::timeout(TEST_BOUND, future)
+        .await
+        .unwrap_or_else(|_| panic!("{what} did not finish within {TEST_BOUND:?}"))
+}
+
+/// A server and an authenticated raw client.
+struct Api {
+    _server: TestServer,
+    client: IntegrationsServiceClient<Channel>,
+    headers: Headers,
+}
+
+impl Api {
+    async fn start() -> Self {
+        Self::over(TestServer::start().await).await
+    }
+
+    async fn over(server: TestServer) -> Self {
+        let (client, headers) = server.raw().await;
+        Self {
+            _server: server,
+            client,
+            headers,
+        }
+    }
+
+    async fn test(
+        &self,
+        kind: IntegrationKind,
+        pairs: &[(&str, &str)],
+        include_preview: bool,
+    ) -> TestIntegrationResponse {
+        let request = self.headers.request(TestIntegrationRequest {
+            kind: kind as i32,
+            config: literals(pairs),
+            include_preview: Some(include_preview),
+            ..Default::default()
+        });
+        bounded(
+            "TestIntegration",
+            self.client.clone().test_integration(request),
+        )
+        .await
+        .expect("TestIntegration answers")
+        .into_inner()
+    }
+}
+
+#[track_caller]
+fn assert_passed(result: &TestIntegrationResponse) {
+    assert!(result.success, "expected success: {}", result.message);
+    assert!(!result.message.contains('\n'), "{}", result.message);
+}
+
+/// Asserts failure at `stage` with `needle` in the one-line message.
+#[track_caller]
+fn assert_failed(result: &TestIntegrationResponse, stage: &str, needle: &str) {
+    assert!(!result.success, "expected failure: {}", result.message);
+    assert!(
+        result.message.starts_with(&format!("{stage} failed: ")),
+        "expected the {stage} stage to fail: {}",
+        result.message
+    );
+    assert!(
+        result.message.contains(needle),
+        "expected {needle:?} in: {}",
+        result.message
+    );
+    assert!(!result.message.contains('\n'), "{}", result.message);
+}
+
+/// Asserts none of `secrets` appears in the message or a previewed message.
+#[track_caller]
+fn assert_no_secret(result: &TestIntegrationResponse, secrets: &[&str]) {
+    for secret in secrets.iter().filter(|secret| !secret.is_empty()) {
+        assert!(
+            !result.message.contains(secret),
+            "a secret leaked into: {}",
+            result.message
+        );
+        for preview in &result.preview_messages {
+            assert!(!format!("{preview:?}").contains(secret), "{preview:?}");
+        }
+    }
+}
+
+async fn start_moto() -> Moto {
+    bounded("moto start", tokio::task::spawn_blocking(Moto::start))
+        .await
+        .expect("moto starts")
+}
+
+/// A loopback listener that accepts connections and never answers; aborted on drop.
+struct Silent {
+    port: u16,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Silent {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn silent_listener() -> Silent {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let task = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream);
+        }
+    });
+    Silent { port, task }
+}
+
+// ---------------------------------------------------------------------------------------------
+// AWS: Athena, DynamoDB, Kinesis against moto
+// ---------------------------------------------------------------------------------------------
+
+fn athena_config<'a>(url: &'a str, id: &'a str, secret: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("ATHENA_AWS_REGION", "us-east-1"),
+        ("ATHENA_S3_STAGING_DIR", "s3://results/chalk"),
+        ("ATHENA_AWS_ACCESS_KEY_ID", id),
+        ("ATHENA_AWS_ACCESS_KEY_SECRET", secret),
+        ("AWS_ENDPOINT_URL_ATHENA", url),
+    ]
+}
+
+fn dynamodb_config<'a>(url: &'a str, id: &'a str, secret: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("DYNAMODB_AWS_REGION_OVERRIDE", "us-east-1"),
+        ("DYNAMODB_AWS_CLIENT_ID_OVERRIDE", id),
+        ("DYNAMODB_AWS_CLIENT_SECRET_OVERRIDE", secret),
+        ("DYNAMODB_ENDPOINT_OVERRIDE", url),
+    ]
+}
+
+fn kinesis_config<'a>(
+    url: &'a str,
+    id: &'a str,
+    secret: &'a str,
+    stream: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("KINESIS_REGION_NAME", "us-east-1"),
+        ("KINESIS_STREAM_NAME", stream),
+        ("KINESIS_AWS_ACCESS_KEY_ID", id),
+        ("KINESIS_AWS_SECRET_ACCESS_KEY", secret),
+        ("KINESIS_ENDPOINT_URL", url),
+    ]
+}
+
+const WRONG_SECRET: &str = "wrong-secret-Hq82nX0pLw7";
+
+#[tokio::test]
+async fn athena_against_moto_signs_in_finds_the_work_group_and_names_each_failure() {
+    let moto = start_moto().await;
+    let api = Api::start().await;
+    let url = moto.url();
+    let key = &moto.checker;
+
+    let mut config = athena_config(&url, &key.id, &key.secret);
+    config.push(("ATHENA_WORK_GROUP", "analytics"));
+    let passed = api.test(IntegrationKind::Athena, &config, false).await;
+    assert_passed(&passed);
+    assert!(
+        passed
+            .message
+            .contains("work group \"analytics\" is ENABLED"),
+        "{}",
+        passed.message
+    );
+    assert_no_secret(&passed, &[&key.secret]);
+
+    // Without ATHENA_WORK_GROUP the check reads Athena's default work group.
+    let default = athena_config(&url, &key.id, &key.secret);
+    let passed = api.test(IntegrationKind::Athena, &default, false).await;
+    assert_passed(&passed);
+    assert!(
+        passed.message.contains("work group \"primary\" is ENABLED"),
+        "{}",
+        passed.message
+    );
+
+    let wrong = athena_config(&url, &key.id, WRONG_SECRET);
+    let result = api.test(IntegrationKind::Athena, &wrong, false).await;
+    assert_failed(&result, "authenticate", "SignatureDoesNotMatch");
+    assert_no_secret(&result, &[WRONG_SECRET, &key.secret]);
+
+    let unknown = athena_config(&url, "AKIAUNKNOWNKEY000000", &key.secret);
+    let result = api.test(IntegrationKind::Athena, &unknown, false).await;
+    assert_failed(&result, "authenticate", "InvalidClientTokenId");
+    assert_no_secret(&result, &[&key.secret]);
+
+    let mut missing = athena_config(&url, &key.id, &key.secret);
+    missing.push(("ATHENA_WORK_GROUP", "no-such-group"));
+    let result = api.test(IntegrationKind::Athena, &missing, false).await;
+    assert_failed(
+        &result,
+        "query",
+        "work group \"no-such-group\" does not exist",
+    );
+
+    let nobody = athena_config(&url, &moto.nobody.id, &moto.nobody.secret);
+    let result = api.test(IntegrationKind::Athena, &nobody, false).await;
+    assert_failed(&result, "query", "AccessDenied");
+    assert_no_secret(&result, &[&moto.nobody.secret]);
+}
+
+#[tokio::test]
+async fn dynamodb_against_moto_lists_a_table_and_refuses_bad_or_unprivileged_keys() {
+    let moto = start_moto().await;
+    let api = Api::start().await;
+    let url = moto.url();
+    let key = &moto.checker;
+
+    let passed = api
+        .test(
+            IntegrationKind::Dynamodb,
+            &dynamodb_config(&url, &key.id, &key.secret),
+            false,
+        )
+        .await;
+    assert_passed(&passed);
+    assert!(
+        passed.message.contains("first table \"orders\""),
+        "{}",
+        passed.message
+    );
+    assert_no_secret(&passed, &[&key.secret]);
+
+    let result = api
+        .test(
+            IntegrationKind::Dynamodb,
+            &dynamodb_config(&url, &key.id, WRONG_SECRET),
+            false,
+        )
+        .await;
+    assert_failed(&result, "authenticate", "SignatureDoesNotMatch");
+    assert!(
+        result
+            .message
+            .contains("DYNAMODB_AWS_CLIENT_SECRET_OVERRIDE"),
+        "{}",
+        result.message
+    );
+    assert_no_secret(&result, &[WRONG_SECRET, &key.secret]);
+
+    // DynamoDB's config names no table, so the resource it can miss is the permission to list.
+    let nobody = dynamodb_config(&url, &moto.nobody.id, &moto.nobody.secret);
+    let result = api.test(IntegrationKind::Dynamodb, &nobody, false).await;
+    assert_failed(&result, "query", "AccessDenied");
+    assert!(
+        result.message.contains("dynamodb:ListTables"),
+        "{}",
+        result.message
+    );
+    assert_no_secret(&result, &[&moto.nobody.secret]);
+}
+
+#[tokio::test]
+async fn kinesis_against_moto_describes_the_stream_and_previews_its_records() {
+    let moto = start_moto().await;
+    let api = Api::start().await;
+    let url = moto.url();
+    let key = &moto.checker;
+
+    let config = kinesis_config(&url, &key.id, &key.secret, "clicks");
+    let passed = api.test(IntegrationKind::Kinesis, &config, true).await;
+    assert_passed(&passed);
+    assert!(
+        passed
+            .message
+            .contains("stream \"clicks\" is ACTIVE with 1 open shard"),
+        "{}",
+        passed.message
+    );
+    assert!(passed.message.contains("previewed 3"), "{}", passed.message);
+    let values: Vec<Vec<u8>> = passed
+        .preview_messages
+        .iter()
+        .map(|message| decode(&message.value_base64))
+        .collect();
+    assert_eq!(
+        values,
+        [
+            b"click-0".to_vec(),
+            b"click-1".to_vec(),
+            b"click-2".to_vec()
+        ]
+    );
+    let first = &passed.preview_messages[0];
+    assert_eq!(
+        first.key_base64.as_deref().map(decode),
+        Some(b"user-0".to_vec())
+    );
+    assert_eq!(first.topic, "clicks");
+    assert!(first.partition.starts_with("shardId-"), "{first:?}");
+    assert!(!first.offset.is_empty(), "{first:?}");
+    assert!(first.timestamp_ms > 1_600_000_000_000, "{first:?}");
+    assert_no_secret(&passed, &[&key.secret]);
+
+    // Reading did not consume: a second preview sees the same records.
+    let again = api.test(IntegrationKind::Kinesis, &config, true).await;
+    assert_eq!(again.preview_messages.len(), 3, "{}", again.message);
+
+    let without = api.test(IntegrationKind::Kinesis, &config, false).await;
+    assert_passed(&without);
+    assert!(without.preview_messages.is_empty());
+
+    // A stream ARN names the stream and its region on its own.
+    let by_arn = [
+        (
+            "KINESIS_STREAM_ARN",
+            "arn:aws:kinesis:us-east-1:123456789012:stream/clicks",
+        ),
+        ("KINESIS_AWS_ACCESS_KEY_ID", key.id.as_str()),
+        ("KINESIS_AWS_SECRET_ACCESS_KEY", key.secret.as_str()),
+        ("KINESIS_ENDPOINT_URL", url.as_str()),
+    ];
+    let passed = api.test(IntegrationKind::Kinesis, &by_arn, true).await;
+    assert_passed(&passed);
+    assert_eq!(passed.preview_messages.len(), 3, "{}", passed.message);
+
+    let missing = kinesis_config(&url, &key.id, &key.secret, "no-such-stream");
+    let result = api.test(IntegrationKind::Kinesis, &missing, false).await;
+    assert_failed(&result, "query", "ResourceNotFoundException");
+
+    let wrong = kinesis_config(&url, &key.id, WRONG_SECRET, "clicks");
+    let result = api.test(IntegrationKind::Kinesis, &wrong, false).await;
+    assert_failed(&result, "authenticate", "SignatureDoesNotMatch");
+    assert_no_secret(&result, &[WRONG_SECRET, &key.secret]);
+}
+
+fn decode(text: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .expect("base64")
+}
+
+#[tokio::test]
+async fn aws_kinds_against_a_closed_port_say_connection_refused() {
+    let api = Api::start().await;
+    let url = format!("http://127.0.0.1:{}", closed_port());
+    let port = url.rsplit(':').next().unwrap_or_default().to_string();
+    for (kind, config) in [
+        (
+            IntegrationKind::Athena,
+            athena_config(&url, "AKID", WRONG_SECRET),
+        ),
+        (
+            IntegrationKind::Dynamodb,
+            dynamodb_config(&url, "AKID", WRONG_SECRET),
+        ),
+        (
+            IntegrationKind::Kinesis,
+            kinesis_config(&url, "AKID", WRONG_SECRET, "s"),
+        ),
+    ] {
+        let result = api.test(kind, &config, false).await;
+        assert_failed(&result, "connect", "connection refused by 127.0.0.1:");
+        assert!(result.message.contains(&port), "{}", result.message);
+        assert_no_secret(&result, &[WRONG_SECRET]);
+    }
+}
+
+#[tokio::test]
+async fn an_aws_check_against_a_silent_listener_times_out_while_authenticating() {
+    let api = Api::over(TestServer::with_test_timeout(Duration::from_secs(1)).await).await;
+    let silent = silent_listener().await;
+    let url = format!("http://127.0.0.1:{}", silent.port);
+    let started = Instant::now();
+    let result = api
+        .test(
+            IntegrationKind::Dynamodb,
+            &dynamodb_config(&url, "AKID", WRONG_SECRET),
+            false,
+        )
+        .await;
+    let took = started.elapsed();
+    assert_failed(&result, "authenticate", "timed out after 1.0 s");
+    assert!(
+        took < Duration::from_secs(8),
+        "took {took:?} with a 1 s deadline"
+    );
+    assert!(
+        result
+            .latency_seconds
+            .is_some_and(|s| (0.9..8.0).contains(&s)),
+        "{:?}",
+        result.latency_seconds
+    );
+    assert_no_secret(&result, &[WRONG_SECRET]);
+
+    // Over https the same listener never completes the handshake: the TLS stage times out.
+    let url = format!("https://localhost:{}", silent.port);
+    let result = api
+        .test(
+            IntegrationKind::Kinesis,
+            &kinesis_config(&url, "AKID", WRONG_SECRET, "clicks"),
+            false,
+        )
+        .await;
+    assert_failed(&result, "TLS", "timed out after 1.0 s");
+}
+
+#[tokio::test]
+async fn aws_checks_name_missing_keys_and_credentials() {
+    let api = Api::start().await;
+    let result = api
+        .test(
+            IntegrationKind::Athena,
+            &[("ATHENA_S3_STAGING_DIR", "s3://b/p")],
+            false,
+        )
+        .await;
+    assert_failed(&result, "resolve", "ATHENA_AWS_REGION is not set");
+    let result = api
+        .test(
+            IntegrationKind::Kinesis,
+            &[("KINESIS_REGION_NAME", "us-east-1")],
+            false,
+        )
+        .await;
+    assert_failed(&result, "resolve", "KINESIS_STREAM_NAME is not set");
+    let result = api.test(IntegrationKind::Dynamodb, &[], false).await;
+    assert_failed(
+        &result,
+        "resolve",
+        "DYNAMODB_AWS_REGION_OVERRIDE is not set (the test does not read the AWS integration's region)",
+    );
+
+    let silent = silent_listener().await;
+    let url = format!("http://127.0.0.1:{}", silent.port);
+    let result = api
+        .test(
+            IntegrationKind::Dynamodb,
+            &[
+                ("DYNAMODB_AWS_REGION_OVERRIDE", "us-east-1"),
+                ("DYNAMODB_ENDPOINT_OVERRIDE", &url),
+            ],
+            false,
+        )
+        .await;
+    assert_failed(
+        &result,
+        "authenticate",
+        "set DYNAMODB_AWS_CLIENT_ID_OVERRIDE and DYNAMODB_AWS_CLIENT_SECRET_OVERRIDE",
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// TLS
+// ---------------------------------------------------------------------------------------------
+
+fn openssl(args: &[&str], dir: &Path) {
+    let status = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl is installed (.ci/run installs it)");
+    assert!(status.success(), "openssl {args:?}");
+}
+
+/// A TLS listener on 127.0.0.1 with a self-signed certificate for localhost made by openssl
+/// (`extra` adds `-addext` options); answers nothing after the handshake. Aborted on drop.
+async fn self_signed_listener(extra: &[&str]) -> (Silent, String) {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut args = vec![
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=localhost",
+        "-addext",
+        "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        "-keyout",
+        "key.pem",
+        "-out",
+        "cert.pem",
+    ];
+    args.extend_from_slice(extra);
+    openssl(&args, dir.path());
+    let certificate = CertificateDer::from_pem_file(dir.path().join("cert.pem")).expect("cert");
+    let key = PrivateKeyDer::from_pem_file(dir.path().join("key.pem")).expect("key");
+    let private_key_pem = std::fs::read_to_string(dir.path().join("key.pem")).expect("key");
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("versions")
+    .with_no_client_auth()
+    .with_single_cert(vec![certificate], key)
+    .expect("server config");
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let task = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            if let Ok(Ok(tls)) =
+                tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await
+            {
+                held.push(tls);
+            }
+        }
+    });
+    (Silent { port, task }, private_key_pem)
+}
+
+#[tokio::test]
+async fn an_https_endpoint_with_a_self_signed_certificate_fails_tls_saying_so() {
+    let api = Api::start().await;
+    for extra in [
+        &["-addext", "basicConstraints=critical,CA:FALSE"][..],
+        &[][..], // openssl's default: a CA certificate serving as its own leaf
+    ] {
+        let (listener, private_key) = self_signed_listener(extra).await;
+        let url = format!("https://localhost:{}", listener.port);
+        let result = api
+            .test(
+                IntegrationKind::Athena,
+                &athena_config(&url, "AKID", WRONG_SECRET),
+                false,
+            )
+            .await;
+        assert_failed(&result, "TLS", "certificate not trusted: self-signed");
+        assert_no_secret(&result, &[WRONG_SECRET]);
+        let key_body: String = private_key.lines().nth(1).unwrap_or_default().into();
+        assert_no_secret(&result, &[&key_body]);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Google: BigQuery, Spanner, Pub/Sub against the loopback peer
+// ---------------------------------------------------------------------------------------------
+
+/// An RSA key the peer does not trust, made by openssl for this test.
+fn untrusted_key_pem() -> String {
+    let dir = tempfile::tempdir().expect("temp dir");
+    openssl(
+        &[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+            "k.pem",
+        ],
+        dir.path(),
+    );
+    std::fs::read_to_string(dir.path().join("k.pem")).expect("key")
+}
+
+/// The secrets a Google check must never show: the key's body, the base64 JSON, the token.
+fn google_secrets(credentials: &str) -> Vec<String> {
+    let key_line = google::TEST_KEY_PEM.lines().nth(1).unwrap_or_default();
+    vec![
+        key_line.to_string(),
+        credentials.to_string(),
+        google::ACCESS_TOKEN.to_string(),
+    ]
+}
+
+#[track_caller]
+fn assert_no_google_secret(result: &TestIntegrationResponse, credentials: &str) {
+    let secrets = google_secrets(credentials);
+    let refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    assert_no_secret(result, &refs);
+}
+
+fn bigquery_config<'a>(
+    peer: &'a str,
+    credentials: &'a str,
+    dataset: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("BQ_PROJECT", google::PROJECT),
+        ("BQ_DATASET", dataset),
+        ("BQ_CREDENTIALS_BASE64", credentials),
+        ("BIGQUERY_EMULATOR_HOST", peer),
+    ]
+}
+
+fn spanner_config<'a>(
+    peer: &'a str,
+    credentials: &'a str,
+    database: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("SPANNER_PROJECT", google::PROJECT),
+        ("SPANNER_INSTANCE", google::INSTANCE),
+        ("SPANNER_DATABASE", database),
+        ("SPANNER_CREDENTIALS_BASE64", credentials),
+        ("SPANNER_EMULATOR_HOST", peer),
+    ]
+}
+
+fn pubsub_config<'a>(
+    peer: &'a str,
+    credentials: &'a str,
+    subscription: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("PUBSUB_PROJECT_ID", google::PROJECT),
+        ("PUBSUB_SUBSCRIPTION_ID", subscription),
+        ("PUBSUB_SERVICE_ACCOUNT_CREDENTIALS_B64", credentials),
+        ("PUBSUB_EMULATOR_HOST", peer),
+    ]
+}
+
+#[tokio::test]
+async fn bigquery_signs_in_with_the_service_account_and_finds_the_dataset() {
+    let peer = GooglePeer::start(true).await;
+    let api = Api::start().await;
+    let address = peer.address();
+    let credentials = google::credentials_b64(google::TEST_KEY_PEM, &peer.token_uri());
+
+    let passed = api
+        .test(
+            IntegrationKind::Bigquery,
+            &bigquery_config(&address, &credentials, google::DATASET),
+            false,
+        )
+        .await;
+    assert_passed(&passed);
+    assert!(
+        passed
+            .message
+            .contains(&format!("signed in as {}", google::CLIENT_EMAIL)),
+        "{}",
+        passed.message
+    );
+    assert!(
+        passed
+            .message
+            .contains("BigQuery dataset demo-project:analytics found in US"),
+        "{}",
+        passed.message
+    );
+    assert_eq!(peer.tokens_issued(), 1);
+    assert_no_google_secret(&passed, &credentials);
+
+    let result = api
+        .test(
+            IntegrationKind::Bigquery,
+            &bigquery_config(&address, &credentials, "missing"),
+            false,
+        )
+        .await;
+    assert_failed(
+        &result,
+        "query",
+        "NOT_FOUND: Not found: Dataset demo-project:missing",
+    );
+    assert_no_google_secret(&result, &credentials);
+
+    let untrusted = untrusted_key_pem();
+    let wrong = google::credentials_b64(&untrusted, &peer.token_uri());
+    let result = api
+        .test(
+            IntegrationKind::Bigquery,
+            &bigquery_config(&address, &wrong, google::DATASET),
+            false,
+        )
+        .await;
+    assert_failed(
+        &result,
+        "authenticate",
+        "invalid_grant: Invalid JWT Signature.",
+    );
+    assert!(
+        result.message.contains("BQ_CREDENTIALS_BASE64"),
+        "{}",
+        result.message
+    );
+    assert_no_google_secret(&result, &wrong);
+    let untrusted_line = untrusted.lines().nth(1).unwrap_or_default();
+    assert_no_secret(&result, &[untrusted_line]);
+
+    // Without a key against an endpoint that wants one: the API's 401 is the authenticate stage.
+    let no_key = [
+        ("BQ_PROJECT", google::PROJECT),
+        ("BQ_DATASET", google::DATASET),
+        ("BIGQUERY_EMULATOR_HOST", address.as_str()),
+    ];
+    let result = api.test(IntegrationKind::Bigquery, &no_key, false).await;
+    assert_failed(
+        &result,
+        "authenticate",
+        "the access token was refused: UNAUTHENTICATED",
+    );
+    assert!(
+        result
+            .message
+            .contains("(no key was sent: set BQ_CREDENTIALS_BASE64)"),
+        "{}",
+        result.message
+    );
+}
+
+#[tokio::test]
+async fn spanner_runs_select_1_in_a_session_and_names_a_missing_database() {
+    let peer = GooglePeer::start(true).await;
+    let api = Api::start().await;
+    let address = peer.address();
+    let credentials = google::credentials_b64(google::TEST_KEY_PEM, &peer.token_uri());
+
+    let passed = api
+        .test(
+            IntegrationKind::Spanner,
+            &spanner_config(&address, &credentials, google::DATABASE),
+            false,
+        )
+        .await;
+    assert_passed(&passed);
+    assert!(
+        passed
+            .message
+            .contains("Spanner database demo-project/main/orders: SELECT 1 ok"),
+        "{}",
+        passed.message
+    );
+    assert_no_google_secret(&passed, &credentials);
+
+    let result = api
+        .test(
+            IntegrationKind::Spanner,
+            &spanner_config(&address, &credentials, "nope"),
+            false,
+        )
+        .await;
+    assert_failed(
+        &result,
+        "query",
+        "NOT_FOUND: Database not found: projects/demo-project/instances/main/databases/nope",
+    );
+
+    let wrong = google::credentials_b64(&untrusted_key_pem(), &peer.token_uri());
+    let result = api
+        .test(
+            IntegrationKind::Spanner,
+            &spanner_config(&address, &wrong, google::DATABASE),
+            false,
+        )
+        .await;
+    assert_failed(&result, "authenticate", "Invalid JWT Signature");
+    assert_no_google_secret(&result, &wrong);
+}
+
+#[tokio::test]
+async fn a_spanner_emulator_without_a_key_is_read_without_sign_in() {
+    let emulator = GooglePeer::start(false).await;
+    let api = Api::start().await;
+    let address = emulator.address();
+    let config = [
+        ("SPANNER_PROJECT", google::PROJECT),
+        ("SPANNER_INSTANCE", google::INSTANCE),
+        ("SPANNER_DATABASE", google::DATABASE),
+        ("SPANNER_EMULATOR_HOST", address.as_str()),
+    ];
+    let passed = api.test(IntegrationKind::Spanner, &config, false).await;
+    assert_passed(&passed);
+    assert!(
+        passed.message.contains("no key, so no sign-in"),
+        "{}",
+        passed.message
+    );
+    assert_eq!(emulator.tokens_issued(), 0);
+}
+
+#[tokio::test]
+async fn pubsub_finds_the_subscription_and_explains_why_it_offers_no_preview() {
+    let peer = GooglePeer::start(true).await;
+    let api = Api::start().await;
+    let address = peer.address();
+    let credentials = google::credentials_b64(google::TEST_KEY_PEM, &peer.token_uri());
+
+    let passed = api
+        .test(
+            IntegrationKind::Pubsub,
+            &pubsub_config(&address, &credentials, google::SUBSCRIPTION),
+            true,
+        )
+        .await;
+    assert_passed(&passed);
+    assert!(
+        passed.message.contains(
+            "subscription demo-project/events-sub found on projects/demo-project/topics/events"
+        ),
+        "{}",
+        passed.message
+    );
+    assert!(
+        passed.message.contains("no preview for Pub/Sub"),
+        "{}",
+        passed.message
+    );
+    assert!(passed.preview_messages.is_empty());
+    assert_no_google_secret(&passed, &credentials);
+
+    let result = api
+        .test(
+            IntegrationKind::Pubsub,
+            &pubsub_config(&address, &credentials, "gone"),
+            false,
+        )
+        .await;
+    assert_failed(
+        &result,
+        "query",
+        "NOT_FOUND: Resource not found (resource=gone).",
+    );
+
+    let wrong = google::credentials_b64(&untrusted_key_pem(), &peer.token_uri());
+    let result = api
+        .test(
+            IntegrationKind::Pubsub,
+            &pubsub_config(&address, &wrong, google::SUBSCRIPTION),
+            false,
+        )
+        .await;
+    assert_failed(
+        &result,
+        "authenticate",
+        "PUBSUB_SERVICE_ACCOUNT_CREDENTIALS_B64",
+    );
+    assert_no_google_secret(&result, &wrong);
+}
+
+#[tokio::test]
+async fn google_checks_say_connection_refused_for_the_api_or_the_token_endpoint() {
+    let api = Api::start().await;
+    let closed = format!("127.0.0.1:{}", closed_port());
+    let credentials = google::credentials_b64(google::TEST_KEY_PEM, "http://127.0.0.1:1/token");
+    let result = api
+        .test(
+            IntegrationKind::Bigquery,
+            &bigquery_config(&closed, &credentials, google::DATASET),
+            false,
+        )
+        .await;
+    assert_failed(
+        &result,
+        "connect",
+        &format!("connection refused by {closed}"),
+    );
+    assert_no_google_secret(&result, &credentials);
+
+    let peer = GooglePeer::start(true).await;
+    let token_uri = format!("http://{}/token", closed);
+    let credentials = google::credentials_b64(google::TEST_KEY_PEM, &token_uri);
+    let result = api
+        .test(
+            IntegrationKind::Pubsub,
+            &pubsub_config(&peer.address(), &credentials, google::SUBSCRIPTION),
+            false,
+        )
+        .await;
+    assert_failed(
+        &result,
+        "authenticate",
+        &format!("token endpoint http://{closed}/token: connection refused by {closed}"),
+    );
+    assert_no_google_secret(&result, &credentials);
+}
+
+#[tokio::test]
+async fn a_google_check_whose_token_endpoint_never_answers_times_out_while_authenticating() {
+    let api = Api::over(TestServer::with_test_timeout(Duration::from_secs(1)).await).await;
+    let peer = GooglePeer::start(true).await;
+    let silent = silent_listener().await;
+    let credentials = google::credentials_b64(
+        google::TEST_KEY_PEM,
+        &format!("http://127.0.0.1:{}/token", silent.port),
+    );
+    let started = Instant::now();
+    let result = api
+        .test(
+            IntegrationKind::Pubsub,
+            &pubsub_config(&peer.address(), &credentials, google::SUBSCRIPTION),
+            false,
+        )
+        .await;
+    let took = started.elapsed();
+    assert_failed(&result, "authenticate", "timed out after 1.0 s");
+    assert!(
+        took < Duration::from_secs(8),
+        "took {took:?} with a 1 s deadline"
+    );
+    assert_no_google_secret(&result, &credentials);
+}
+
+#[tokio::test]
+async fn google_checks_name_missing_keys_at_resolve() {
+    let api = Api::start().await;
+    let result = api
+        .test(IntegrationKind::Bigquery, &[("BQ_PROJECT", "p")], false)
+        .await;
+    assert_failed(&result, "resolve", "BQ_DATASET is not set");
+    let result = api
+        .test(
+            IntegrationKind::Spanner,
+            &[("SPANNER_PROJECT", "p"), ("SPANNER_DATABASE", "d")],
+            false,
+        )
+        .await;
+    assert_failed(&result, "resolve", "SPANNER_INSTANCE is not set");
+    let result = api
+        .test(
+            IntegrationKind::Pubsub,
+            &[("PUBSUB_SUBSCRIPTION_ID", "s")],
+            false,
+        )
+        .await;
+    assert_failed(&result, "resolve", "PUBSUB_PROJECT_ID is not set");
+}
