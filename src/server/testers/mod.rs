@@ -7,9 +7,14 @@ mod cloud_http;
 pub mod config;
 mod google;
 mod google_auth;
+mod kafka;
+mod mssql;
 pub mod net;
+mod pg_tls;
 mod sigv4;
 mod sql;
+mod tds_tls;
+mod tls;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -220,6 +225,10 @@ fn check_for(kind: Kind, input: CheckInput<'_>) -> Option<CheckFuture<'_>> {
         Kind::Bigquery => Box::pin(google::bigquery(config, progress)),
         Kind::Spanner => Box::pin(google::spanner(config, progress)),
         Kind::Pubsub => Box::pin(google::pubsub(config, progress, include_preview)),
+        Kind::Kafka => Box::pin(kafka::check(input)),
+        Kind::Mssql => {
+            Box::pin(async move { mssql::check(config, progress).await.map(Passed::from) })
+        }
         _ => return None,
     })
 }

@@ -1,8 +1,12 @@
 //! Checks for the SQL kinds that speak the PostgreSQL protocol (PostgreSQL, Redshift) and MySQL:
-//! resolve the host, open TCP, authenticate with the driver, run `SELECT 1`.
+//! resolve the host, open TCP, TLS as sslmode says (PostgreSQL protocol), authenticate with the
+//! driver, run `SELECT 1`.
+
+use tokio::io::{AsyncRead, AsyncWrite};
 
 use super::config::{port, required};
 use super::net::{connect, resolve};
+use super::pg_tls::{self, PgStream, TlsKeys};
 use super::{Progress, ResolvedConfig, Stage, StageError};
 
 /// Which keys a PostgreSQL-protocol kind reads, and its default port.
@@ -13,6 +17,7 @@ pub struct PostgresKeys {
     user: &'static str,
     password: &'static str,
     default_port: u16,
+    tls: TlsKeys,
 }
 
 pub const POSTGRES_KEYS: &PostgresKeys = &PostgresKeys {
@@ -22,6 +27,10 @@ pub const POSTGRES_KEYS: &PostgresKeys = &PostgresKeys {
     user: "PGUSER",
     password: "PGPASSWORD",
     default_port: 5432,
+    tls: TlsKeys {
+        sslmode: Some("PGSSLMODE"),
+        rootcert: Some("PGSSLROOTCERT"),
+    },
 };
 
 pub const REDSHIFT_KEYS: &PostgresKeys = &PostgresKeys {
@@ -31,6 +40,10 @@ pub const REDSHIFT_KEYS: &PostgresKeys = &PostgresKeys {
     user: "REDSHIFT_USER",
     password: "REDSHIFT_PASSWORD",
     default_port: 5439,
+    tls: TlsKeys {
+        sslmode: None,
+        rootcert: None,
+    },
 };
 
 /// PostgreSQL-protocol check (PostgreSQL, Redshift).
@@ -43,16 +56,43 @@ pub async fn postgres(
     let port = port(config, keys.port, keys.default_port)?;
     let user = required(config, keys.user)?;
     let database = required(config, keys.database)?;
+    let tls_settings = pg_tls::settings(config, &keys.tls)?;
     let addresses = resolve(host, port, progress).await?;
     let stream = connect(&addresses, progress).await?;
+    let stream = pg_tls::negotiate(stream, host, &tls_settings, progress).await?;
     progress.enter(Stage::Authenticate);
     let mut pg = tokio_postgres::Config::new();
     pg.user(user)
         .dbname(database)
-        .application_name("sourcedeck-test");
+        .application_name("sourcedeck-test")
+        .ssl_mode(tokio_postgres::config::SslMode::Disable);
     if let Some(password) = config.get(keys.password).filter(|p| !p.is_empty()) {
         pg.password(password.expose());
     }
+    let encryption = match stream {
+        PgStream::Plain(stream) => {
+            login_and_select(&pg, stream, progress).await?;
+            "no TLS"
+        }
+        PgStream::Tls(stream) => {
+            login_and_select(&pg, *stream, progress).await?;
+            "TLS"
+        }
+    };
+    Ok(format!(
+        "connected to {host}:{port} as {user}, database {database:?} ({encryption}); SELECT 1 ok"
+    ))
+}
+
+/// Logs in over `stream` (already encrypted when TLS was negotiated) and runs `SELECT 1`.
+async fn login_and_select<S>(
+    pg: &tokio_postgres::Config,
+    stream: S,
+    progress: &Progress,
+) -> Result<(), StageError>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let (client, connection) = pg
         .connect_raw(stream, tokio_postgres::NoTls)
         .await
@@ -65,10 +105,7 @@ pub async fn postgres(
         .map_err(|error| postgres_error(&error, Stage::Query));
     drop(client);
     connection_task.abort();
-    result?;
-    Ok(format!(
-        "connected to {host}:{port} as {user}, database {database:?}; SELECT 1 ok"
-    ))
+    result.map(|_| ())
 }
 
 /// A driver error as one line; a missing database counts as the query/authorize stage.

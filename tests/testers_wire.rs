@@ -1,0 +1,1320 @@
+//! Connectivity tests (TestIntegration on `serve`) for the kinds whose protocol the tester speaks
+//! itself, against loopback peers that speak the real wire format: Kafka against a fake broker,
+//! plus TLS failures against certificates made here with `openssl`. Every peer listens on
+//! 127.0.0.1 only, and every await is bounded.
+
+mod common;
+#[path = "peers/kafka_broker.rs"]
+mod kafka_broker;
+#[path = "peers/pg_tls_proxy.rs"]
+mod pg_tls_proxy;
+#[path = "peers/tds.rs"]
+mod tds;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use common::{TestServer, closed_port, literals};
+use kafka_broker::{BASE_OFFSET, Broker, Message, Options, Sasl, Topic};
+use pg_tls_proxy::PgTlsProxy;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use sourcedeck::proto::{
+    IntegrationConfigValue, IntegrationKind, TestIntegrationRequest, TestIntegrationResponse,
+};
+use tds::TdsServer;
+use tokio::net::TcpListener;
+
+/// No single test call may take longer than this, whatever the server does.
+const CALL_BOUND: Duration = Duration::from_secs(30);
+
+const KAFKA_PASSWORD: &str = "kafka-secret-Qv81";
+const PG_PASSWORD: &str = "pg-secret-Lm27";
+const MSSQL_PASSWORD: &str = "Mssql-secret-Tq55!";
+
+/// Runs TestIntegration on a draft config.
+async fn test_draft(
+    server: &TestServer,
+    kind: IntegrationKind,
+    config: HashMap<String, IntegrationConfigValue>,
+    include_preview: bool,
+) -> TestIntegrationResponse {
+    let (mut client, headers) = server.raw().await;
+    let request = headers.request(TestIntegrationRequest {
+        kind: kind as i32,
+        config,
+        include_preview: Some(include_preview),
+        ..Default::default()
+    });
+    let response = tokio::time::timeout(CALL_BOUND, client.test_integration(request))
+        .await
+        .expect("the test answers within its bound")
+        .expect("test runs")
+        .into_inner();
+    eprintln!("{kind:?}: {}", response.message);
+    response
+}
+
+#[track_caller]
+fn assert_failed_with(result: &TestIntegrationResponse, needle: &str) {
+    assert!(
+        !result.success,
+        "expected a failure, got: {}",
+        result.message
+    );
+    assert!(
+        result.message.contains(needle),
+        "{:?} does not contain {needle:?}",
+        result.message
+    );
+    assert_no_secret(result);
+}
+
+#[track_caller]
+fn assert_no_secret(result: &TestIntegrationResponse) {
+    for secret in [
+        KAFKA_PASSWORD,
+        "wrong-password-Zr4",
+        PG_PASSWORD,
+        MSSQL_PASSWORD,
+    ] {
+        assert!(
+            !result.message.contains(secret),
+            "secret in {:?}",
+            result.message
+        );
+    }
+    assert!(
+        !result.message.contains('\n'),
+        "one line: {:?}",
+        result.message
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Certificates
+
+fn openssl(args: &[&str], dir: &Path) {
+    let status = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl is installed (.ci/run installs it)");
+    assert!(status.success(), "openssl {args:?}");
+}
+
+/// Certificates for 127.0.0.1: a self-signed one, and one signed by a test CA.
+struct Certificates {
+    dir: tempfile::TempDir,
+}
+
+impl Certificates {
+    fn make() -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path();
+        std::fs::write(
+            path.join("leaf.cnf"),
+            "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+        )
+        .unwrap();
+        openssl(
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=127.0.0.1",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1",
+                "-addext",
+                "basicConstraints=CA:FALSE",
+                "-keyout",
+                "self.key",
+                "-out",
+                "self.pem",
+            ],
+            path,
+        );
+        openssl(
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=sourcedeck test CA",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+            ],
+            path,
+        );
+        openssl(
+            &[
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-subj",
+                "/CN=127.0.0.1",
+                "-keyout",
+                "leaf.key",
+                "-out",
+                "leaf.csr",
+            ],
+            path,
+        );
+        openssl(
+            &[
+                "x509",
+                "-req",
+                "-in",
+                "leaf.csr",
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-days",
+                "1",
+                "-extfile",
+                "leaf.cnf",
+                "-out",
+                "leaf.pem",
+            ],
+            path,
+        );
+        Self { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// A TLS server configuration presenting `name`.pem with `name`.key.
+    fn server_config(&self, name: &str) -> Arc<rustls::ServerConfig> {
+        let chain: Vec<CertificateDer<'static>> =
+            CertificateDer::pem_file_iter(self.path(&format!("{name}.pem")))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+        let key = PrivateKeyDer::from_pem_file(self.path(&format!("{name}.key"))).unwrap();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .unwrap();
+        Arc::new(config)
+    }
+}
+
+/// A loopback listener that accepts connections and never answers; its connections stay open
+/// until it is dropped.
+struct SilentListener {
+    port: u16,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl SilentListener {
+    async fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let task = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((stream, _)) = listener.accept().await {
+                held.push(stream);
+            }
+        });
+        Self { port, task }
+    }
+}
+
+impl Drop for SilentListener {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kafka
+
+fn message(key: Option<&str>, value: &str, timestamp_ms: i64) -> Message {
+    Message {
+        key: key.map(|k| k.as_bytes().to_vec()),
+        value: value.as_bytes().to_vec(),
+        timestamp_ms,
+    }
+}
+
+/// Topic "orders": partition 0 holds 4 messages, partition 1 holds 3, interleaved in time.
+fn orders() -> Topic {
+    let t = 1_750_000_000_000;
+    Topic {
+        name: "orders".into(),
+        partitions: vec![
+            vec![
+                message(Some("a"), "p0-0", t),
+                message(Some("b"), "p0-1", t + 20),
+                message(None, "p0-2", t + 40),
+                message(Some("d"), "p0-3", t + 60),
+            ],
+            vec![
+                message(Some("x"), "p1-0", t + 10),
+                message(Some("y"), "p1-1", t + 30),
+                message(Some("z"), "p1-2", t + 50),
+            ],
+        ],
+        denied: false,
+    }
+}
+
+fn kafka_config(
+    port: u16,
+    topic: &str,
+    extra: &[(&str, &str)],
+) -> HashMap<String, IntegrationConfigValue> {
+    let server = format!("127.0.0.1:{port}");
+    let mut pairs = vec![
+        ("KAFKA_BOOTSTRAP_SERVER", server.as_str()),
+        ("KAFKA_TOPIC", topic),
+    ];
+    pairs.extend_from_slice(extra);
+    literals(&pairs)
+}
+
+fn sasl(mechanism: &'static str) -> Option<Sasl> {
+    Some(Sasl {
+        mechanism,
+        user: "alice".into(),
+        password: KAFKA_PASSWORD.into(),
+    })
+}
+
+fn sasl_keys<'a>(
+    protocol: &'a str,
+    mechanism: &'a str,
+    password: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("KAFKA_SECURITY_PROTOCOL", protocol),
+        ("KAFKA_SASL_MECHANISM", mechanism),
+        ("KAFKA_SASL_USERNAME", "alice"),
+        ("KAFKA_SASL_PASSWORD", password),
+    ]
+}
+
+#[tokio::test]
+async fn kafka_plaintext_metadata_finds_the_topic_without_creating_anything() {
+    let broker = Broker::start(Options {
+        topics: vec![orders()],
+        ..Default::default()
+    })
+    .await;
+    let server = TestServer::start().await;
+    let result = test_draft(
+        &server,
+        IntegrationKind::Kafka,
+        kafka_config(broker.port, "orders", &[]),
+        false,
+    )
+    .await;
+    assert!(result.success, "{}", result.message);
+    assert!(
+        result
+            .message
+            .contains("topic \"orders\" has 2 partitions on 1 broker"),
+        "{}",
+        result.message
+    );
+    assert!(
+        result.message.contains("PLAINTEXT, no SASL"),
+        "{}",
+        result.message
+    );
+    assert!(result.preview_messages.is_empty());
+    assert!(broker.requested((18, 0)) && broker.requested((3, 4)));
+    assert!(
+        !broker.requested((1, 4)),
+        "no Fetch without include_preview"
+    );
+    assert!(!broker.seen.auto_create_asked.load(Ordering::SeqCst));
+}
+
+#[tokio::test]
+async fn kafka_preview_answers_the_five_most_recent_messages_decoded() {
+    let broker = Broker::start(Options {
+        topics: vec![orders()],
+        ..Default::default()
+    })
+    .await;
+    let server = TestServer::start().await;
+    let result = test_draft(
+        &server,
+        IntegrationKind::Kafka,
+        kafka_config(broker.port, "orders", &[]),
+        true,
+    )
+    .await;
+    assert!(result.success, "{}", result.message);
+    assert!(
+        result.message.contains("previewed 5 recent messages"),
+        "{}",
+        result.message
+    );
+    let t = 1_750_000_000_000;
+    let got: Vec<(Option<String>, String, String, String, i64)> = result
+        .preview_messages
+        .iter()
+        .map(|m| {
+            (
+                m.key_base64
+                    .as_ref()
+                    .map(|k| String::from_utf8(STANDARD.decode(k).unwrap()).unwrap()),
+                String::from_utf8(STANDARD.decode(&m.value_base64).unwrap()).unwrap(),
+                m.partition.clone(),
+                m.offset.clone(),
+                m.timestamp_ms,
+            )
+        })
+        .collect();
+    let o = |n: i64| (BASE_OFFSET + n).to_string();
+    assert_eq!(
+        got,
+        vec![
+            (Some("d".into()), "p0-3".into(), "0".into(), o(3), t + 60),
+            (Some("z".into()), "p1-2".into(), "1".into(), o(2), t + 50),
+            (None, "p0-2".into(), "0".into(), o(2), t + 40),
+            (Some("y".into()), "p1-1".into(), "1".into(), o(1), t + 30),
+            (Some("b".into()), "p0-1".into(), "0".into(), o(1), t + 20),
+        ]
+    );
+    assert!(result.preview_messages.iter().all(|m| m.topic == "orders"));
+    assert!(broker.requested((2, 1)) && broker.requested((1, 4)));
+}
+
+#[tokio::test]
+async fn kafka_preview_reads_each_partition_from_its_leader() {
+    // Node 1 leads partition 1; the bootstrap broker (node 0) leads partition 0.
+    let leader = Broker::start(Options {
+        topics: vec![orders()],
+        node_id: 1,
+        ..Default::default()
+    })
+    .await;
+    let bootstrap = Broker::start(Options {
+        topics: vec![orders()],
+        others: vec![(1, leader.port)],
+        leaders: vec![0, 1],
+        ..Default::default()
+    })
+    .await;
+    let server = TestServer::start().await;
+    let result = test_draft(
+        &server,
+        IntegrationKind::Kafka,
+        kafka_config(bootstrap.port, "orders", &[]),
+        true,
+    )
+    .await;
+    assert!(result.success, "{}", result.message);
+    assert!(
+        result.message.contains("on 2 brokers"),
+        "{}",
+        result.message
+    );
+    assert_eq!(result.preview_messages.len(), 5);
+    assert!(result.preview_messages.iter().any(|m| m.partition == "1"));
+    assert_eq!(*bootstrap.seen.fetched_partitions.lock().unwrap(), vec![0]);
+    assert_eq!(*leader.seen.fetched_partitions.lock().unwrap(), vec![1]);
+}
+
+#[tokio::test]
+async fn kafka_missing_topic_fails_at_query_naming_it() {
+    let broker = Broker::start(Options {
+        topics: vec![orders()],
+        ..Default::default()
+    })
+    .await;
+    let server = TestServer::start().await;
+    let result = test_draft(
+        &server,
+        IntegrationKind::Kafka,
+        kafka_config(broker.port, "no-such-topic", &[]),
+        true,
+    )
+    .await;
+    assert_failed_with(
+        &result,
+        "query failed: topic \"no-such-topic\" does not exist",
+    );
+    assert!(!broker.seen.auto_create_asked.load(Ordering::SeqCst));
+}
+
+#[tokio::test]
+async fn kafka_topic_without_describe_permission_says_so() {
+    let mut denied = orders();
+    denied.denied = true;
+    let broker = Broker::start(Options {
+        topics: vec![denied],
+        ..Default::default()
+    })
+    .await;
+    let server = TestServer::start().await;
+    let result = test_draft(
+        &server,
+        IntegrationKind::Kafka,
+        kafka_config(broker.port, "orders", &[]),
+        false,
+    )
+    .await;
+    assert_failed_with(
+        &result,
+        "query failed: not authorized to access topic \"orders\" (TOPIC_AUTHORIZATION_FAILED)",
+    );
+}
+
+#[tokio::test]
+async fn kafka_sasl_plain_logs_in_and_a_wrong_password_fails_at_authenticate() {
+    let broker = Broker::start(Options {
+        topics: vec![orders()],
+        sasl: sasl("PLAIN"),
+        ..Default::default()
+    })
+    .await;
+    let server = TestServer::start().await;
+    let good = sasl_keys("SASL_PLAINTEXT", "PLAIN", KAFKA_PASSWORD);
+    let result = test_draft(
+        &server,
+        IntegrationKind::Kafka,
+        kafka_config(broker.port, "orders", &good),
+        true,
+    )
+    .await;
+    assert!(result.success, "{}", result.message);
+    assert!(
+        result.message.contains("SASL PLAIN as alice"),
+        "{}",
+        result.message
+    );
+    assert_eq!(result.preview_messages.len(), 5);
+    assert_no_secret(&result);
+
+    let bad = sasl_keys("SASL_PLAINTEXT", "PLAIN", "wrong-password-Zr4");
+    let result = test_draft(
+        &server,
+        IntegrationKind::Kafka,
+        kafka_config(broker.port, "orders", &bad),
+        false,
+    )
+    .await;
+    assert_failed_with(
+        &result,
+        "authenticate failed: authentication failed for user alice with SASL PLAIN",
+    );
+}
+
+#[tokio::test]
+async fn kafka_scram_sha_256_and_512_log_in_and_a_wrong_password_fails() {
+    for mechanism in ["SCRAM-SHA-256", "SCRAM-SHA-512"] {
+        let broker = Broker::start(Options {
+            topics: vec![orders()],
+            sasl: sasl(mechanism),
+            ..Default::default()
+        })
+        .await;
+        let server = TestServer::start().await;
+        let good = sasl_keys("SASL_PLAINTEXT", mechanism, KAFKA_PASSWORD);
+        let result = test_draft(
+            &server,
+            IntegrationKind::Kafka,
+            kafka_config(broker.port, "orders", &good),
+            false,
+        )
+        .await;
+        assert!(result.success, "{mechanism}: {}", result.message);
+        assert!(
+            result
+                .message
+                .contains(&format!("SASL {mechanism} as alice")),
+            "{}",
+            result.message
+        );
+        assert_no_secret(&result);
+
+        let bad = sasl_keys("SASL_PLAINTEXT", mechanism, "wrong-password-Zr4");
+        let result = test_draft(
+            &server,
+            IntegrationKind::Kafka,
+            kafka_config(broker.port, "orders", &bad),
+            false,
+        )
+        .await;
+        assert_failed_with(
+            &result,
+            &format!(
+                "authenticate failed: authentication failed for user alice with SASL {mechanism}"
+            ),
+        );
+    }
+}
+
+#[tokio::test]
+async fn kafka_mechanism_the_broker_does_not_enable_and_unsupported_ones_fail_at_authenticate() {
+    let broker = Broker::start(Options {
+        topics: vec![orders()],
+        sasl: sasl("SCRAM-SHA-512"),
+        ..Default::default()
+    })
+    .await;
+    let server = TestServer::start().await;
+    let plain = sasl_keys("SASL_PLAINTEXT", "PLAIN", KAFKA_PASSWORD);
+    let result = test_draft(
+        &server,
+        IntegrationKind::Kafka,
+        kafka_config(broker.port, "orders", &plain),
+        false,
+    )
+    .await;
+    assert_failed_with(
+        &result,
+        "the broker does not enable SASL PLAIN (it offers SCRAM-SHA-512)",
+    );
+
+    let gssapi = [
+        ("KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT"),
+        ("KAFKA_SASL_MECHANISM", "GSSAPI"),
+    ];
+    let result = test_draft(
+        &server,
+        IntegrationKind::Kafka,
+        kafka_config(broker.port, "orders", &gssapi),
+        false,
+    )
+    .await;
+    assert_failed_with(
+        &result,
+        "authenticate failed: not supported by the connectivity test: SASL GSSAPI (Kerberos)",
+    );
+}
+
+#[tokio::test]
+async fn kafka_missing_credentials_fail_at_resolve_naming_the_key() {
+    let server = TestServer::start().await;
+    let keys = [
+        ("KAFKA_SECURITY_PROTOCOL", "SASL_SSL"),
+        ("KAFKA_SASL_USERNAME", "alice"),
+    ];
+    let result = test_draft(
+        &server,
+        IntegrationKind::Kafka,
+        kafka_config(closed_port(), "orders", &keys),
+        false,
+    )
+    .await;
+    assert_failed_with(&result, "resolve failed: KAFKA_SASL_PASSWORD is not set");
+}
+
+#[tokio::test]
+async fn kafka_closed_port_says_connection_refused() {
+    let server = TestServer::start().await;
+    let port = closed_port();
+    let result = test_draft(
+        &server,
+        IntegrationKind::Kafka,
+        kafka_config(port, "orders", &[]),
+        false,
+    )
+    .await;
+    assert_failed_with(
+        &result,
+        &format!("connect failed: connection refused by 127.0.0.1:{port}"),
+    );
+}
+
+#[tokio::test]
+async fn kafka_silent_listener_hits_the_deadline() {
+    let silent = SilentListener::start().await;
+    let server = TestServer::with_test_timeout(Duration::from_millis(800)).await;
+    let result = test_draft(
+        &server,
+        IntegrationKind::Kafka,
+        kafka_config(silent.port, "orders", &[]),
+        false,
+    )
+    .await;
+    assert_failed_with(&result, "authenticate failed: timed out after");
+}
+
+#[tokio::test]
+async fn kafka_ssl_against_a_self_signed_certificate_is_not_trusted() {
+    let certificates = Certificates::make();
+    let broker = Broker::start(Options {
+        topics: vec![orders()],
+        tls: Some(certificates.server_config("self")),
+        ..Default::default()
+    })
+    .await;
+    let server = TestServer::start().await;
+    let keys = [("KAFKA_SECURITY_PROTOCOL", "SSL")];
+    let result = test_draft(
+        &server,
+        IntegrationKind::Kafka,
+        kafka_config(broker.port, "orders", &keys),
+        false,
+    )
+    .await;
+    assert_failed_with(&result, "TLS failed: certificate not trusted: self-signed");
+}
+
+#[tokio::test]
+async fn kafka_sasl_ssl_with_a_ca_file_logs_in_over_tls() {
+    let certificates = Certificates::make();
+    let broker = Broker::start(Options {
+        topics: vec![orders()],
+        sasl: sasl("SCRAM-SHA-256"),
+        tls: Some(certificates.server_config("leaf")),
+        ..Default::default()
+    })
+    .await;
+    let server = TestServer::start().await;
+    let ca = certificates.path("ca.pem").display().to_string();
+    let mut keys = sasl_keys("SASL_SSL", "SCRAM-SHA-256", KAFKA_PASSWORD);
+    keys.push(("KAFKA_SSL_CA_FILE", &ca));
+    let result = test_draft(
+        &server,
+        IntegrationKind::Kafka,
+        kafka_config(broker.port, "orders", &keys),
+        true,
+    )
+    .await;
+    assert!(result.success, "{}", result.message);
+    assert!(
+        result
+            .message
+            .contains("SASL_SSL, SASL SCRAM-SHA-256 as alice"),
+        "{}",
+        result.message
+    );
+    assert_eq!(result.preview_messages.len(), 5);
+    assert_no_secret(&result);
+
+    // Without the CA the same broker's certificate has an unknown issuer.
+    let keys = sasl_keys("SASL_SSL", "SCRAM-SHA-256", KAFKA_PASSWORD);
+    let result = test_draft(
+        &server,
+        IntegrationKind::Kafka,
+        kafka_config(broker.port, "orders", &keys),
+        false,
+    )
+    .await;
+    assert_failed_with(
+        &result,
+        "TLS failed: certificate not trusted: unknown issuer",
+    );
+}
+
+#[tokio::test]
+async fn kafka_plaintext_client_against_a_tls_listener_fails_in_one_line() {
+    let certificates = Certificates::make();
+    let broker = Broker::start(Options {
+        topics: vec![orders()],
+        tls: Some(certificates.server_config("self")),
+        ..Default::default()
+    })
+    .await;
+    let server = TestServer::with_test_timeout(Duration::from_secs(5)).await;
+    let result = test_draft(
+        &server,
+        IntegrationKind::Kafka,
+        kafka_config(broker.port, "orders", &[]),
+        false,
+    )
+    .await;
+    assert!(!result.success);
+    assert!(
+        result.message.contains("authenticate failed"),
+        "{}",
+        result.message
+    );
+    assert_no_secret(&result);
+}
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL and Redshift TLS: through a loopback front that relays to the machine's PostgreSQL
+// on 127.0.0.1:5432 and offers TLS with a test certificate, or refuses TLS like a server with
+// `ssl = off` (the machine's own server may have TLS on or off; these tests do not depend on it)
+
+fn pg_config(
+    port: u16,
+    database: &str,
+    extra: &[(&str, &str)],
+) -> HashMap<String, IntegrationConfigValue> {
+    let port = port.to_string();
+    let mut pairs = vec![
+        ("PGHOST", "127.0.0.1"),
+        ("PGPORT", port.as_str()),
+        ("PGDATABASE", database),
+        ("PGUSER", "postgres"),
+        ("PGPASSWORD", PG_PASSWORD),
+    ];
+    pairs.extend_from_slice(extra);
+    literals(&pairs)
+}
+
+fn redshift_config(port: u16, engine_arguments: &str) -> HashMap<String, IntegrationConfigValue> {
+    let port = port.to_string();
+    literals(&[
+        ("REDSHIFT_HOST", "127.0.0.1"),
+        ("REDSHIFT_PORT", port.as_str()),
+        ("REDSHIFT_DB", "test"),
+        ("REDSHIFT_USER", "postgres"),
+        ("REDSHIFT_PASSWORD", PG_PASSWORD),
+        ("ENGINE_ARGUMENTS", engine_arguments),
+    ])
+}
+
+#[tokio::test]
+async fn postgres_sslmode_require_against_a_server_without_tls_fails_at_tls() {
+    let plain = PgTlsProxy::start(None, 5432).await;
+    let server = TestServer::start().await;
+    let result = test_draft(
+        &server,
+        IntegrationKind::Postgresql,
+        pg_config(plain.port, "test", &[("PGSSLMODE", "require")]),
+        false,
+    )
+    .await;
+    assert_failed_with(
+        &result,
+        "TLS failed: the server does not support TLS (sslmode is require)",
+    );
+}
+
+#[tokio::test]
+async fn postgres_sslmode_prefer_falls_back_to_plain_text_and_disable_skips_tls() {
+    let plain = PgTlsProxy::start(None, 5432).await;
+    let server = TestServer::start().await;
+    for (mode, port) in [("prefer", plain.port), ("disable", 5432)] {
+        let result = test_draft(
+            &server,
+            IntegrationKind::Postgresql,
+            pg_config(port, "test", &[("PGSSLMODE", mode)]),
+            false,
+        )
+        .await;
+        assert!(result.success, "{mode}: {}", result.message);
+        assert!(
+            result.message.contains("(no TLS); SELECT 1 ok"),
+            "{}",
+            result.message
+        );
+        assert_no_secret(&result);
+    }
+}
+
+#[tokio::test]
+async fn postgres_verify_full_over_tls_with_the_ca_file_runs_select_1() {
+    let certificates = Certificates::make();
+    let proxy = PgTlsProxy::start(Some(certificates.server_config("leaf")), 5432).await;
+    let server = TestServer::start().await;
+    let ca = certificates.path("ca.pem").display().to_string();
+    let keys = [("PGSSLMODE", "verify-full"), ("PGSSLROOTCERT", ca.as_str())];
+    let result = test_draft(
+        &server,
+        IntegrationKind::Postgresql,
+        pg_config(proxy.port, "test", &keys),
+        false,
+    )
+    .await;
+    assert!(result.success, "{}", result.message);
+    assert!(
+        result.message.contains("(TLS); SELECT 1 ok"),
+        "{}",
+        result.message
+    );
+    assert!(
+        result.message.contains("TLS "),
+        "the TLS stage is timed: {}",
+        result.message
+    );
+    assert_no_secret(&result);
+
+    let result = test_draft(
+        &server,
+        IntegrationKind::Postgresql,
+        pg_config(proxy.port, "no_such_db_tls", &keys),
+        false,
+    )
+    .await;
+    assert_failed_with(
+        &result,
+        "query failed: database \"no_such_db_tls\" does not exist",
+    );
+
+    // Without the CA file the same certificate has an unknown issuer.
+    let result = test_draft(
+        &server,
+        IntegrationKind::Postgresql,
+        pg_config(proxy.port, "test", &[("PGSSLMODE", "verify-ca")]),
+        false,
+    )
+    .await;
+    assert_failed_with(
+        &result,
+        "TLS failed: certificate not trusted: unknown issuer",
+    );
+}
+
+#[tokio::test]
+async fn postgres_verify_full_against_a_self_signed_certificate_is_not_trusted_but_require_encrypts()
+ {
+    let certificates = Certificates::make();
+    let proxy = PgTlsProxy::start(Some(certificates.server_config("self")), 5432).await;
+    let server = TestServer::start().await;
+    let result = test_draft(
+        &server,
+        IntegrationKind::Postgresql,
+        pg_config(proxy.port, "test", &[("PGSSLMODE", "verify-full")]),
+        false,
+    )
+    .await;
+    assert_failed_with(&result, "TLS failed: certificate not trusted: self-signed");
+
+    // libpq's require encrypts without checking the certificate.
+    let result = test_draft(
+        &server,
+        IntegrationKind::Postgresql,
+        pg_config(proxy.port, "test", &[("PGSSLMODE", "require")]),
+        false,
+    )
+    .await;
+    assert!(result.success, "{}", result.message);
+    assert!(
+        result.message.contains("(TLS); SELECT 1 ok"),
+        "{}",
+        result.message
+    );
+}
+
+#[tokio::test]
+async fn redshift_takes_sslmode_from_engine_arguments() {
+    let certificates = Certificates::make();
+    let self_signed = PgTlsProxy::start(Some(certificates.server_config("self")), 5432).await;
+    let signed = PgTlsProxy::start(Some(certificates.server_config("leaf")), 5432).await;
+    let plain = PgTlsProxy::start(None, 5432).await;
+    let server = TestServer::start().await;
+    let verify_ca = r#"{"connect_args": {"sslmode": "verify-ca"}}"#;
+    let result = test_draft(
+        &server,
+        IntegrationKind::Redshift,
+        redshift_config(self_signed.port, verify_ca),
+        false,
+    )
+    .await;
+    assert_failed_with(&result, "TLS failed: certificate not trusted: self-signed");
+
+    let with_ca = format!(
+        r#"{{"connect_args": {{"sslmode": "verify-full", "sslrootcert": "{}"}}}}"#,
+        certificates.path("ca.pem").display()
+    );
+    let result = test_draft(
+        &server,
+        IntegrationKind::Redshift,
+        redshift_config(signed.port, &with_ca),
+        false,
+    )
+    .await;
+    assert!(result.success, "{}", result.message);
+    assert!(
+        result.message.contains("(TLS); SELECT 1 ok"),
+        "{}",
+        result.message
+    );
+    assert_no_secret(&result);
+
+    let result = test_draft(
+        &server,
+        IntegrationKind::Redshift,
+        redshift_config(plain.port, r#"{"connect_args": {"sslmode": "require"}}"#),
+        false,
+    )
+    .await;
+    assert_failed_with(
+        &result,
+        "TLS failed: the server does not support TLS (sslmode is require)",
+    );
+}
+
+#[tokio::test]
+async fn postgres_tls_against_a_silent_listener_times_out_at_the_tls_stage() {
+    let silent = SilentListener::start().await;
+    let server = TestServer::with_test_timeout(Duration::from_millis(800)).await;
+    let result = test_draft(
+        &server,
+        IntegrationKind::Postgresql,
+        pg_config(silent.port, "test", &[("PGSSLMODE", "require")]),
+        false,
+    )
+    .await;
+    assert_failed_with(&result, "TLS failed: timed out after");
+}
+
+#[tokio::test]
+async fn postgres_closed_port_with_tls_says_connection_refused() {
+    let server = TestServer::start().await;
+    let port = closed_port();
+    let result = test_draft(
+        &server,
+        IntegrationKind::Postgresql,
+        pg_config(port, "test", &[("PGSSLMODE", "verify-full")]),
+        false,
+    )
+    .await;
+    assert_failed_with(
+        &result,
+        &format!("connect failed: connection refused by 127.0.0.1:{port}"),
+    );
+}
+
+#[tokio::test]
+async fn postgres_unknown_sslmode_fails_at_resolve_naming_the_key() {
+    let server = TestServer::start().await;
+    let result = test_draft(
+        &server,
+        IntegrationKind::Postgresql,
+        pg_config(5432, "test", &[("PGSSLMODE", "always")]),
+        false,
+    )
+    .await;
+    assert_failed_with(
+        &result,
+        "resolve failed: PGSSLMODE \"always\" is not an sslmode",
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// MSSQL (TDS) against a loopback peer that answers as SQL Server does
+
+async fn tds_server(
+    encryption: tds::Encryption,
+    tls: Option<Arc<rustls::ServerConfig>>,
+) -> TdsServer {
+    TdsServer::start(tds::Login {
+        user: "sa".into(),
+        password: MSSQL_PASSWORD.into(),
+        database: "features".into(),
+        encryption,
+        tls,
+    })
+    .await
+}
+
+/// A TLS 1.2-only server configuration, as SQL Server speaks TLS with TDS 7.x.
+fn tds_tls(certificates: &Certificates, name: &str) -> Arc<rustls::ServerConfig> {
+    let chain: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_file_iter(certificates.path(&format!("{name}.pem")))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+    let key = PrivateKeyDer::from_pem_file(certificates.path(&format!("{name}.key"))).unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS12])
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .unwrap();
+    config.send_tls13_tickets = 0;
+    Arc::new(config)
+}
+
+fn mssql_config(
+    port: u16,
+    database: &str,
+    password: &str,
+) -> HashMap<String, IntegrationConfigValue> {
+    let port = port.to_string();
+    literals(&[
+        ("MSSQL_HOST", "127.0.0.1"),
+        ("MSSQL_TCP_PORT", port.as_str()),
+        ("MSSQL_DATABASE", database),
+        ("MSSQL_USER", "sa"),
+        ("MSSQL_PWD", password),
+    ])
+}
+
+#[tokio::test]
+async fn mssql_sql_login_runs_select_1() {
+    let peer = tds_server(tds::Encryption::NotSupported, None).await;
+    let server = TestServer::start().await;
+    let result = test_draft(
+        &server,
+        IntegrationKind::Mssql,
+        mssql_config(peer.port, "features", MSSQL_PASSWORD),
+        false,
+    )
+    .await;
+    assert!(result.success, "{}", result.message);
+    assert!(
+        result.message.contains("as sa, database \"features\""),
+        "{}",
+        result.message
+    );
+    assert!(result.message.contains("SELECT 1 ok"), "{}", result.message);
+    assert_no_secret(&result);
+}
+
+#[tokio::test]
+async fn mssql_wrong_password_says_login_failed() {
+    let peer = tds_server(tds::Encryption::NotSupported, None).await;
+    let server = TestServer::start().await;
+    let result = test_draft(
+        &server,
+        IntegrationKind::Mssql,
+        mssql_config(peer.port, "features", "wrong-password-Zr4"),
+        false,
+    )
+    .await;
+    assert_failed_with(&result, "authenticate failed: Login failed for user 'sa'.");
+}
+
+#[tokio::test]
+async fn mssql_missing_database_fails_at_query() {
+    let peer = tds_server(tds::Encryption::NotSupported, None).await;
+    let server = TestServer::start().await;
+    let result = test_draft(
+        &server,
+        IntegrationKind::Mssql,
+        mssql_config(peer.port, "no_such_db", MSSQL_PASSWORD),
+        false,
+    )
+    .await;
+    assert_failed_with(
+        &result,
+        "query failed: Cannot open database \"no_such_db\" requested by the login. The login failed.",
+    );
+}
+
+#[tokio::test]
+async fn mssql_login_only_encryption_wraps_the_tls_handshake_in_prelogin_packets() {
+    let certificates = Certificates::make();
+    let peer = tds_server(
+        tds::Encryption::LoginOnly,
+        Some(tds_tls(&certificates, "self")),
+    )
+    .await;
+    let server = TestServer::start().await;
+    let result = test_draft(
+        &server,
+        IntegrationKind::Mssql,
+        mssql_config(peer.port, "features", MSSQL_PASSWORD),
+        false,
+    )
+    .await;
+    assert!(result.success, "{}", result.message);
+    assert!(
+        result.message.contains("(login encrypted); SELECT 1 ok"),
+        "{}",
+        result.message
+    );
+    assert_no_secret(&result);
+
+    let result = test_draft(
+        &server,
+        IntegrationKind::Mssql,
+        mssql_config(peer.port, "features", "wrong-password-Zr4"),
+        false,
+    )
+    .await;
+    assert_failed_with(&result, "authenticate failed: Login failed for user 'sa'.");
+}
+
+#[tokio::test]
+async fn mssql_forced_encryption_checks_the_certificate_unless_told_to_trust_it() {
+    let certificates = Certificates::make();
+    let peer = tds_server(
+        tds::Encryption::Required,
+        Some(tds_tls(&certificates, "self")),
+    )
+    .await;
+    let server = TestServer::start().await;
+    let result = test_draft(
+        &server,
+        IntegrationKind::Mssql,
+        mssql_config(peer.port, "features", MSSQL_PASSWORD),
+        false,
+    )
+    .await;
+    assert_failed_with(&result, "TLS failed: certificate not trusted: self-signed");
+
+    let mut trusting = mssql_config(peer.port, "features", MSSQL_PASSWORD);
+    trusting.extend(literals(&[(
+        "ENGINE_ARGUMENTS",
+        r#"{"connect_args": {"TrustServerCertificate": "yes"}}"#,
+    )]));
+    let result = test_draft(&server, IntegrationKind::Mssql, trusting, false).await;
+    assert!(result.success, "{}", result.message);
+    assert!(
+        result.message.contains("(encrypted); SELECT 1 ok"),
+        "{}",
+        result.message
+    );
+    assert!(result.message.contains("TLS "), "{}", result.message);
+
+    let mut missing = mssql_config(peer.port, "no_such_db", MSSQL_PASSWORD);
+    missing.extend(literals(&[(
+        "ENGINE_ARGUMENTS",
+        r#"{"connect_args": {"TrustServerCertificate": true}}"#,
+    )]));
+    let result = test_draft(&server, IntegrationKind::Mssql, missing, false).await;
+    assert_failed_with(&result, "query failed: Cannot open database \"no_such_db\"");
+}
+
+#[tokio::test]
+async fn mssql_closed_port_says_connection_refused() {
+    let server = TestServer::start().await;
+    let port = closed_port();
+    let result = test_draft(
+        &server,
+        IntegrationKind::Mssql,
+        mssql_config(port, "features", MSSQL_PASSWORD),
+        false,
+    )
+    .await;
+    assert_failed_with(
+        &result,
+        &format!("connect failed: connection refused by 127.0.0.1:{port}"),
+    );
+}
+
+#[tokio::test]
+async fn mssql_silent_listener_hits_the_deadline() {
+    let silent = SilentListener::start().await;
+    let server = TestServer::with_test_timeout(Duration::from_millis(800)).await;
+    let result = test_draft(
+        &server,
+        IntegrationKind::Mssql,
+        mssql_config(silent.port, "features", MSSQL_PASSWORD),
+        false,
+    )
+    .await;
+    assert_failed_with(&result, "TLS failed: timed out after");
+}
+
+#[tokio::test]
+async fn mssql_entra_logins_are_named_unsupported_and_a_missing_host_names_its_key() {
+    let peer = tds_server(tds::Encryption::NotSupported, None).await;
+    let server = TestServer::start().await;
+    let port = peer.port.to_string();
+    let principal = literals(&[
+        ("MSSQL_HOST", "127.0.0.1"),
+        ("MSSQL_TCP_PORT", port.as_str()),
+        ("MSSQL_DATABASE", "features"),
+        ("MSSQL_CLIENT_ID", "00000000-0000-0000-0000-000000000000"),
+        ("MSSQL_CLIENT_SECRET", MSSQL_PASSWORD),
+        ("MSSQL_TENANT_ID", "11111111-1111-1111-1111-111111111111"),
+    ]);
+    let result = test_draft(&server, IntegrationKind::Mssql, principal, false).await;
+    assert_failed_with(
+        &result,
+        "authenticate failed: not supported by the connectivity test: Microsoft Entra service principal login",
+    );
+
+    let no_host = literals(&[("MSSQL_DATABASE", "features"), ("MSSQL_USER", "sa")]);
+    let result = test_draft(&server, IntegrationKind::Mssql, no_host, false).await;
+    assert_failed_with(&result, "resolve failed: MSSQL_HOST is not set");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Secrets
+
+/// Passwords of awkward shapes, each tried as a wrong password (and for SCRAM as the right
+/// one): none may appear in any message, whatever the stage.
+#[tokio::test]
+async fn no_password_of_any_shape_appears_in_a_message() {
+    let passwords = [
+        "p@ss word,=x",
+        "ünïcødé-Pw1",
+        "a'b\"c\\d%25",
+        "0123456789abcdef0123456789abcdef",
+        "n=alice,r=abc",
+    ];
+    let server = TestServer::start().await;
+    let tds = tds_server(tds::Encryption::NotSupported, None).await;
+    let plain = Broker::start(Options {
+        topics: vec![orders()],
+        sasl: sasl("PLAIN"),
+        ..Default::default()
+    })
+    .await;
+    for password in passwords {
+        let scram = Broker::start(Options {
+            topics: vec![orders()],
+            sasl: Some(Sasl {
+                mechanism: "SCRAM-SHA-512",
+                user: "alice".into(),
+                password: password.into(),
+            }),
+            ..Default::default()
+        })
+        .await;
+        let keys = sasl_keys("SASL_PLAINTEXT", "SCRAM-SHA-512", password);
+        let missing_topic = kafka_config(scram.port, "missing", &keys);
+        let wrong_plain = kafka_config(
+            plain.port,
+            "orders",
+            &sasl_keys("SASL_PLAINTEXT", "PLAIN", password),
+        );
+        let results = [
+            test_draft(&server, IntegrationKind::Kafka, missing_topic, true).await,
+            test_draft(&server, IntegrationKind::Kafka, wrong_plain, false).await,
+            test_draft(
+                &server,
+                IntegrationKind::Mssql,
+                mssql_config(tds.port, "features", password),
+                false,
+            )
+            .await,
+            test_draft(
+                &server,
+                IntegrationKind::Postgresql,
+                pg_config(closed_port(), "test", &[("PGPASSWORD", password)]),
+                false,
+            )
+            .await,
+        ];
+        assert!(
+            results[0]
+                .message
+                .contains("topic \"missing\" does not exist"),
+            "{}",
+            results[0].message
+        );
+        for result in results {
+            assert!(!result.success);
+            assert!(
+                !result.message.contains(password),
+                "{password:?} in {:?}",
+                result.message
+            );
+        }
+    }
+}
