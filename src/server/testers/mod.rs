@@ -261,16 +261,20 @@ pub async fn run(
     let outcome = tokio::time::timeout(deadline, check).await;
     let ended = Instant::now();
     let latency = ended.duration_since(started);
-    let timings = progress.timings(ended);
+    // ` (resolve 0 ms, connect 2 ms)`, or nothing when the check failed before its first stage.
+    let timings = match progress.timings(ended) {
+        text if text.is_empty() => String::new(),
+        text => format!(" ({text})"),
+    };
     let mut preview = Vec::new();
     let (success, message, failed_stage) = match outcome {
         Ok(Ok(passed)) => {
             preview = passed.preview;
-            (true, format!("{} ({timings})", passed.summary), None)
+            (true, format!("{}{timings}", passed.summary), None)
         }
         Ok(Err(error)) => (
             false,
-            format!("{} failed: {} ({timings})", error.stage, error.reason),
+            format!("{} failed: {}{timings}", error.stage, error.reason),
             Some(error.stage),
         ),
         Err(_elapsed) => {
@@ -278,7 +282,7 @@ pub async fn run(
             (
                 false,
                 format!(
-                    "{stage} failed: timed out after {} ({timings})",
+                    "{stage} failed: timed out after {}{timings}",
                     format_duration(deadline)
                 ),
                 Some(stage),
