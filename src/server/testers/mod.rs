@@ -2,11 +2,14 @@
 //! connect, TLS, authenticate, query), is bounded by one deadline, and reports which stage failed
 //! and how long each took, in one line that never contains a secret.
 
+mod clickhouse;
 pub mod config;
-#[allow(dead_code)] // used by the HTTP-based kinds' checks in the next commits
+mod databricks;
 mod http;
 pub mod net;
+mod snowflake;
 mod sql;
+mod trino;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -207,6 +210,18 @@ fn check_for(kind: Kind, input: CheckInput<'_>) -> Option<CheckFuture<'_>> {
                 .map(Passed::from)
         }),
         Kind::Mysql => Box::pin(async move { sql::mysql(config, progress).await.map(Passed::from) }),
+        Kind::Clickhouse => {
+            Box::pin(async move { clickhouse::check(config, progress).await.map(Passed::from) })
+        }
+        Kind::Databricks => {
+            Box::pin(async move { databricks::check(config, progress).await.map(Passed::from) })
+        }
+        Kind::Snowflake => {
+            Box::pin(async move { snowflake::check(config, progress).await.map(Passed::from) })
+        }
+        Kind::Trino => {
+            Box::pin(async move { trino::check(config, progress).await.map(Passed::from) })
+        }
         _ => return None,
     })
 }
@@ -303,7 +318,7 @@ mod tests {
     #[tokio::test]
     async fn kinds_without_a_check_say_so() {
         let report = run(
-            Kind::Snowflake,
+            Kind::Cohere,
             &ResolvedConfig::new(),
             &BTreeSet::new(),
             Duration::from_secs(1),
@@ -311,6 +326,6 @@ mod tests {
         )
         .await;
         assert!(!report.success);
-        assert_eq!(report.message, "no connectivity test for Snowflake yet");
+        assert_eq!(report.message, "no connectivity test for Cohere yet");
     }
 }
