@@ -886,6 +886,13 @@ async fn snowflake_peer(public_key: Vec<u8>, fingerprint: String) -> Peer {
                 Some(name) if name.eq_ignore_ascii_case("analytics") => json!("ANALYTICS"),
                 _ => Value::Null,
             };
+            let validate = data["SESSION_PARAMETERS"]["CLIENT_VALIDATE_DEFAULT_PARAMETERS"] == true;
+            if validate && seen.query("databaseName").is_some() && database.is_null() {
+                return Answer::json(
+                    200,
+                    json!({"data": null, "code": "390201", "message": "The requested database does not exist or not authorized.", "success": false}),
+                );
+            }
             return Answer::json(
                 200,
                 json!({"data": {"token": SF_SESSION, "masterToken": "master", "validityInSeconds": 3600,
@@ -1031,7 +1038,7 @@ async fn snowflake_with_a_missing_database_names_it() {
     assert_failed(
         &result,
         "query",
-        "database \"nope\" does not exist or is not authorized for role PUBLIC",
+        "The requested database does not exist or not authorized. (code 390201)",
     );
     assert_lacks(&result, &[SF_PASSWORD, SF_SESSION]);
 }
@@ -1063,4 +1070,44 @@ async fn snowflake_with_an_unreadable_key_fails_at_resolve_without_quoting_it() 
         "SNOWFLAKE_PRIVATE_KEY_B64 holds a PKCS#1 key",
     );
     assert_lacks(&result, &[&key, "MIIBOgIBAAJBAKj34GkxFhD9"]);
+}
+
+/// Against fakesnow's server mode (PyPI `fakesnow[server]`, a Snowflake emulator speaking the
+/// REST API the drivers use): the login and query-request formats are accepted and the answers
+/// read. Not run by default, since it needs the package: `cargo test --test testers_http --
+/// --ignored` with `fakesnow` on PATH (or FAKESNOW_BIN naming it).
+#[tokio::test]
+#[ignore = "needs fakesnow[server] from PyPI"]
+async fn snowflake_against_the_fakesnow_emulator() {
+    let binary = std::env::var("FAKESNOW_BIN").unwrap_or_else(|_| "fakesnow".into());
+    let port = closed_port();
+    let mut child = tokio::process::Command::new(&binary)
+        .args(["-s", "-p", &port.to_string(), "--host", "127.0.0.1"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("fakesnow starts (pip install 'fakesnow[server]')");
+    let up = common::wait_until(Duration::from_secs(30), || async move {
+        tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+    })
+    .await;
+    assert!(up, "fakesnow listens on {port}");
+    let account = format!("http://xy12345@127.0.0.1:{port}");
+    let result = check(
+        IntegrationKind::Snowflake,
+        &[
+            ("SNOWFLAKE_ACCOUNT_ID", &account),
+            ("SNOWFLAKE_USER", "alice"),
+            ("SNOWFLAKE_PASSWORD", SF_PASSWORD),
+            ("SNOWFLAKE_DATABASE", "analytics"),
+            ("SNOWFLAKE_SCHEMA", "public"),
+        ],
+    )
+    .await;
+    let _ = child.kill().await;
+    assert_passed(&result);
+    assert_lacks(&result, &[SF_PASSWORD]);
 }

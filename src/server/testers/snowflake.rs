@@ -350,6 +350,9 @@ fn login_body(
         "ACCOUNT_NAME": account,
         "LOGIN_NAME": user,
         "CLIENT_ENVIRONMENT": {"APPLICATION": "sourcedeck-test"},
+        // As the drivers do: Snowflake then refuses a login whose database, schema or warehouse
+        // does not exist, instead of leaving it out of the session.
+        "SESSION_PARAMETERS": {"CLIENT_VALIDATE_DEFAULT_PARAMETERS": true},
     });
     match credential {
         Credential::Password(password) => data["PASSWORD"] = json!(password),
@@ -391,7 +394,13 @@ fn read_login(
                 "; check that the user's RSA_PUBLIC_KEY matches SNOWFLAKE_PRIVATE_KEY_B64",
             );
         }
-        return Err(StageError::new(Stage::Authenticate, reason));
+        // A requested database/schema/warehouse/role that is missing is the query stage.
+        let stage = if reason.contains("does not exist or not authorized") {
+            Stage::Query
+        } else {
+            Stage::Authenticate
+        };
+        return Err(StageError::new(stage, reason));
     }
     let token = document
         .pointer("/data/token")
@@ -517,13 +526,17 @@ fn read_query(status: u16, body: &[u8], has_warehouse: bool) -> Result<QueryStat
         }
         return Err(StageError::new(Stage::Query, reason));
     }
+    // JSON results carry `rowset`; Arrow results (`rowsetBase64`) are not decoded here, so
+    // they count by `total`.
+    let total = document.pointer("/data/total").and_then(Value::as_u64);
     match document.pointer("/data/rowset") {
         Some(rows) if *rows == json!([["1"]]) || *rows == json!([[1]]) => Ok(QueryState::Done),
-        Some(rows) => Err(StageError::new(
+        Some(rows) if !rows.as_array().is_some_and(Vec::is_empty) => Err(StageError::new(
             Stage::Query,
             format!("unexpected answer to SELECT 1: {rows}"),
         )),
-        None => Err(StageError::new(
+        _ if total == Some(1) => Ok(QueryState::Done),
+        _ => Err(StageError::new(
             Stage::Query,
             "the answer to SELECT 1 has no rows",
         )),
@@ -656,6 +669,13 @@ mod tests {
                 .reason
                 .contains("RSA_PUBLIC_KEY")
         );
+        let validated = br#"{"data":null,"code":"390201","message":"The requested database does not exist or not authorized.","success":false}"#;
+        let missing = read_login(200, validated, &password).unwrap_err();
+        assert_eq!(missing.stage, Stage::Query);
+        assert_eq!(
+            missing.reason,
+            "The requested database does not exist or not authorized. (code 390201)"
+        );
         let gone = read_login(403, b"<html>Forbidden</html>", &password).unwrap_err();
         assert!(
             gone.reason.contains("check SNOWFLAKE_ACCOUNT_ID"),
@@ -706,6 +726,10 @@ mod tests {
             read_query(401, b"", true).unwrap_err().stage,
             Stage::Authenticate
         );
+        let arrow = br#"{"data":{"rowtype":[{"name":"1"}],"total":1,"queryResultFormat":"arrow","rowsetBase64":"/////w=="},"success":true}"#;
+        assert_eq!(read_query(200, arrow, true).unwrap(), QueryState::Done);
+        let empty = br#"{"data":{"total":0,"rowsetBase64":""},"success":true}"#;
+        assert!(read_query(200, empty, true).is_err());
     }
 
     #[test]
