@@ -273,6 +273,33 @@ async fn clickhouse_against_a_silent_listener_times_out_while_authenticating() {
     assert_lacks(&result, &[CH_PASSWORD]);
 }
 
+/// Against a real ClickHouse server's HTTP interface, when one is given (user `admin` with the
+/// password in SOURCEDECK_TEST_CLICKHOUSE_PASSWORD, HTTP port in SOURCEDECK_TEST_CLICKHOUSE_PORT
+/// on 127.0.0.1): success, wrong password, missing database. Not run by default.
+#[tokio::test]
+#[ignore = "needs a ClickHouse server on loopback"]
+async fn clickhouse_against_a_real_server() {
+    let port = std::env::var("SOURCEDECK_TEST_CLICKHOUSE_PORT").expect("port");
+    let password = std::env::var("SOURCEDECK_TEST_CLICKHOUSE_PASSWORD").expect("password");
+    let server = TestServer::start().await;
+    let pairs = with(
+        owned(clickhouse_config("127.0.0.1", &port)),
+        "CLICKHOUSE_PWD",
+        &password,
+    );
+    let pairs = with(pairs, "CLICKHOUSE_DATABASE", "default");
+    let result = check_on(&server, IntegrationKind::Clickhouse, &borrowed(&pairs)).await;
+    assert_passed(&result);
+    let wrong = with(pairs.clone(), "CLICKHOUSE_PWD", "wrong-real-pw-Ab12");
+    let result = check_on(&server, IntegrationKind::Clickhouse, &borrowed(&wrong)).await;
+    assert_failed(&result, "authenticate", "ClickHouse error");
+    assert_lacks(&result, &["wrong-real-pw-Ab12", &password]);
+    let missing = with(pairs, "CLICKHOUSE_DATABASE", "no_such_db_q");
+    let result = check_on(&server, IntegrationKind::Clickhouse, &borrowed(&missing)).await;
+    assert_failed(&result, "query", "no_such_db_q");
+    assert_lacks(&result, &[&password]);
+}
+
 // ---------------------------------------------------------------------------------------------
 // TLS (every kind) against a self-signed certificate and a silent listener
 // ---------------------------------------------------------------------------------------------

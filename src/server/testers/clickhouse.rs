@@ -137,24 +137,26 @@ fn body_code(text: &str) -> Option<u32> {
     digits.parse().ok()
 }
 
-/// The first line of an exception, without the code prefix, `DB::Exception: ` and the version.
+/// The first line of an exception without the code prefix, `DB::Exception: `, the version or
+/// the stack trace. Both formats: `Code: 81. DB::Exception: ... (version ...)` (since 20.x) and
+/// `Code: 81, e.displayText() = DB::Exception: ..., e.what() = DB::Exception` (older servers).
 fn clean_message(text: &str) -> String {
     let line = text
         .lines()
         .map(str::trim)
         .find(|line| !line.is_empty())
         .unwrap_or("(no message)");
-    let line = match line.strip_prefix("Code:") {
-        Some(rest) => rest
-            .split_once(". ")
-            .map_or(rest, |(_, message)| message)
-            .trim(),
-        None => line,
+    let line = match line.split_once("DB::Exception: ") {
+        Some((_, message)) => message,
+        None => match line.strip_prefix("Code:") {
+            Some(rest) => rest.split_once(". ").map_or(rest, |(_, message)| message),
+            None => line,
+        },
     };
-    let line = line.strip_prefix("DB::Exception: ").unwrap_or(line);
-    let line = line.split(" (version ").next().unwrap_or(line);
-    let line = line.split(", Stack trace").next().unwrap_or(line);
-    snippet(line.as_bytes())
+    let line = [" (version ", ", e.what() = ", ", Stack trace"]
+        .iter()
+        .fold(line, |line, cut| line.split(cut).next().unwrap_or(line));
+    snippet(line.trim().as_bytes())
 }
 
 #[cfg(test)]
@@ -204,6 +206,25 @@ mod tests {
         assert_eq!(
             error_of(401, None, b"", Stage::Query).stage,
             Stage::Authenticate
+        );
+    }
+
+    /// Verbatim answers of a real ClickHouse 18.16 HTTP interface (Debian's clickhouse-server).
+    #[test]
+    fn answers_of_an_old_server_are_cleaned() {
+        let wrong = b"Code: 193, e.displayText() = DB::Exception: Wrong password for user admin, e.what() = DB::Exception\n";
+        let error = error_of(401, None, wrong, Stage::Authenticate);
+        assert_eq!(error.stage, Stage::Authenticate);
+        assert_eq!(
+            error.reason,
+            "ClickHouse error 193: Wrong password for user admin"
+        );
+        let missing = b"Code: 81, e.displayText() = DB::Exception: Database nope doesn't exist, e.what() = DB::Exception\n";
+        let error = error_of(404, None, missing, Stage::Query);
+        assert_eq!(error.stage, Stage::Query);
+        assert_eq!(
+            error.reason,
+            "ClickHouse error 81: Database nope doesn't exist"
         );
     }
 
