@@ -22,6 +22,9 @@ use sourcedeck::proto::{IntegrationKind, TestIntegrationRequest, TestIntegration
 
 const CALL: Duration = Duration::from_secs(60);
 
+/// A draft's config as key/value pairs.
+type Config<'a> = Vec<(&'static str, &'a str)>;
+
 /// Runs a draft test of `kind` with `pairs` on `server`.
 async fn check_on(
     server: &TestServer,
@@ -313,7 +316,7 @@ async fn every_http_kind_refuses_a_self_signed_certificate_at_the_tls_stage() {
     let port = peer.port.to_string();
     let account = format!("https://xy12345@127.0.0.1:{}", peer.port);
     let server = TestServer::start().await;
-    let cases: Vec<(IntegrationKind, Vec<(&str, &str)>)> = vec![
+    let cases: Vec<(IntegrationKind, Config<'_>)> = vec![
         (
             IntegrationKind::Clickhouse,
             vec![
@@ -1137,4 +1140,147 @@ async fn snowflake_against_the_fakesnow_emulator() {
     let _ = child.kill().await;
     assert_passed(&result);
     assert_lacks(&result, &[SF_PASSWORD]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Servers that echo what they were sent
+// ---------------------------------------------------------------------------------------------
+
+const SF_ECHO_SESSION: &str = "sf-session-echoed-Gq58";
+
+/// A peer that lets logins through (Databricks OAuth, Snowflake login unless `echo_login`) and
+/// answers every other request with HTTP 400 whose one line repeats the request's credentials
+/// and body, as a careless proxy or server might.
+async fn echo_peer(echo_login: bool) -> Peer {
+    Peer::plain(move |seen: &Seen| {
+        if seen.path == "/oidc/v1/token" {
+            return Answer::json(
+                200,
+                json!({"access_token": DBX_OAUTH_TOKEN, "token_type": "Bearer"}),
+            );
+        }
+        if seen.path.starts_with("/session/v1/login-request") && !echo_login {
+            return Answer::json(
+                200,
+                json!({"data": {"token": SF_ECHO_SESSION, "sessionInfo": {}}, "success": true}),
+            );
+        }
+        let echoed = format!(
+            "{} {} {}",
+            seen.header("authorization").unwrap_or_default(),
+            seen.header("x-clickhouse-key").unwrap_or_default(),
+            String::from_utf8_lossy(&seen.body)
+        );
+        Answer::text(400, &echoed.replace('\n', " "))
+    })
+    .await
+}
+
+#[track_caller]
+fn assert_no_piece_of(result: &TestIntegrationResponse, secrets: &[&str]) {
+    for secret in secrets {
+        let piece: String = secret.chars().take(8).collect();
+        assert!(
+            !result.message.contains(&piece),
+            "a piece of {secret:?} in: {}",
+            result.message
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_echoing_server_never_gets_a_secret_into_the_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let (private_key, _, _) = key_pair(dir.path());
+    let server = TestServer::start().await;
+    let echo = echo_peer(false).await;
+    let echo_login = echo_peer(true).await;
+    let url = echo.url();
+    let account = account_url(&echo);
+    let login_account = account_url(&echo_login);
+    let oauth_basic = STANDARD.encode(format!("sp-client:{DBX_CLIENT_SECRET}"));
+    // (kind, config, whether the echoed credential falls within the one line shown)
+    let cases: Vec<(IntegrationKind, Config<'_>, bool)> = vec![
+        (
+            IntegrationKind::Clickhouse,
+            vec![
+                ("CLICKHOUSE_HOST", &url),
+                ("CLICKHOUSE_DATABASE", "analytics"),
+                ("CLICKHOUSE_USER", "admin"),
+                ("CLICKHOUSE_PWD", CH_PASSWORD),
+            ],
+            true,
+        ),
+        (
+            IntegrationKind::Databricks,
+            vec![
+                ("DATABRICKS_HOST", &url),
+                ("DATABRICKS_HTTP_PATH", "/sql/1.0/warehouses/abc123"),
+                ("DATABRICKS_TOKEN", DBX_TOKEN),
+            ],
+            true,
+        ),
+        (
+            IntegrationKind::Databricks,
+            vec![
+                ("DATABRICKS_HOST", &url),
+                ("DATABRICKS_HTTP_PATH", "/sql/1.0/warehouses/abc123"),
+                ("DATABRICKS_CLIENT_ID", "sp-client"),
+                ("DATABRICKS_CLIENT_SECRET", DBX_CLIENT_SECRET),
+            ],
+            true,
+        ),
+        (
+            IntegrationKind::Snowflake,
+            vec![
+                ("SNOWFLAKE_ACCOUNT_ID", &login_account),
+                ("SNOWFLAKE_USER", "alice"),
+                ("SNOWFLAKE_PASSWORD", SF_PASSWORD),
+            ],
+            true,
+        ),
+        (
+            IntegrationKind::Snowflake,
+            vec![
+                ("SNOWFLAKE_ACCOUNT_ID", &login_account),
+                ("SNOWFLAKE_USER", "alice"),
+                ("SNOWFLAKE_PRIVATE_KEY_B64", &private_key),
+            ],
+            false,
+        ),
+        (
+            IntegrationKind::Snowflake,
+            vec![
+                ("SNOWFLAKE_ACCOUNT_ID", &account),
+                ("SNOWFLAKE_USER", "alice"),
+                ("SNOWFLAKE_PASSWORD", SF_PASSWORD),
+            ],
+            true,
+        ),
+    ];
+    for (kind, pairs, marked) in cases {
+        let result = check_on(&server, kind, &pairs).await;
+        assert!(!result.success, "{}", result.message);
+        assert!(result.message.contains("HTTP 400"), "{}", result.message);
+        assert!(
+            !marked || result.message.contains("[redacted]"),
+            "{}",
+            result.message
+        );
+        assert_no_piece_of(
+            &result,
+            &[
+                CH_PASSWORD,
+                DBX_TOKEN,
+                DBX_CLIENT_SECRET,
+                DBX_OAUTH_TOKEN,
+                &oauth_basic,
+                SF_PASSWORD,
+                SF_ECHO_SESSION,
+                &private_key,
+                // Every JWT starts with the base64 of {"alg":...
+                "eyJhbGciOi",
+            ],
+        );
+    }
 }

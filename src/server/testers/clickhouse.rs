@@ -34,6 +34,9 @@ pub async fn check(config: &ResolvedConfig, progress: &Progress) -> Result<Strin
     let password = value(config, "CLICKHOUSE_PWD");
     let endpoint = host.endpoint(tls, http_port);
     let mut client = Client::open(&endpoint, progress).await?;
+    if let Some(password) = password {
+        client.hide(password);
+    }
     progress.enter(Stage::Authenticate);
     select_one(&mut client, user, password, None, Stage::Authenticate).await?;
     progress.enter(Stage::Query);

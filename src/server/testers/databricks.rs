@@ -38,7 +38,10 @@ pub async fn check(config: &ResolvedConfig, progress: &Progress) -> Result<Strin
     let mut client = Client::open(&endpoint, progress).await?;
     progress.enter(Stage::Authenticate);
     let (token, how) = match login {
-        Login::Token(token) => (token.to_string(), "an access token".to_string()),
+        Login::Token(token) => {
+            client.hide(token);
+            (token.to_string(), "an access token".to_string())
+        }
         Login::OAuth { client_id, secret } => (
             oauth_token(&mut client, client_id, secret).await?,
             format!("OAuth client {client_id}"),
@@ -129,9 +132,12 @@ async fn oauth_token(
     client_id: &str,
     secret: &str,
 ) -> Result<String, StageError> {
+    let header = basic_auth(client_id, secret);
+    client.hide(secret);
+    client.hide(header.trim_start_matches("Basic "));
     let request = client
         .request(Method::POST, "/oidc/v1/token")
-        .header(AUTHORIZATION, basic_auth(client_id, secret))
+        .header(AUTHORIZATION, &header)
         .header(CONTENT_TYPE, "application/x-www-form-urlencoded");
     let reply = client
         .send(
@@ -140,7 +146,9 @@ async fn oauth_token(
             Stage::Authenticate,
         )
         .await?;
-    read_token(reply.status, &reply.body, client_id)
+    let token = read_token(reply.status, &reply.body, client_id)?;
+    client.hide(&token);
+    Ok(token)
 }
 
 fn read_token(status: u16, body: &[u8], client_id: &str) -> Result<String, StageError> {

@@ -248,6 +248,8 @@ pub struct Client {
     addresses: Vec<SocketAddr>,
     sender: SendRequest<Full<Bytes>>,
     task: JoinHandle<()>,
+    /// Values blanked out of every answer before anyone reads it (a server may echo them).
+    secrets: Vec<String>,
 }
 
 impl Drop for Client {
@@ -267,7 +269,17 @@ impl Client {
             addresses,
             sender,
             task,
+            secrets: Vec::new(),
         })
+    }
+
+    /// Blanks `secret` (a password, token, signed assertion or header value built from one) out
+    /// of every later answer, so an error that echoes it, even cut short to one line, cannot
+    /// show it or a piece of it.
+    pub fn hide(&mut self, secret: &str) {
+        if secret.len() >= 4 && !self.secrets.iter().any(|known| known == secret) {
+            self.secrets.push(secret.to_string());
+        }
     }
 
     /// A request to `path` (with its query) carrying Host and User-Agent.
@@ -308,6 +320,7 @@ impl Client {
             .map_err(|error| StageError::new(stage, format!("could not read the answer: {error}")))?
             .to_bytes()
             .to_vec();
+        let body = redact(body, &self.secrets);
         Ok(Reply {
             status,
             headers,
@@ -328,6 +341,29 @@ impl Client {
         self.task = task;
         Ok(())
     }
+}
+
+/// `body` with every occurrence of each secret replaced by the redaction marker.
+fn redact(mut body: Vec<u8>, secrets: &[String]) -> Vec<u8> {
+    let marker = crate::domain::secret::REDACTED.as_bytes();
+    for secret in secrets.iter().map(String::as_bytes) {
+        if secret.is_empty() || body.len() < secret.len() {
+            continue;
+        }
+        let mut out = Vec::with_capacity(body.len());
+        let mut index = 0;
+        while index < body.len() {
+            if body[index..].starts_with(secret) {
+                out.extend_from_slice(marker);
+                index += secret.len();
+            } else {
+                out.push(body[index]);
+                index += 1;
+            }
+        }
+        body = out;
+    }
+    body
 }
 
 type Handshake = (SendRequest<Full<Bytes>>, JoinHandle<()>);
@@ -658,6 +694,16 @@ mod tests {
         assert!(!self_issued(&certificate(b"\x31\x00", b"\x31\x01\x00")));
         assert!(!self_issued(b"\x30\x82\xff"));
         assert!(!self_issued(&[]));
+    }
+
+    #[test]
+    fn answers_are_redacted_of_hidden_values() {
+        let secrets = vec!["hunter22".to_string(), "tok".to_string()];
+        assert_eq!(
+            redact(b"bad hunter22, hunter22!hunter2".to_vec(), &secrets),
+            b"bad [redacted], [redacted]!hunter2".to_vec()
+        );
+        assert_eq!(redact(b"x".to_vec(), &secrets), b"x".to_vec());
     }
 
     #[test]

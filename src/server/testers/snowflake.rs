@@ -70,6 +70,11 @@ pub async fn check(config: &ResolvedConfig, progress: &Progress) -> Result<Strin
     let mut client = Client::open(&account.endpoint, progress).await?;
     progress.enter(Stage::Authenticate);
     let body = login_body(&account.name, user, &credential, now_seconds())?;
+    for secret in ["/data/PASSWORD", "/data/TOKEN"] {
+        if let Some(value) = body.pointer(secret).and_then(Value::as_str) {
+            client.hide(value);
+        }
+    }
     let request = client
         .request(Method::POST, &login_path(&context))
         .header(CONTENT_TYPE, "application/json")
@@ -78,6 +83,7 @@ pub async fn check(config: &ResolvedConfig, progress: &Progress) -> Result<Strin
         .send(request, body.to_string(), Stage::Authenticate)
         .await?;
     let (token, session) = read_login(reply.status, &reply.body, &credential)?;
+    client.hide(&token);
     progress.enter(Stage::Query);
     check_context(&session, &context)?;
     select_one(&mut client, &token, context.warehouse.is_some()).await?;

@@ -49,6 +49,11 @@ pub async fn check(config: &ResolvedConfig, progress: &Progress) -> Result<Strin
             ),
         ));
     }
+    if let Some(password) = session.password {
+        client.hide(password);
+        let header = basic_auth(session.user, password);
+        client.hide(header.trim_start_matches("Basic "));
+    }
     let rows = execute(&mut client, &session, "SELECT 1").await?;
     if rows != [serde_json::json!([1])] {
         return Err(StageError::new(
