@@ -1,6 +1,9 @@
 //! A loopback HTTP/1.1 peer for the checks of the HTTP-based kinds: it serves a handler (plain or
 //! behind TLS with a self-signed certificate made by `openssl`), records every request it saw,
 //! and stops when dropped. Also a listener that accepts and never answers, for deadlines.
+//! Shared by several test binaries, each using part of it.
+
+#![allow(dead_code)]
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -266,4 +269,66 @@ pub fn self_signed(dir: &Path) -> (PathBuf, PathBuf) {
         dir,
     );
     (dir.join("self.pem"), dir.join("self.key"))
+}
+
+/// A test CA and a certificate it signed for `san` (e.g. `IP:127.0.0.1` or `DNS:other.example`):
+/// (CA certificate, certificate, key) PEM paths, named after `name`.
+pub fn signed_by_test_ca(dir: &Path, name: &str, san: &str) -> (PathBuf, PathBuf, PathBuf) {
+    if !dir.join("ca.pem").exists() {
+        openssl(
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=sourcedeck test CA",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+            ],
+            dir,
+        );
+    }
+    let key = format!("{name}.key");
+    let csr = format!("{name}.csr");
+    let certificate = format!("{name}.pem");
+    let extensions = format!("{name}.cnf");
+    openssl(
+        &[
+            "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=test", "-keyout", &key, "-out",
+            &csr,
+        ],
+        dir,
+    );
+    std::fs::write(
+        dir.join(&extensions),
+        format!("subjectAltName={san}\nbasicConstraints=CA:FALSE\n"),
+    )
+    .expect("extensions file");
+    openssl(
+        &[
+            "x509",
+            "-req",
+            "-in",
+            &csr,
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "1",
+            "-extfile",
+            &extensions,
+            "-out",
+            &certificate,
+        ],
+        dir,
+    );
+    (dir.join("ca.pem"), dir.join(certificate), dir.join(key))
 }
