@@ -1452,13 +1452,13 @@ async fn test_of_a_kind_without_a_check_fails_with_a_clear_message() {
     let api = Api::start().await;
     let result = api
         .test_draft(
-            IntegrationKind::Snowflake,
-            literals(&[("SNOWFLAKE_ACCOUNT", "acme"), ("SNOWFLAKE_USER", "u")]),
+            IntegrationKind::Cohere,
+            literals(&[("COHERE_API_KEY", "not-checked")]),
         )
         .await;
     assert!(!result.success);
-    assert_eq!(result.kind, "SNOWFLAKE");
-    assert_contains(&result.message, "no connectivity test for Snowflake");
+    assert_eq!(result.kind, "COHERE");
+    assert_contains(&result.message, "no connectivity test for Cohere");
 }
 
 #[tokio::test]

@@ -3,18 +3,23 @@
 //! and how long each took, in one line that never contains a secret.
 
 mod aws;
+mod clickhouse;
 mod cloud_http;
 pub mod config;
+mod databricks;
 mod google;
 mod google_auth;
+mod http;
 mod kafka;
 mod mssql;
 pub mod net;
 mod pg_tls;
 mod sigv4;
+mod snowflake;
 mod sql;
 mod tds_tls;
 mod tls;
+mod trino;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -229,6 +234,18 @@ fn check_for(kind: Kind, input: CheckInput<'_>) -> Option<CheckFuture<'_>> {
         Kind::Mssql => {
             Box::pin(async move { mssql::check(config, progress).await.map(Passed::from) })
         }
+        Kind::Clickhouse => {
+            Box::pin(async move { clickhouse::check(config, progress).await.map(Passed::from) })
+        }
+        Kind::Databricks => {
+            Box::pin(async move { databricks::check(config, progress).await.map(Passed::from) })
+        }
+        Kind::Snowflake => {
+            Box::pin(async move { snowflake::check(config, progress).await.map(Passed::from) })
+        }
+        Kind::Trino => {
+            Box::pin(async move { trino::check(config, progress).await.map(Passed::from) })
+        }
         _ => return None,
     })
 }
@@ -329,7 +346,7 @@ mod tests {
     #[tokio::test]
     async fn kinds_without_a_check_say_so() {
         let report = run(
-            Kind::Snowflake,
+            Kind::Cohere,
             &ResolvedConfig::new(),
             &BTreeSet::new(),
             Duration::from_secs(1),
@@ -337,6 +354,6 @@ mod tests {
         )
         .await;
         assert!(!report.success);
-        assert_eq!(report.message, "no connectivity test for Snowflake yet");
+        assert_eq!(report.message, "no connectivity test for Cohere yet");
     }
 }

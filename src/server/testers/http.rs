@@ -1,0 +1,717 @@
+//! HTTP plumbing shared by the checks of the kinds that speak HTTP (ClickHouse, Trino,
+//! Databricks, Snowflake). It exists so each check goes through real, separately timed stages:
+//! resolve and connect (from `net`), a TLS handshake of its own (so a bad certificate is reported
+//! as the TLS stage with a clean reason such as "certificate not trusted: self-signed"), then
+//! HTTP/1.1 requests over that one connection.
+//!
+//! A host key may hold a bare host name (`db.example.com`) or a URL with an explicit scheme
+//! (`http://127.0.0.1:8123`); a URL is used as given (its scheme decides TLS, its port wins over
+//! the port key), which is how tests point a check at a loopback peer without any global state.
+//! TLS trusts the machine's root certificates (rustls with the ring provider).
+
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+
+use base64::Engine as _;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Bytes;
+use hyper::client::conn::http1::SendRequest;
+use hyper::{HeaderMap, Method, Request};
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::task::JoinHandle;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::rustls::client::WebPkiServerVerifier;
+use tokio_rustls::rustls::client::danger::{
+    HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier,
+};
+use tokio_rustls::rustls::crypto::{CryptoProvider, ring};
+use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use tokio_rustls::rustls::{
+    CertificateError, ClientConfig, DigitallySignedStruct, Error as TlsError, RootCertStore,
+    SignatureScheme,
+};
+
+use super::net::{connect, resolve};
+use super::{Progress, Stage, StageError};
+
+/// The most of a response body a check reads.
+const BODY_LIMIT: usize = 4 * 1024 * 1024;
+
+/// Where a check sends its requests.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Endpoint {
+    pub tls: bool,
+    pub host: String,
+    pub port: u16,
+    /// The user part of a URL (`https://account@host`), when one was given.
+    pub user: Option<String>,
+}
+
+impl Endpoint {
+    pub fn scheme(&self) -> &'static str {
+        if self.tls { "https" } else { "http" }
+    }
+
+    /// `host:port`, with brackets around an IPv6 address.
+    pub fn authority(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+
+    /// `https://host:port`, for summaries.
+    pub fn describe(&self) -> String {
+        format!("{}://{}", self.scheme(), self.authority())
+    }
+}
+
+/// A host key's value: a bare host has neither scheme nor port; a URL's scheme decides TLS and
+/// its port (when it has one) wins over the kind's port key.
+#[derive(Debug, PartialEq, Eq)]
+pub struct HostSpec {
+    pub tls: Option<bool>,
+    pub host: String,
+    pub port: Option<u16>,
+    /// The user part of a URL (`https://account@host`), when one was given.
+    pub user: Option<String>,
+}
+
+impl HostSpec {
+    /// The endpoint, with `tls` and `port` deciding what the value left open.
+    pub fn endpoint(&self, tls: bool, port: u16) -> Endpoint {
+        Endpoint {
+            tls: self.tls.unwrap_or(tls),
+            host: self.host.clone(),
+            port: self.port.unwrap_or(port),
+            user: self.user.clone(),
+        }
+    }
+}
+
+/// Reads a host key's value; a URL with another scheme than http/https, or a bad port in it,
+/// fails as the resolve stage naming the key.
+pub fn parse_host(key: &str, value: &str) -> Result<HostSpec, StageError> {
+    let Some((scheme, rest)) = value.split_once("://") else {
+        return Ok(HostSpec {
+            tls: None,
+            host: value.to_string(),
+            port: None,
+            user: None,
+        });
+    };
+    let tls = match scheme.to_ascii_lowercase().as_str() {
+        "https" => true,
+        "http" => false,
+        other => {
+            return Err(StageError::new(
+                Stage::Resolve,
+                format!("{key} has scheme {other:?}; expected http:// or https:// or a bare host"),
+            ));
+        }
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let (user, host_port) = match authority.rsplit_once('@') {
+        Some((user, host_port)) => (Some(user.to_string()), host_port),
+        None => (None, authority),
+    };
+    let (host, port) = split_host_port(host_port);
+    let port = match port {
+        None => None,
+        Some(text) => Some(text.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| {
+            StageError::new(
+                Stage::Resolve,
+                format!("{key} has port {text:?}; expected a whole number from 1 to 65535"),
+            )
+        })?),
+    };
+    if host.is_empty() {
+        return Err(StageError::new(
+            Stage::Resolve,
+            format!("{key} names no host"),
+        ));
+    }
+    Ok(HostSpec {
+        tls: Some(tls),
+        host: host.to_string(),
+        port,
+        user: user.filter(|u| !u.is_empty()),
+    })
+}
+
+/// `host:port`, `[v6]:port`, `host` or `[v6]` into the host and the port text.
+fn split_host_port(text: &str) -> (&str, Option<&str>) {
+    if let Some(bracketed) = text.strip_prefix('[') {
+        return match bracketed.split_once(']') {
+            Some((host, rest)) => (host, rest.strip_prefix(':')),
+            None => (bracketed, None),
+        };
+    }
+    match text.rsplit_once(':') {
+        Some((host, port)) if !host.contains(':') => (host, Some(port)),
+        _ => (text, None),
+    }
+}
+
+/// Whether a boolean config value is true (`1`, `true`, `yes`, `t`, `y`, any case).
+pub fn truthy(value: &str) -> bool {
+    matches!(
+        value.trim().to_ascii_lowercase().as_str(),
+        "1" | "true" | "yes" | "t" | "y"
+    )
+}
+
+/// Percent-encodes `text` for a query string (everything but RFC 3986 unreserved characters).
+pub fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// `Basic base64(user:password)`.
+pub fn basic_auth(user: &str, password: &str) -> String {
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+    )
+}
+
+/// The stage an HTTP error status belongs to: credentials for 401/403/407, the query otherwise.
+pub fn status_stage(status: u16) -> Stage {
+    match status {
+        401 | 403 | 407 => Stage::Authenticate,
+        _ => Stage::Query,
+    }
+}
+
+/// The path and query of a URL (`https://h/v1/statement/x?y` → `/v1/statement/x?y`); a value
+/// that is already a path is returned as is.
+pub fn path_of(url: &str) -> String {
+    match url.split_once("://") {
+        Some((_, rest)) => match rest.find('/') {
+            Some(index) => rest[index..].to_string(),
+            None => "/".to_string(),
+        },
+        None => url.to_string(),
+    }
+}
+
+/// One line of at most 200 characters out of a response body, for messages.
+pub fn snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|line| !line.is_empty())
+        .unwrap_or("(empty body)");
+    if line.chars().count() > 200 {
+        format!("{}...", line.chars().take(200).collect::<String>())
+    } else {
+        line.to_string()
+    }
+}
+
+/// An HTTP answer read in full.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    pub fn json(&self) -> Option<serde_json::Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+}
+
+/// An open HTTP/1.1 connection to an endpoint; reopened (without new stages) when the server
+/// closes it between requests.
+pub struct Client {
+    endpoint: Endpoint,
+    addresses: Vec<SocketAddr>,
+    sender: SendRequest<Full<Bytes>>,
+    task: JoinHandle<()>,
+    /// Values blanked out of every answer before anyone reads it (a server may echo them).
+    secrets: Vec<String>,
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Client {
+    /// Resolves, connects and (for https) completes the TLS handshake, each as its stage.
+    pub async fn open(endpoint: &Endpoint, progress: &Progress) -> Result<Self, StageError> {
+        let addresses = resolve(&endpoint.host, endpoint.port, progress).await?;
+        let tcp = connect(&addresses, progress).await?;
+        let (sender, task) = handshake(endpoint, tcp, progress).await?;
+        Ok(Self {
+            endpoint: endpoint.clone(),
+            addresses,
+            sender,
+            task,
+            secrets: Vec::new(),
+        })
+    }
+
+    /// Blanks `secret` (a password, token, signed assertion or header value built from one) out
+    /// of every later answer, so an error that echoes it, even cut short to one line, cannot
+    /// show it or a piece of it.
+    pub fn hide(&mut self, secret: &str) {
+        if secret.len() >= 4 && !self.secrets.iter().any(|known| known == secret) {
+            self.secrets.push(secret.to_string());
+        }
+    }
+
+    /// A request to `path` (with its query) carrying Host and User-Agent.
+    pub fn request(&self, method: Method, path: &str) -> hyper::http::request::Builder {
+        Request::builder()
+            .method(method)
+            .uri(path)
+            .header(hyper::header::HOST, self.endpoint.authority())
+            .header(
+                hyper::header::USER_AGENT,
+                concat!("sourcedeck/", env!("CARGO_PKG_VERSION")),
+            )
+    }
+
+    /// Sends a request and reads the whole answer; the error is one line for `stage`.
+    pub async fn send(
+        &mut self,
+        request: hyper::http::request::Builder,
+        body: impl Into<Bytes>,
+        stage: Stage,
+    ) -> Result<Reply, StageError> {
+        let request = request
+            .body(Full::new(body.into()))
+            .map_err(|error| StageError::new(stage, format!("could not build request: {error}")))?;
+        if self.sender.ready().await.is_err() {
+            self.reopen(stage).await?;
+        }
+        let response = self
+            .sender
+            .send_request(request)
+            .await
+            .map_err(|error| StageError::new(stage, hyper_reason(&error)))?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = Limited::new(response.into_body(), BODY_LIMIT)
+            .collect()
+            .await
+            .map_err(|error| StageError::new(stage, format!("could not read the answer: {error}")))?
+            .to_bytes()
+            .to_vec();
+        let body = redact(body, &self.secrets);
+        Ok(Reply {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    async fn reopen(&mut self, stage: Stage) -> Result<(), StageError> {
+        let quiet = Progress::default();
+        let tcp = connect(&self.addresses, &quiet)
+            .await
+            .map_err(|error| StageError::new(stage, error.reason))?;
+        let (sender, task) = handshake(&self.endpoint, tcp, &quiet)
+            .await
+            .map_err(|error| StageError::new(stage, error.reason))?;
+        self.task.abort();
+        self.sender = sender;
+        self.task = task;
+        Ok(())
+    }
+}
+
+/// `body` with every occurrence of each secret replaced by the redaction marker.
+fn redact(mut body: Vec<u8>, secrets: &[String]) -> Vec<u8> {
+    let marker = crate::domain::secret::REDACTED.as_bytes();
+    for secret in secrets.iter().map(String::as_bytes) {
+        if secret.is_empty() || body.len() < secret.len() {
+            continue;
+        }
+        let mut out = Vec::with_capacity(body.len());
+        let mut index = 0;
+        while index < body.len() {
+            if body[index..].starts_with(secret) {
+                out.extend_from_slice(marker);
+                index += secret.len();
+            } else {
+                out.push(body[index]);
+                index += 1;
+            }
+        }
+        body = out;
+    }
+    body
+}
+
+type Handshake = (SendRequest<Full<Bytes>>, JoinHandle<()>);
+
+async fn handshake(
+    endpoint: &Endpoint,
+    tcp: tokio::net::TcpStream,
+    progress: &Progress,
+) -> Result<Handshake, StageError> {
+    if !endpoint.tls {
+        return http_handshake(tcp).await;
+    }
+    progress.enter(Stage::Tls);
+    let config = tls_config().map_err(|reason| StageError::new(Stage::Tls, reason))?;
+    let name = ServerName::try_from(endpoint.host.clone()).map_err(|_| {
+        StageError::new(
+            Stage::Tls,
+            format!("{:?} is not a valid TLS server name", endpoint.host),
+        )
+    })?;
+    let stream = TlsConnector::from(config)
+        .connect(name, tcp)
+        .await
+        .map_err(|error| StageError::new(Stage::Tls, tls_reason(&error, &endpoint.host)))?;
+    http_handshake(stream).await
+}
+
+async fn http_handshake<S>(stream: S) -> Result<Handshake, StageError>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|error| StageError::new(Stage::Connect, hyper_reason(&error)))?;
+    let task = tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    Ok((sender, task))
+}
+
+/// A hyper error as one line a person can act on.
+fn hyper_reason(error: &hyper::Error) -> String {
+    if error.is_incomplete_message() || error.is_closed() {
+        "the server closed the connection without answering".into()
+    } else if error.is_parse() {
+        "the server's answer is not HTTP/1.1".into()
+    } else {
+        match std::error::Error::source(error) {
+            Some(source) => format!("{error}: {source}"),
+            None => error.to_string(),
+        }
+    }
+}
+
+/// The TLS client configuration: the machine's roots, ring, a verifier that names self-signed
+/// certificates. Built once per process (it only reads the system's certificates).
+fn tls_config() -> Result<Arc<ClientConfig>, String> {
+    static CONFIG: OnceLock<Result<Arc<ClientConfig>, String>> = OnceLock::new();
+    CONFIG.get_or_init(build_tls_config).clone()
+}
+
+fn build_tls_config() -> Result<Arc<ClientConfig>, String> {
+    let provider: Arc<CryptoProvider> = Arc::new(ring::default_provider());
+    let mut roots = RootCertStore::empty();
+    roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+    if roots.is_empty() {
+        return Err("no trusted root certificates found on this machine".into());
+    }
+    let inner = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+        .build()
+        .map_err(|error| format!("could not set up certificate checks: {error}"))?;
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|error| format!("could not set up TLS: {error}"))?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(NamingVerifier { inner }))
+        .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
+/// The standard WebPKI verifier, except that an untrusted certificate that signed itself is
+/// reported as self-signed (webpki says "unknown issuer", or "CA used as end entity" for the
+/// CA:TRUE certificates `openssl req -x509` makes).
+#[derive(Debug)]
+struct NamingVerifier {
+    inner: Arc<WebPkiServerVerifier>,
+}
+
+const SELF_SIGNED: &str = "certificate not trusted: self-signed";
+
+impl ServerCertVerifier for NamingVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, TlsError> {
+        self.inner
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+            .map_err(|error| match error {
+                TlsError::InvalidCertificate(
+                    CertificateError::UnknownIssuer | CertificateError::Other(_),
+                ) if intermediates.is_empty() && self_issued(end_entity.as_ref()) => {
+                    TlsError::General(SELF_SIGNED.into())
+                }
+                other => other,
+            })
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, TlsError> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, TlsError> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
+}
+
+/// A TLS handshake failure as one line.
+fn tls_reason(error: &std::io::Error, host: &str) -> String {
+    let rustls_error = error
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<TlsError>());
+    match rustls_error {
+        Some(TlsError::InvalidCertificate(certificate)) => certificate_reason(certificate, host),
+        Some(TlsError::General(text)) => text.clone(),
+        Some(TlsError::AlertReceived(alert)) => {
+            format!("the server ended the TLS handshake (alert {alert:?})")
+        }
+        Some(TlsError::InvalidMessage(_) | TlsError::InappropriateMessage { .. }) => {
+            "the server did not answer with TLS; is this a plain-HTTP port?".into()
+        }
+        Some(other) => other.to_string(),
+        None if error.kind() == std::io::ErrorKind::UnexpectedEof => {
+            "the server closed the connection during the TLS handshake".into()
+        }
+        None => error.to_string(),
+    }
+}
+
+fn certificate_reason(error: &CertificateError, host: &str) -> String {
+    match error {
+        CertificateError::UnknownIssuer => {
+            "certificate not trusted: issued by an unknown authority".into()
+        }
+        CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+            format!("certificate is for a different host than {host}")
+        }
+        CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+            "certificate expired".into()
+        }
+        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+            "certificate is not valid yet".into()
+        }
+        CertificateError::Revoked => "certificate revoked".into(),
+        other => format!(
+            "certificate rejected: {}",
+            TlsError::InvalidCertificate(other.clone())
+        ),
+    }
+}
+
+/// One DER element: its tag, its whole encoding and its contents, and what follows it.
+struct Der<'a> {
+    tag: u8,
+    whole: &'a [u8],
+    contents: &'a [u8],
+    rest: &'a [u8],
+}
+
+fn read_der(input: &[u8]) -> Option<Der<'_>> {
+    let tag = *input.first()?;
+    let first = *input.get(1)?;
+    let (length, header) = if first < 0x80 {
+        (usize::from(first), 2)
+    } else {
+        let count = usize::from(first & 0x7f);
+        if count == 0 || count > 4 {
+            return None;
+        }
+        let bytes = input.get(2..2 + count)?;
+        let length = bytes
+            .iter()
+            .fold(0usize, |acc, byte| (acc << 8) | usize::from(*byte));
+        (length, 2 + count)
+    };
+    let end = header.checked_add(length)?;
+    Some(Der {
+        tag,
+        whole: input.get(..end)?,
+        contents: input.get(header..end)?,
+        rest: input.get(end..)?,
+    })
+}
+
+/// Whether an X.509 certificate names itself as its issuer (issuer equals subject).
+fn self_issued(certificate: &[u8]) -> bool {
+    (|| {
+        let certificate = read_der(certificate)?;
+        let tbs = read_der(certificate.contents)?;
+        let mut field = read_der(tbs.contents)?;
+        if field.tag == 0xa0 {
+            field = read_der(field.rest)?; // version, then the serial number
+        }
+        let algorithm = read_der(field.rest)?;
+        let issuer = read_der(algorithm.rest)?;
+        let validity = read_der(issuer.rest)?;
+        let subject = read_der(validity.rest)?;
+        Some(issuer.whole == subject.whole)
+    })()
+    .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bare_hosts_stay_bare_and_urls_are_used_as_given() {
+        let bare = parse_host("K", "db.example.com").unwrap();
+        assert_eq!(
+            bare.endpoint(true, 8443),
+            Endpoint {
+                tls: true,
+                host: "db.example.com".into(),
+                port: 8443,
+                user: None
+            }
+        );
+        let url = parse_host("K", "http://127.0.0.1:8123/ignored").unwrap();
+        assert_eq!(
+            url.endpoint(true, 8443),
+            Endpoint {
+                tls: false,
+                host: "127.0.0.1".into(),
+                port: 8123,
+                user: None
+            }
+        );
+        let v6 = parse_host("K", "HTTPS://acct@[::1]").unwrap();
+        assert_eq!(
+            v6,
+            HostSpec {
+                tls: Some(true),
+                host: "::1".into(),
+                port: None,
+                user: Some("acct".into())
+            }
+        );
+        let error = parse_host("K", "ftp://x").unwrap_err();
+        assert_eq!(error.stage, Stage::Resolve);
+        assert!(error.reason.starts_with("K has scheme \"ftp\""));
+        assert!(parse_host("K", "http://h:99999").is_err());
+        assert!(parse_host("K", "http://:80").is_err());
+    }
+
+    #[test]
+    fn authority_brackets_ipv6() {
+        let endpoint = Endpoint {
+            tls: true,
+            host: "::1".into(),
+            port: 8443,
+            user: None,
+        };
+        assert_eq!(endpoint.describe(), "https://[::1]:8443");
+    }
+
+    #[test]
+    fn encoding_and_helpers() {
+        assert_eq!(encode("SELECT 1"), "SELECT%201");
+        assert_eq!(encode("a-b_c.d~é"), "a-b_c.d~%C3%A9");
+        assert_eq!(
+            basic_auth("Aladdin", "open sesame"),
+            "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
+        );
+        assert!(truthy(" Yes") && truthy("t") && !truthy("false") && !truthy("0"));
+        assert_eq!(
+            path_of("http://h:1/v1/statement/q/1?x=2"),
+            "/v1/statement/q/1?x=2"
+        );
+        assert_eq!(path_of("https://h"), "/");
+        assert_eq!(path_of("/a"), "/a");
+        assert_eq!(snippet(b"\n  first line\nsecond"), "first line");
+        assert_eq!(snippet(&[b'x'; 300]).len(), 203);
+        assert_eq!(status_stage(401), Stage::Authenticate);
+        assert_eq!(status_stage(404), Stage::Query);
+    }
+
+    /// A DER element with a short length.
+    fn der(tag: u8, contents: &[u8]) -> Vec<u8> {
+        let mut out = vec![tag, u8::try_from(contents.len()).unwrap()];
+        out.extend_from_slice(contents);
+        out
+    }
+
+    fn certificate(issuer: &[u8], subject: &[u8]) -> Vec<u8> {
+        let tbs = [
+            der(0xa0, &der(0x02, &[2])),
+            der(0x02, &[1]),
+            der(0x30, &[]),
+            der(0x30, issuer),
+            der(0x30, &[]),
+            der(0x30, subject),
+        ]
+        .concat();
+        der(0x30, &der(0x30, &tbs))
+    }
+
+    #[test]
+    fn self_issued_compares_issuer_and_subject() {
+        assert!(self_issued(&certificate(b"\x31\x00", b"\x31\x00")));
+        assert!(!self_issued(&certificate(b"\x31\x00", b"\x31\x01\x00")));
+        assert!(!self_issued(b"\x30\x82\xff"));
+        assert!(!self_issued(&[]));
+    }
+
+    #[test]
+    fn answers_are_redacted_of_hidden_values() {
+        let secrets = vec!["hunter22".to_string(), "tok".to_string()];
+        assert_eq!(
+            redact(b"bad hunter22, hunter22!hunter2".to_vec(), &secrets),
+            b"bad [redacted], [redacted]!hunter2".to_vec()
+        );
+        assert_eq!(redact(b"x".to_vec(), &secrets), b"x".to_vec());
+    }
+
+    #[test]
+    fn long_der_lengths_are_read() {
+        let mut input = vec![0x04, 0x81, 0x80];
+        input.extend(std::iter::repeat_n(7u8, 0x80));
+        let element = read_der(&input).unwrap();
+        assert_eq!(element.contents.len(), 0x80);
+        assert!(element.rest.is_empty());
+    }
+}
