@@ -995,18 +995,45 @@ async fn postgres_closed_port_with_tls_says_connection_refused() {
 }
 
 #[tokio::test]
-async fn postgres_unknown_sslmode_fails_at_resolve_naming_the_key() {
+async fn postgres_unknown_sslmode_is_refused_naming_the_key() {
     let server = TestServer::start().await;
+    // PGSSLMODE is a catalog enum: the server refuses a bad value before testing anything.
+    let (mut client, headers) = server.raw().await;
+    let request = headers.request(TestIntegrationRequest {
+        kind: IntegrationKind::Postgresql as i32,
+        config: pg_config(5432, "test", &[("PGSSLMODE", "always")]),
+        ..Default::default()
+    });
+    let status = tokio::time::timeout(CALL_BOUND, client.test_integration(request))
+        .await
+        .expect("answers within its bound")
+        .expect_err("a bad PGSSLMODE is refused");
+    assert_eq!(status.code(), tonic::Code::InvalidArgument);
+    assert!(
+        status.message().starts_with("PGSSLMODE: "),
+        "{}",
+        status.message()
+    );
+    // Through ENGINE_ARGUMENTS the check itself reads it and fails at resolve.
     let result = test_draft(
         &server,
         IntegrationKind::Postgresql,
-        pg_config(5432, "test", &[("PGSSLMODE", "always")]),
+        pg_config(
+            5432,
+            "test",
+            &[(
+                "ENGINE_ARGUMENTS",
+                r#"{"connect_args": {"sslmode": "always"}}"#,
+            )],
+        ),
         false,
     )
     .await;
-    assert_failed_with(
-        &result,
-        "resolve failed: PGSSLMODE \"always\" is not an sslmode",
+    assert_failed_with(&result, "resolve failed:");
+    assert!(
+        result.message.contains("\"always\" is not an sslmode"),
+        "{}",
+        result.message
     );
 }
 
