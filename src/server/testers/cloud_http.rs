@@ -1,21 +1,16 @@
 //! The HTTP(S) plumbing of the cloud-API checks (AWS and Google): an endpoint parsed from a
 //! config key, one HTTP/1.1 connection opened through the shared resolve and connect stages and a
-//! TLS stage of its own (rustls with the ring provider and the system's roots), and TLS failures
-//! told in one line ("certificate not trusted: self-signed").
-
-use std::sync::Arc;
+//! TLS stage (through `tls`, which tells failures in one line: "certificate not trusted:
+//! self-signed").
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
-use rustls::client::WebPkiServerVerifier;
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{CertificateError, DigitallySignedStruct, RootCertStore, SignatureScheme};
 use tokio::io::{AsyncRead, AsyncWrite};
 
 use super::net::{connect, resolve};
+use super::tls::{self, Verify, Wording};
 use super::{Progress, Stage, StageError};
 
 /// The most of a response body a check reads.
@@ -217,17 +212,8 @@ pub async fn open(endpoint: &Endpoint, progress: &Progress) -> Result<Connection
         return http1(stream, endpoint).await;
     }
     progress.enter(Stage::Tls);
-    let name = ServerName::try_from(endpoint.host.clone()).map_err(|_| {
-        StageError::new(
-            Stage::Tls,
-            format!("{:?} is not a valid TLS server name", endpoint.host),
-        )
-    })?;
-    let connector = tokio_rustls::TlsConnector::from(client_config()?);
-    let tls = connector
-        .connect(name, stream)
-        .await
-        .map_err(|error| StageError::new(Stage::Tls, tls_error(&error, &endpoint.host)))?;
+    let config = tls::client_config(Verify::Full, None)?;
+    let tls = tls::handshake(stream, &endpoint.host, config, Wording::Cloud).await?;
     http1(tls, endpoint).await
 }
 
@@ -305,183 +291,6 @@ fn transport_error(error: &hyper::Error) -> String {
     }
 }
 
-/// The client TLS settings: ring provider, the system's roots, a verifier that can tell a
-/// self-signed certificate from one of an unknown CA.
-fn client_config() -> Result<Arc<rustls::ClientConfig>, StageError> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut roots = RootCertStore::empty();
-    for certificate in rustls_native_certs::load_native_certs().certs {
-        let _ = roots.add(certificate);
-    }
-    let inner = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-        .build()
-        .map_err(|error| StageError::new(Stage::Tls, format!("no trusted roots: {error}")))?;
-    let config = rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|error| StageError::new(Stage::Tls, error.to_string()))?
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(NamesSelfSigned { inner }))
-        .with_no_client_auth();
-    Ok(Arc::new(config))
-}
-
-/// Marks a certificate that is its own issuer (as opposed to one from an unknown CA).
-#[derive(Debug)]
-struct SelfSigned;
-
-impl std::fmt::Display for SelfSigned {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("self-signed")
-    }
-}
-
-impl std::error::Error for SelfSigned {}
-
-/// The WebPKI verifier, plus: when it refuses a lone certificate that names itself as its issuer
-/// (for want of a trusted issuer, for its signature, or because it is a CA certificate used as a
-/// server's), says "self-signed".
-#[derive(Debug)]
-struct NamesSelfSigned {
-    inner: Arc<WebPkiServerVerifier>,
-}
-
-/// One DER element at the start of `input`: tag, contents, and what follows.
-fn der_element(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-    let (&tag, rest) = input.split_first()?;
-    let (&first, rest) = rest.split_first()?;
-    let (length, rest) = if first < 0x80 {
-        (usize::from(first), rest)
-    } else {
-        let count = usize::from(first & 0x7f);
-        if count == 0 || count > 4 || rest.len() < count {
-            return None;
-        }
-        let (bytes, rest) = rest.split_at(count);
-        let length = bytes
-            .iter()
-            .fold(0usize, |length, byte| (length << 8) | usize::from(*byte));
-        (length, rest)
-    };
-    (rest.len() >= length).then(|| (tag, &rest[..length], &rest[length..]))
-}
-
-/// Whether an X.509 certificate (DER) names itself as its issuer.
-pub fn self_issued(der: &[u8]) -> bool {
-    let fields = || -> Option<bool> {
-        let (_, certificate, _) = der_element(der)?;
-        let (_, tbs, _) = der_element(certificate)?;
-        let (tag, _, after_version) = der_element(tbs)?;
-        let rest = if tag == 0xa0 { after_version } else { tbs };
-        let (_, _, rest) = der_element(rest)?; // serial number
-        let (_, _, rest) = der_element(rest)?; // signature algorithm
-        let (_, issuer, rest) = der_element(rest)?;
-        let (_, _, rest) = der_element(rest)?; // validity
-        let (_, subject, _) = der_element(rest)?;
-        Some(issuer == subject)
-    };
-    fields().unwrap_or(false)
-}
-
-impl ServerCertVerifier for NamesSelfSigned {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        ocsp_response: &[u8],
-        now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        let verdict = self.inner.verify_server_cert(
-            end_entity,
-            intermediates,
-            server_name,
-            ocsp_response,
-            now,
-        );
-        match verdict {
-            Err(rustls::Error::InvalidCertificate(
-                CertificateError::UnknownIssuer
-                | CertificateError::BadSignature
-                | CertificateError::Other(_),
-            )) if intermediates.is_empty() && self_issued(end_entity) => {
-                Err(rustls::Error::InvalidCertificate(CertificateError::Other(
-                    rustls::OtherError(Arc::new(SelfSigned)),
-                )))
-            }
-            other => other,
-        }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.inner.supported_verify_schemes()
-    }
-}
-
-/// A failed handshake as one line a person can act on.
-fn tls_error(error: &std::io::Error, host: &str) -> String {
-    let Some(rustls_error) = error
-        .get_ref()
-        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-    else {
-        return match error.kind() {
-            std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::ConnectionReset => {
-                "the server closed the connection during the TLS handshake".into()
-            }
-            _ => format!("TLS handshake failed: {error}"),
-        };
-    };
-    match rustls_error {
-        rustls::Error::InvalidCertificate(certificate) => certificate_error(certificate, host),
-        rustls::Error::AlertReceived(alert) => {
-            format!("the server ended the TLS handshake with alert {alert:?}")
-        }
-        rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } => {
-            "the server does not speak TLS on this port".into()
-        }
-        other => format!("TLS handshake failed: {other}"),
-    }
-}
-
-fn certificate_error(error: &CertificateError, host: &str) -> String {
-    match error {
-        CertificateError::Other(other) if other.0.downcast_ref::<SelfSigned>().is_some() => {
-            "certificate not trusted: self-signed".into()
-        }
-        CertificateError::UnknownIssuer => {
-            "certificate not trusted: issued by an unknown certificate authority".into()
-        }
-        CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
-            format!("certificate is not valid for {host}")
-        }
-        CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
-            "certificate has expired".into()
-        }
-        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
-            "certificate is not valid yet".into()
-        }
-        CertificateError::Revoked => "certificate has been revoked".into(),
-        other => format!("certificate not trusted: {other:?}"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -536,46 +345,5 @@ mod tests {
     fn one_line_collapses_and_cuts() {
         assert_eq!(one_line("a\n  b\tc", 10), "a b c");
         assert_eq!(one_line("abcdef", 3), "abc…");
-    }
-
-    /// A DER element with a short length.
-    fn der(tag: u8, contents: &[u8]) -> Vec<u8> {
-        let mut element = vec![tag, u8::try_from(contents.len()).unwrap()];
-        element.extend_from_slice(contents);
-        element
-    }
-
-    fn certificate(issuer: &[u8], subject: &[u8]) -> Vec<u8> {
-        let tbs = [
-            der(0xa0, &der(0x02, &[2])),
-            der(0x02, &[1]),
-            der(0x30, &[]),
-            der(0x30, issuer),
-            der(0x30, &[]),
-            der(0x30, subject),
-        ]
-        .concat();
-        der(0x30, &der(0x30, &tbs))
-    }
-
-    #[test]
-    fn self_issued_certificates_are_told_apart() {
-        assert!(self_issued(&certificate(b"cn=a", b"cn=a")));
-        assert!(!self_issued(&certificate(b"cn=ca", b"cn=a")));
-        assert!(!self_issued(b"\x30\x85garbage"));
-        assert!(!self_issued(&[]));
-    }
-
-    #[test]
-    fn certificate_errors_read_as_one_line() {
-        let self_signed = CertificateError::Other(rustls::OtherError(Arc::new(SelfSigned)));
-        assert_eq!(
-            certificate_error(&self_signed, "h"),
-            "certificate not trusted: self-signed"
-        );
-        assert_eq!(
-            certificate_error(&CertificateError::NotValidForName, "h"),
-            "certificate is not valid for h"
-        );
     }
 }

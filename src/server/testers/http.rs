@@ -7,7 +7,7 @@
 //! A host key may hold a bare host name (`db.example.com`) or a URL with an explicit scheme
 //! (`http://127.0.0.1:8123`); a URL is used as given (its scheme decides TLS, its port wins over
 //! the port key), which is how tests point a check at a loopback peer without any global state.
-//! TLS trusts the machine's root certificates (rustls with the ring provider).
+//! TLS (through `tls`) trusts the machine's root certificates.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
@@ -20,19 +20,10 @@ use hyper::{HeaderMap, Method, Request};
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::task::JoinHandle;
-use tokio_rustls::TlsConnector;
-use tokio_rustls::rustls::client::WebPkiServerVerifier;
-use tokio_rustls::rustls::client::danger::{
-    HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier,
-};
-use tokio_rustls::rustls::crypto::{CryptoProvider, ring};
-use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use tokio_rustls::rustls::{
-    CertificateError, ClientConfig, DigitallySignedStruct, Error as TlsError, RootCertStore,
-    SignatureScheme,
-};
+use tokio_rustls::rustls::ClientConfig;
 
 use super::net::{connect, resolve};
+use super::tls::{self, Verify, Wording};
 use super::{Progress, Stage, StageError};
 
 /// The most of a response body a check reads.
@@ -377,17 +368,8 @@ async fn handshake(
         return http_handshake(tcp).await;
     }
     progress.enter(Stage::Tls);
-    let config = tls_config().map_err(|reason| StageError::new(Stage::Tls, reason))?;
-    let name = ServerName::try_from(endpoint.host.clone()).map_err(|_| {
-        StageError::new(
-            Stage::Tls,
-            format!("{:?} is not a valid TLS server name", endpoint.host),
-        )
-    })?;
-    let stream = TlsConnector::from(config)
-        .connect(name, tcp)
-        .await
-        .map_err(|error| StageError::new(Stage::Tls, tls_reason(&error, &endpoint.host)))?;
+    let config = tls_config()?;
+    let stream = tls::handshake(tcp, &endpoint.host, config, Wording::Http).await?;
     http_handshake(stream).await
 }
 
@@ -418,179 +400,14 @@ fn hyper_reason(error: &hyper::Error) -> String {
     }
 }
 
-/// The TLS client configuration: the machine's roots, ring, a verifier that names self-signed
-/// certificates. Built once per process (it only reads the system's certificates).
-fn tls_config() -> Result<Arc<ClientConfig>, String> {
+/// The TLS client configuration (see `tls`), built once per process: it only reads the system's
+/// certificates.
+fn tls_config() -> Result<Arc<ClientConfig>, StageError> {
     static CONFIG: OnceLock<Result<Arc<ClientConfig>, String>> = OnceLock::new();
-    CONFIG.get_or_init(build_tls_config).clone()
-}
-
-fn build_tls_config() -> Result<Arc<ClientConfig>, String> {
-    let provider: Arc<CryptoProvider> = Arc::new(ring::default_provider());
-    let mut roots = RootCertStore::empty();
-    roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
-    if roots.is_empty() {
-        return Err("no trusted root certificates found on this machine".into());
-    }
-    let inner = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-        .build()
-        .map_err(|error| format!("could not set up certificate checks: {error}"))?;
-    let config = ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|error| format!("could not set up TLS: {error}"))?
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(NamingVerifier { inner }))
-        .with_no_client_auth();
-    Ok(Arc::new(config))
-}
-
-/// The standard WebPKI verifier, except that an untrusted certificate that signed itself is
-/// reported as self-signed (webpki says "unknown issuer", or "CA used as end entity" for the
-/// CA:TRUE certificates `openssl req -x509` makes).
-#[derive(Debug)]
-struct NamingVerifier {
-    inner: Arc<WebPkiServerVerifier>,
-}
-
-const SELF_SIGNED: &str = "certificate not trusted: self-signed";
-
-impl ServerCertVerifier for NamingVerifier {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        ocsp_response: &[u8],
-        now: UnixTime,
-    ) -> Result<ServerCertVerified, TlsError> {
-        self.inner
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
-            .map_err(|error| match error {
-                TlsError::InvalidCertificate(
-                    CertificateError::UnknownIssuer | CertificateError::Other(_),
-                ) if intermediates.is_empty() && self_issued(end_entity.as_ref()) => {
-                    TlsError::General(SELF_SIGNED.into())
-                }
-                other => other,
-            })
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, TlsError> {
-        self.inner.verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, TlsError> {
-        self.inner.verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.inner.supported_verify_schemes()
-    }
-}
-
-/// A TLS handshake failure as one line.
-fn tls_reason(error: &std::io::Error, host: &str) -> String {
-    let rustls_error = error
-        .get_ref()
-        .and_then(|inner| inner.downcast_ref::<TlsError>());
-    match rustls_error {
-        Some(TlsError::InvalidCertificate(certificate)) => certificate_reason(certificate, host),
-        Some(TlsError::General(text)) => text.clone(),
-        Some(TlsError::AlertReceived(alert)) => {
-            format!("the server ended the TLS handshake (alert {alert:?})")
-        }
-        Some(TlsError::InvalidMessage(_) | TlsError::InappropriateMessage { .. }) => {
-            "the server did not answer with TLS; is this a plain-HTTP port?".into()
-        }
-        Some(other) => other.to_string(),
-        None if error.kind() == std::io::ErrorKind::UnexpectedEof => {
-            "the server closed the connection during the TLS handshake".into()
-        }
-        None => error.to_string(),
-    }
-}
-
-fn certificate_reason(error: &CertificateError, host: &str) -> String {
-    match error {
-        CertificateError::UnknownIssuer => {
-            "certificate not trusted: issued by an unknown authority".into()
-        }
-        CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
-            format!("certificate is for a different host than {host}")
-        }
-        CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
-            "certificate expired".into()
-        }
-        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
-            "certificate is not valid yet".into()
-        }
-        CertificateError::Revoked => "certificate revoked".into(),
-        other => format!(
-            "certificate rejected: {}",
-            TlsError::InvalidCertificate(other.clone())
-        ),
-    }
-}
-
-/// One DER element: its tag, its whole encoding and its contents, and what follows it.
-struct Der<'a> {
-    tag: u8,
-    whole: &'a [u8],
-    contents: &'a [u8],
-    rest: &'a [u8],
-}
-
-fn read_der(input: &[u8]) -> Option<Der<'_>> {
-    let tag = *input.first()?;
-    let first = *input.get(1)?;
-    let (length, header) = if first < 0x80 {
-        (usize::from(first), 2)
-    } else {
-        let count = usize::from(first & 0x7f);
-        if count == 0 || count > 4 {
-            return None;
-        }
-        let bytes = input.get(2..2 + count)?;
-        let length = bytes
-            .iter()
-            .fold(0usize, |acc, byte| (acc << 8) | usize::from(*byte));
-        (length, 2 + count)
-    };
-    let end = header.checked_add(length)?;
-    Some(Der {
-        tag,
-        whole: input.get(..end)?,
-        contents: input.get(header..end)?,
-        rest: input.get(end..)?,
-    })
-}
-
-/// Whether an X.509 certificate names itself as its issuer (issuer equals subject).
-fn self_issued(certificate: &[u8]) -> bool {
-    (|| {
-        let certificate = read_der(certificate)?;
-        let tbs = read_der(certificate.contents)?;
-        let mut field = read_der(tbs.contents)?;
-        if field.tag == 0xa0 {
-            field = read_der(field.rest)?; // version, then the serial number
-        }
-        let algorithm = read_der(field.rest)?;
-        let issuer = read_der(algorithm.rest)?;
-        let validity = read_der(issuer.rest)?;
-        let subject = read_der(validity.rest)?;
-        Some(issuer.whole == subject.whole)
-    })()
-    .unwrap_or(false)
+    CONFIG
+        .get_or_init(|| tls::client_config(Verify::Full, None).map_err(|error| error.reason))
+        .clone()
+        .map_err(|reason| StageError::new(Stage::Tls, reason))
 }
 
 #[cfg(test)]
@@ -668,34 +485,6 @@ mod tests {
         assert_eq!(status_stage(404), Stage::Query);
     }
 
-    /// A DER element with a short length.
-    fn der(tag: u8, contents: &[u8]) -> Vec<u8> {
-        let mut out = vec![tag, u8::try_from(contents.len()).unwrap()];
-        out.extend_from_slice(contents);
-        out
-    }
-
-    fn certificate(issuer: &[u8], subject: &[u8]) -> Vec<u8> {
-        let tbs = [
-            der(0xa0, &der(0x02, &[2])),
-            der(0x02, &[1]),
-            der(0x30, &[]),
-            der(0x30, issuer),
-            der(0x30, &[]),
-            der(0x30, subject),
-        ]
-        .concat();
-        der(0x30, &der(0x30, &tbs))
-    }
-
-    #[test]
-    fn self_issued_compares_issuer_and_subject() {
-        assert!(self_issued(&certificate(b"\x31\x00", b"\x31\x00")));
-        assert!(!self_issued(&certificate(b"\x31\x00", b"\x31\x01\x00")));
-        assert!(!self_issued(b"\x30\x82\xff"));
-        assert!(!self_issued(&[]));
-    }
-
     #[test]
     fn answers_are_redacted_of_hidden_values() {
         let secrets = vec!["hunter22".to_string(), "tok".to_string()];
@@ -704,14 +493,5 @@ mod tests {
             b"bad [redacted], [redacted]!hunter2".to_vec()
         );
         assert_eq!(redact(b"x".to_vec(), &secrets), b"x".to_vec());
-    }
-
-    #[test]
-    fn long_der_lengths_are_read() {
-        let mut input = vec![0x04, 0x81, 0x80];
-        input.extend(std::iter::repeat_n(7u8, 0x80));
-        let element = read_der(&input).unwrap();
-        assert_eq!(element.contents.len(), 0x80);
-        assert!(element.rest.is_empty());
     }
 }
