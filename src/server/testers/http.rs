@@ -1,13 +1,17 @@
-//! HTTP plumbing shared by the checks of the kinds that speak HTTP (ClickHouse, Trino,
-//! Databricks, Snowflake). It exists so each check goes through real, separately timed stages:
-//! resolve and connect (from `net`), a TLS handshake of its own (so a bad certificate is reported
-//! as the TLS stage with a clean reason such as "certificate not trusted: self-signed"), then
-//! HTTP/1.1 requests over that one connection.
+//! The one HTTP/1.1 client of the checks, for the cloud APIs (AWS, Google) and for the kinds
+//! that speak HTTP (ClickHouse, Trino, Databricks, Snowflake). It exists so each check goes
+//! through real, separately timed stages: resolve and connect (from `net`), a TLS handshake
+//! (from `tls`, so a bad certificate is reported as the TLS stage with a clean reason such as
+//! "certificate not trusted: self-signed"), then HTTP/1.1 requests over that one connection,
+//! reopened if the server closed it, with answers read up to a limit and scrubbed of every
+//! credential the check sent ([`Client::hide`]).
 //!
-//! A host key may hold a bare host name (`db.example.com`) or a URL with an explicit scheme
-//! (`http://127.0.0.1:8123`); a URL is used as given (its scheme decides TLS, its port wins over
-//! the port key), which is how tests point a check at a loopback peer without any global state.
-//! TLS (through `tls`) trusts the machine's root certificates.
+//! An endpoint comes from a config key in one of two ways. The HTTP kinds' host key may hold a
+//! bare host name (`db.example.com`) or a URL with an explicit scheme (`http://127.0.0.1:8123`);
+//! a URL is used as given (its scheme decides TLS, its port wins over the port key), which is how
+//! tests point a check at a loopback peer without any global state ([`parse_host`]). The cloud
+//! checks take an endpoint URL or an emulator address ([`Endpoint::parse_url`],
+//! [`Endpoint::parse_emulator`]). Each family keeps its own wording of failures ([`Wording`]).
 
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
@@ -37,25 +41,143 @@ pub struct Endpoint {
     pub port: u16,
     /// The user part of a URL (`https://account@host`), when one was given.
     pub user: Option<String>,
+    /// A path prefix from the URL, without a trailing `/` (usually empty).
+    pub base_path: String,
+    /// The family of checks this endpoint serves: how failures are worded, and whether the
+    /// `Host` header and summaries name the scheme's default port (the HTTP kinds do, the cloud
+    /// APIs do not).
+    pub wording: Wording,
 }
 
 impl Endpoint {
+    /// `https://{host}` on 443, for a cloud API.
+    pub fn https(host: &str) -> Self {
+        Self {
+            tls: true,
+            host: host.to_string(),
+            port: 443,
+            user: None,
+            base_path: String::new(),
+            wording: Wording::Cloud,
+        }
+    }
+
+    /// A cloud API's `http://` or `https://` URL from `key`.
+    pub fn parse_url(text: &str, key: &str) -> Result<Self, StageError> {
+        let (tls, rest) = if let Some(rest) = strip_prefix_ignore_case(text, "https://") {
+            (true, rest)
+        } else if let Some(rest) = strip_prefix_ignore_case(text, "http://") {
+            (false, rest)
+        } else {
+            return Err(resolve_error(
+                key,
+                "is not a URL; expected http://host:port or https://host",
+            ));
+        };
+        Self::parse_authority(rest, tls, key)
+    }
+
+    /// A cloud API emulator's address from `key`: `host:port`, or a URL (plain HTTP unless it
+    /// says https).
+    pub fn parse_emulator(text: &str, key: &str) -> Result<Self, StageError> {
+        if text.contains("://") {
+            Self::parse_url(text, key)
+        } else {
+            Self::parse_authority(text, false, key)
+        }
+    }
+
+    fn parse_authority(rest: &str, tls: bool, key: &str) -> Result<Self, StageError> {
+        let (authority, path) = match rest.find(['/', '?']) {
+            Some(index) => rest.split_at(index),
+            None => (rest, ""),
+        };
+        if authority.contains('@') {
+            return Err(resolve_error(key, "must not contain user:password@"));
+        }
+        let default_port = if tls { 443 } else { 80 };
+        let (host, port) = split_url_host_port(authority, key)?;
+        if host.is_empty() {
+            return Err(resolve_error(key, "has no host"));
+        }
+        let path = path.split('?').next().unwrap_or_default();
+        Ok(Self {
+            tls,
+            host: host.to_string(),
+            port: port.unwrap_or(default_port),
+            user: None,
+            base_path: path.trim_end_matches('/').to_string(),
+            wording: Wording::Cloud,
+        })
+    }
+
     pub fn scheme(&self) -> &'static str {
         if self.tls { "https" } else { "http" }
     }
 
-    /// `host:port`, with brackets around an IPv6 address.
+    /// The `Host` header: the host (IPv6 in brackets) and the port, which the cloud APIs leave
+    /// out when it is the scheme's default.
     pub fn authority(&self) -> String {
-        if self.host.contains(':') {
-            format!("[{}]:{}", self.host, self.port)
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
         } else {
-            format!("{}:{}", self.host, self.port)
+            self.host.clone()
+        };
+        let default_port = if self.tls { 443 } else { 80 };
+        if self.wording == Wording::Cloud && self.port == default_port {
+            host
+        } else {
+            format!("{host}:{}", self.port)
         }
     }
 
-    /// `https://host:port`, for summaries.
+    /// `https://host[:port][/base]`, for summaries and messages.
     pub fn describe(&self) -> String {
-        format!("{}://{}", self.scheme(), self.authority())
+        format!("{}://{}{}", self.scheme(), self.authority(), self.base_path)
+    }
+
+    /// `base_path` + `path`.
+    pub fn path(&self, path: &str) -> String {
+        format!("{}{path}", self.base_path)
+    }
+}
+
+fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &text[prefix.len()..])
+}
+
+fn resolve_error(key: &str, what: &str) -> StageError {
+    StageError::new(Stage::Resolve, format!("{key} {what}"))
+}
+
+/// A cloud URL's `host`, `host:port`, `[v6]`, `[v6]:port`; anything else after the host is a bad
+/// port.
+fn split_url_host_port<'a>(
+    authority: &'a str,
+    key: &str,
+) -> Result<(&'a str, Option<u16>), StageError> {
+    let bad_port = || resolve_error(key, "has a port that is not a number from 1 to 65535");
+    let parse_port = |text: &str| {
+        text.parse::<u16>()
+            .ok()
+            .filter(|port| *port > 0)
+            .ok_or_else(bad_port)
+    };
+    if let Some(rest) = authority.strip_prefix('[') {
+        let (host, after) = rest
+            .split_once(']')
+            .ok_or_else(|| resolve_error(key, "has an unclosed [ in its host"))?;
+        return match after.strip_prefix(':') {
+            Some(port) => Ok((host, Some(parse_port(port)?))),
+            None if after.is_empty() => Ok((host, None)),
+            None => Err(bad_port()),
+        };
+    }
+    match authority.rsplit_once(':') {
+        Some((host, port)) => Ok((host, Some(parse_port(port)?))),
+        None => Ok((authority, None)),
     }
 }
 
@@ -78,6 +200,8 @@ impl HostSpec {
             host: self.host.clone(),
             port: self.port.unwrap_or(port),
             user: self.user.clone(),
+            base_path: String::new(),
+            wording: Wording::Http,
         }
     }
 }
@@ -210,7 +334,27 @@ pub fn snippet(body: &[u8]) -> String {
     }
 }
 
-/// An HTTP answer read in full.
+/// `text` with runs of whitespace made one space, cut to `limit` characters.
+pub fn one_line(text: &str, limit: usize) -> String {
+    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() > limit {
+        let cut: String = line.chars().take(limit).collect();
+        format!("{cut}…")
+    } else {
+        line
+    }
+}
+
+/// One request as a cloud check builds it: method, path (with query), headers besides `host`
+/// and `user-agent`, body.
+pub struct Call {
+    pub method: Method,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// An HTTP answer read in full (at most 4 MiB).
 #[derive(Debug)]
 pub struct Reply {
     pub status: u16,
@@ -229,6 +373,11 @@ impl Reply {
 
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+
+    /// The body as one short line, for messages.
+    pub fn body_line(&self) -> String {
+        one_line(&String::from_utf8_lossy(&self.body), 200)
     }
 }
 
@@ -275,14 +424,24 @@ impl Client {
 
     /// A request to `path` (with its query) carrying Host and User-Agent.
     pub fn request(&self, method: Method, path: &str) -> hyper::http::request::Builder {
+        let user_agent = match self.endpoint.wording {
+            Wording::Cloud => "sourcedeck-test",
+            Wording::Wire | Wording::Http => concat!("sourcedeck/", env!("CARGO_PKG_VERSION")),
+        };
         Request::builder()
             .method(method)
             .uri(path)
             .header(hyper::header::HOST, self.endpoint.authority())
-            .header(
-                hyper::header::USER_AGENT,
-                concat!("sourcedeck/", env!("CARGO_PKG_VERSION")),
-            )
+            .header(hyper::header::USER_AGENT, user_agent)
+    }
+
+    /// Sends a cloud check's [`Call`] (see [`Client::send`]).
+    pub async fn call(&mut self, call: Call, stage: Stage) -> Result<Reply, StageError> {
+        let mut request = self.request(call.method, &call.path);
+        for (name, value) in &call.headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        self.send(request, call.body, stage).await
     }
 
     /// Sends a request and reads the whole answer; the error is one line for `stage`.
@@ -292,23 +451,39 @@ impl Client {
         body: impl Into<Bytes>,
         stage: Stage,
     ) -> Result<Reply, StageError> {
+        let wording = self.endpoint.wording;
+        let failed = |what: String| StageError::new(stage, what);
         let request = request
             .body(Full::new(body.into()))
-            .map_err(|error| StageError::new(stage, format!("could not build request: {error}")))?;
+            .map_err(|error| match wording {
+                Wording::Cloud => failed(format!("could not build the request: {error}")),
+                Wording::Wire | Wording::Http => {
+                    failed(format!("could not build request: {error}"))
+                }
+            })?;
         if self.sender.ready().await.is_err() {
             self.reopen(stage).await?;
+            self.sender
+                .ready()
+                .await
+                .map_err(|error| failed(hyper_reason(&error, wording)))?;
         }
         let response = self
             .sender
             .send_request(request)
             .await
-            .map_err(|error| StageError::new(stage, hyper_reason(&error)))?;
+            .map_err(|error| failed(hyper_reason(&error, wording)))?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = Limited::new(response.into_body(), BODY_LIMIT)
             .collect()
             .await
-            .map_err(|error| StageError::new(stage, format!("could not read the answer: {error}")))?
+            .map_err(|error| match wording {
+                Wording::Cloud => failed(format!("reading the response body: {error}")),
+                Wording::Wire | Wording::Http => {
+                    failed(format!("could not read the answer: {error}"))
+                }
+            })?
             .to_bytes()
             .to_vec();
         let body = redact(body, &self.secrets);
@@ -365,21 +540,27 @@ async fn handshake(
     progress: &Progress,
 ) -> Result<Handshake, StageError> {
     if !endpoint.tls {
-        return http_handshake(tcp).await;
+        return http_handshake(tcp, endpoint.wording).await;
     }
     progress.enter(Stage::Tls);
     let config = tls_config()?;
-    let stream = tls::handshake(tcp, &endpoint.host, config, Wording::Http).await?;
-    http_handshake(stream).await
+    let stream = tls::handshake(tcp, &endpoint.host, config, endpoint.wording).await?;
+    http_handshake(stream, endpoint.wording).await
 }
 
-async fn http_handshake<S>(stream: S) -> Result<Handshake, StageError>
+async fn http_handshake<S>(stream: S, wording: Wording) -> Result<Handshake, StageError>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
-        .map_err(|error| StageError::new(Stage::Connect, hyper_reason(&error)))?;
+        .map_err(|error| {
+            let reason = match wording {
+                Wording::Cloud => format!("HTTP handshake: {error}"),
+                Wording::Wire | Wording::Http => hyper_reason(&error, wording),
+            };
+            StageError::new(Stage::Connect, reason)
+        })?;
     let task = tokio::spawn(async move {
         let _ = connection.await;
     });
@@ -387,7 +568,16 @@ where
 }
 
 /// A hyper error as one line a person can act on.
-fn hyper_reason(error: &hyper::Error) -> String {
+fn hyper_reason(error: &hyper::Error, wording: Wording) -> String {
+    if wording == Wording::Cloud {
+        return if error.is_incomplete_message() || error.is_closed() || error.is_canceled() {
+            "the server closed the connection without an HTTP answer".into()
+        } else if error.is_parse() {
+            format!("the server did not answer in HTTP/1.1 ({error})")
+        } else {
+            format!("HTTP exchange failed: {error}")
+        };
+    }
     if error.is_incomplete_message() || error.is_closed() {
         "the server closed the connection without answering".into()
     } else if error.is_parse() {
@@ -423,7 +613,9 @@ mod tests {
                 tls: true,
                 host: "db.example.com".into(),
                 port: 8443,
-                user: None
+                user: None,
+                base_path: String::new(),
+                wording: Wording::Http,
             }
         );
         let url = parse_host("K", "http://127.0.0.1:8123/ignored").unwrap();
@@ -433,7 +625,9 @@ mod tests {
                 tls: false,
                 host: "127.0.0.1".into(),
                 port: 8123,
-                user: None
+                user: None,
+                base_path: String::new(),
+                wording: Wording::Http,
             }
         );
         let v6 = parse_host("K", "HTTPS://acct@[::1]").unwrap();
@@ -460,6 +654,8 @@ mod tests {
             host: "::1".into(),
             port: 8443,
             user: None,
+            base_path: String::new(),
+            wording: Wording::Http,
         };
         assert_eq!(endpoint.describe(), "https://[::1]:8443");
     }
@@ -493,5 +689,59 @@ mod tests {
             b"bad [redacted], [redacted]!hunter2".to_vec()
         );
         assert_eq!(redact(b"x".to_vec(), &secrets), b"x".to_vec());
+    }
+
+    #[test]
+    fn urls_and_emulator_addresses_parse() {
+        let url = Endpoint::parse_url("http://127.0.0.1:4566/", "K").unwrap();
+        assert_eq!(
+            url,
+            Endpoint {
+                tls: false,
+                host: "127.0.0.1".into(),
+                port: 4566,
+                user: None,
+                base_path: String::new(),
+                wording: Wording::Cloud,
+            }
+        );
+        assert_eq!(url.authority(), "127.0.0.1:4566");
+        let https = Endpoint::parse_url("HTTPS://dynamodb.eu-west-1.amazonaws.com", "K").unwrap();
+        assert!(https.tls);
+        assert_eq!(https.port, 443);
+        assert_eq!(https.authority(), "dynamodb.eu-west-1.amazonaws.com");
+        let v6 = Endpoint::parse_emulator("[::1]:8085", "K").unwrap();
+        assert_eq!((v6.host.as_str(), v6.port, v6.tls), ("::1", 8085, false));
+        assert_eq!(v6.authority(), "[::1]:8085");
+        let prefixed = Endpoint::parse_url("https://proxy.example/aws/?x=1", "K").unwrap();
+        assert_eq!(prefixed.path("/"), "/aws/");
+        assert_eq!(
+            Endpoint::parse_emulator("localhost:9020", "K")
+                .unwrap()
+                .describe(),
+            "http://localhost:9020"
+        );
+    }
+
+    #[test]
+    fn bad_endpoints_name_the_key_and_never_echo_credentials() {
+        let error = Endpoint::parse_url("localhost:1", "KINESIS_ENDPOINT_URL").unwrap_err();
+        assert_eq!(error.stage, Stage::Resolve);
+        assert!(
+            error
+                .reason
+                .starts_with("KINESIS_ENDPOINT_URL is not a URL")
+        );
+        let error = Endpoint::parse_url("http://user:hunter22@host", "K").unwrap_err();
+        assert!(!error.reason.contains("hunter22"), "{}", error.reason);
+        let error = Endpoint::parse_url("http://host:99999", "K").unwrap_err();
+        assert!(error.reason.contains("port"), "{}", error.reason);
+        assert!(Endpoint::parse_url("http://:80", "K").is_err());
+    }
+
+    #[test]
+    fn one_line_collapses_and_cuts() {
+        assert_eq!(one_line("a\n  b\tc", 10), "a b c");
+        assert_eq!(one_line("abcdef", 3), "abc…");
     }
 }

@@ -4,7 +4,6 @@
 
 mod aws;
 mod clickhouse;
-mod cloud_http;
 pub mod config;
 mod databricks;
 mod google;
