@@ -11,11 +11,10 @@ mod google;
 mod moto;
 
 use std::future::Future;
-use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::certs::{openssl, self_signed};
 use common::{Headers, TestServer, closed_port, literals};
 use google::GooglePeer;
 use moto::Moto;
@@ -486,45 +485,18 @@ async fn aws_checks_name_missing_keys_and_credentials() {
 // TLS
 // ---------------------------------------------------------------------------------------------
 
-fn openssl(args: &[&str], dir: &Path) {
-    let status = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("openssl is installed (.ci/run installs it)");
-    assert!(status.success(), "openssl {args:?}");
-}
-
 /// A TLS listener on 127.0.0.1 with a self-signed certificate for localhost made by openssl
-/// (`extra` adds `-addext` options); answers nothing after the handshake. Aborted on drop.
+/// (`extra` adds extensions); answers nothing after the handshake. Aborted on drop.
 async fn self_signed_listener(extra: &[&str]) -> (Silent, String) {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut args = vec![
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=localhost",
-        "-addext",
-        "subjectAltName=DNS:localhost,IP:127.0.0.1",
-        "-keyout",
-        "key.pem",
-        "-out",
-        "cert.pem",
-    ];
-    args.extend_from_slice(extra);
-    openssl(&args, dir.path());
-    let certificate = CertificateDer::from_pem_file(dir.path().join("cert.pem")).expect("cert");
-    let key = PrivateKeyDer::from_pem_file(dir.path().join("key.pem")).expect("key");
-    let private_key_pem = std::fs::read_to_string(dir.path().join("key.pem")).expect("key");
+    let mut extensions = vec!["subjectAltName=DNS:localhost,IP:127.0.0.1"];
+    extensions.extend_from_slice(extra);
+    let (certificate, key) = self_signed(dir.path(), "self", "localhost", &extensions);
+    let private_key_pem = std::fs::read_to_string(&key).expect("key");
+    let certificate = CertificateDer::from_pem_file(certificate).expect("cert");
+    let key = PrivateKeyDer::from_pem_file(key).expect("key");
     let config = rustls::ServerConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
@@ -553,7 +525,7 @@ async fn self_signed_listener(extra: &[&str]) -> (Silent, String) {
 async fn an_https_endpoint_with_a_self_signed_certificate_fails_tls_saying_so() {
     let api = Api::start().await;
     for extra in [
-        &["-addext", "basicConstraints=critical,CA:FALSE"][..],
+        &["basicConstraints=critical,CA:FALSE"][..],
         &[][..], // openssl's default: a CA certificate serving as its own leaf
     ] {
         let (listener, private_key) = self_signed_listener(extra).await;

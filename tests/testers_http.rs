@@ -15,8 +15,9 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use common::certs::{openssl, self_signed};
 use common::{TestServer, closed_port, literals};
-use peers::{Answer, Peer, Seen, openssl, self_signed, silent};
+use peers::{Answer, Peer, Seen, silent};
 use serde_json::{Value, json};
 use sourcedeck::proto::{IntegrationKind, TestIntegrationRequest, TestIntegrationResponse};
 
@@ -310,7 +311,12 @@ async fn clickhouse_against_a_real_server() {
 #[tokio::test]
 async fn every_http_kind_refuses_a_self_signed_certificate_at_the_tls_stage() {
     let dir = tempfile::tempdir().unwrap();
-    let (certificate, key) = self_signed(dir.path());
+    let (certificate, key) = self_signed(
+        dir.path(),
+        "self",
+        "127.0.0.1",
+        &["subjectAltName=IP:127.0.0.1"],
+    );
     let peer = Peer::tls(|_| Answer::text(200, "1\n"), &certificate, &key).await;
     let url = format!("https://127.0.0.1:{}", peer.port);
     let port = peer.port.to_string();

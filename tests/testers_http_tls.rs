@@ -12,8 +12,9 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use common::certs::signed_by_test_ca;
 use common::{TestServer, literals};
-use peers::{Answer, Peer, Seen, signed_by_test_ca};
+use peers::{Answer, Peer, Seen};
 use serde_json::json;
 use sourcedeck::proto::{IntegrationKind, TestIntegrationRequest, TestIntegrationResponse};
 

@@ -1,6 +1,6 @@
 //! Connectivity tests (TestIntegration on `serve`) for the kinds whose protocol the tester speaks
 //! itself, against loopback peers that speak the real wire format: Kafka against a fake broker,
-//! plus TLS failures against certificates made here with `openssl`. Every peer listens on
+//! plus TLS failures against certificates made with `openssl` (`common::certs`). Every peer listens on
 //! 127.0.0.1 only, and every await is bounded.
 
 mod common;
@@ -12,14 +12,14 @@ mod pg_tls_proxy;
 mod tds;
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use common::certs::{self_signed, signed_by_test_ca};
 use common::{TestServer, closed_port, literals};
 use kafka_broker::{BASE_OFFSET, Broker, Message, Options, Sasl, Topic};
 use pg_tls_proxy::PgTlsProxy;
@@ -100,17 +100,6 @@ fn assert_no_secret(result: &TestIntegrationResponse) {
 // ---------------------------------------------------------------------------------------------
 // Certificates
 
-fn openssl(args: &[&str], dir: &Path) {
-    let status = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("openssl is installed (.ci/run installs it)");
-    assert!(status.success(), "openssl {args:?}");
-}
-
 /// Certificates for 127.0.0.1: a self-signed one, and one signed by a test CA.
 struct Certificates {
     dir: tempfile::TempDir,
@@ -120,86 +109,13 @@ impl Certificates {
     fn make() -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
         let path = dir.path();
-        std::fs::write(
-            path.join("leaf.cnf"),
-            "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
-        )
-        .unwrap();
-        openssl(
-            &[
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-days",
-                "1",
-                "-subj",
-                "/CN=127.0.0.1",
-                "-addext",
-                "subjectAltName=IP:127.0.0.1",
-                "-addext",
-                "basicConstraints=CA:FALSE",
-                "-keyout",
-                "self.key",
-                "-out",
-                "self.pem",
-            ],
+        self_signed(
             path,
+            "self",
+            "127.0.0.1",
+            &["subjectAltName=IP:127.0.0.1", "basicConstraints=CA:FALSE"],
         );
-        openssl(
-            &[
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-days",
-                "1",
-                "-subj",
-                "/CN=sourcedeck test CA",
-                "-keyout",
-                "ca.key",
-                "-out",
-                "ca.pem",
-            ],
-            path,
-        );
-        openssl(
-            &[
-                "req",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-subj",
-                "/CN=127.0.0.1",
-                "-keyout",
-                "leaf.key",
-                "-out",
-                "leaf.csr",
-            ],
-            path,
-        );
-        openssl(
-            &[
-                "x509",
-                "-req",
-                "-in",
-                "leaf.csr",
-                "-CA",
-                "ca.pem",
-                "-CAkey",
-                "ca.key",
-                "-CAcreateserial",
-                "-days",
-                "1",
-                "-extfile",
-                "leaf.cnf",
-                "-out",
-                "leaf.pem",
-            ],
-            path,
-        );
+        signed_by_test_ca(path, "leaf", "IP:127.0.0.1");
         Self { dir }
     }
 

@@ -6,6 +6,8 @@
 
 #![allow(dead_code)]
 
+pub mod certs;
+
 use std::collections::HashMap;
 use std::future::Future;
 use std::io::Write;

@@ -7,8 +7,7 @@
 
 use std::collections::HashMap;
 use std::convert::Infallible;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use http_body_util::{BodyExt, Full};
@@ -232,103 +231,4 @@ pub async fn silent() -> (u16, JoinHandle<()>) {
         }
     });
     (port, task)
-}
-
-/// Runs `openssl` in `dir`.
-pub fn openssl(args: &[&str], dir: &Path) {
-    let status = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("openssl is installed (.ci/run installs it)");
-    assert!(status.success(), "openssl {args:?}");
-}
-
-/// A self-signed certificate for 127.0.0.1 and its key: (certificate, key) PEM paths.
-pub fn self_signed(dir: &Path) -> (PathBuf, PathBuf) {
-    openssl(
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-            "-keyout",
-            "self.key",
-            "-out",
-            "self.pem",
-        ],
-        dir,
-    );
-    (dir.join("self.pem"), dir.join("self.key"))
-}
-
-/// A test CA and a certificate it signed for `san` (e.g. `IP:127.0.0.1` or `DNS:other.example`):
-/// (CA certificate, certificate, key) PEM paths, named after `name`.
-pub fn signed_by_test_ca(dir: &Path, name: &str, san: &str) -> (PathBuf, PathBuf, PathBuf) {
-    if !dir.join("ca.pem").exists() {
-        openssl(
-            &[
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-days",
-                "1",
-                "-subj",
-                "/CN=sourcedeck test CA",
-                "-keyout",
-                "ca.key",
-                "-out",
-                "ca.pem",
-            ],
-            dir,
-        );
-    }
-    let key = format!("{name}.key");
-    let csr = format!("{name}.csr");
-    let certificate = format!("{name}.pem");
-    let extensions = format!("{name}.cnf");
-    openssl(
-        &[
-            "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=test", "-keyout", &key, "-out",
-            &csr,
-        ],
-        dir,
-    );
-    std::fs::write(
-        dir.join(&extensions),
-        format!("subjectAltName={san}\nbasicConstraints=CA:FALSE\n"),
-    )
-    .expect("extensions file");
-    openssl(
-        &[
-            "x509",
-            "-req",
-            "-in",
-            &csr,
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-days",
-            "1",
-            "-extfile",
-            &extensions,
-            "-out",
-            &certificate,
-        ],
-        dir,
-    );
-    (dir.join("ca.pem"), dir.join(certificate), dir.join(key))
 }
