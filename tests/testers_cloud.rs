@@ -81,6 +81,15 @@ fn assert_passed(result: &TestIntegrationResponse) {
     assert!(!result.message.contains('\n'), "{}", result.message);
 }
 
+/// Asserts success with each of `needles` in the one-line message.
+#[track_caller]
+fn assert_passed_with(result: &TestIntegrationResponse, needles: &[&str]) {
+    assert_passed(result);
+    for needle in needles {
+        assert!(result.message.contains(needle), "{}", result.message);
+    }
+}
+
 /// Asserts failure at `stage` with `needle` in the one-line message.
 #[track_caller]
 fn assert_failed(result: &TestIntegrationResponse, stage: &str, needle: &str) {
@@ -193,25 +202,13 @@ async fn athena_against_moto_signs_in_finds_the_work_group_and_names_each_failur
     let mut config = athena_config(&url, &key.id, &key.secret);
     config.push(("ATHENA_WORK_GROUP", "analytics"));
     let passed = api.test(IntegrationKind::Athena, &config, false).await;
-    assert_passed(&passed);
-    assert!(
-        passed
-            .message
-            .contains("work group \"analytics\" is ENABLED"),
-        "{}",
-        passed.message
-    );
+    assert_passed_with(&passed, &["work group \"analytics\" is ENABLED"]);
     assert_no_secret(&passed, &[&key.secret]);
 
     // Without ATHENA_WORK_GROUP the check reads Athena's default work group.
     let default = athena_config(&url, &key.id, &key.secret);
     let passed = api.test(IntegrationKind::Athena, &default, false).await;
-    assert_passed(&passed);
-    assert!(
-        passed.message.contains("work group \"primary\" is ENABLED"),
-        "{}",
-        passed.message
-    );
+    assert_passed_with(&passed, &["work group \"primary\" is ENABLED"]);
 
     let wrong = athena_config(&url, &key.id, WRONG_SECRET);
     let result = api.test(IntegrationKind::Athena, &wrong, false).await;
@@ -252,12 +249,7 @@ async fn dynamodb_against_moto_lists_a_table_and_refuses_bad_or_unprivileged_key
             false,
         )
         .await;
-    assert_passed(&passed);
-    assert!(
-        passed.message.contains("first table \"orders\""),
-        "{}",
-        passed.message
-    );
+    assert_passed_with(&passed, &["first table \"orders\""]);
     assert_no_secret(&passed, &[&key.secret]);
 
     let result = api
@@ -298,15 +290,13 @@ async fn kinesis_against_moto_describes_the_stream_and_previews_its_records() {
 
     let config = kinesis_config(&url, &key.id, &key.secret, "clicks");
     let passed = api.test(IntegrationKind::Kinesis, &config, true).await;
-    assert_passed(&passed);
-    assert!(
-        passed
-            .message
-            .contains("stream \"clicks\" is ACTIVE with 1 open shard"),
-        "{}",
-        passed.message
+    assert_passed_with(
+        &passed,
+        &[
+            "stream \"clicks\" is ACTIVE with 1 open shard",
+            "previewed 3",
+        ],
     );
-    assert!(passed.message.contains("previewed 3"), "{}", passed.message);
     let values: Vec<Vec<u8>> = passed
         .preview_messages
         .iter()
@@ -637,20 +627,12 @@ async fn bigquery_signs_in_with_the_service_account_and_finds_the_dataset() {
             false,
         )
         .await;
-    assert_passed(&passed);
-    assert!(
-        passed
-            .message
-            .contains(&format!("signed in as {}", google::CLIENT_EMAIL)),
-        "{}",
-        passed.message
-    );
-    assert!(
-        passed
-            .message
-            .contains("BigQuery dataset demo-project:analytics found in US"),
-        "{}",
-        passed.message
+    assert_passed_with(
+        &passed,
+        &[
+            &format!("signed in as {}", google::CLIENT_EMAIL),
+            "BigQuery dataset demo-project:analytics found in US",
+        ],
     );
     assert_eq!(peer.tokens_issued(), 1);
     assert_no_google_secret(&passed, &credentials);
@@ -727,13 +709,9 @@ async fn spanner_runs_select_1_in_a_session_and_names_a_missing_database() {
             false,
         )
         .await;
-    assert_passed(&passed);
-    assert!(
-        passed
-            .message
-            .contains("Spanner database demo-project/main/orders: SELECT 1 ok"),
-        "{}",
-        passed.message
+    assert_passed_with(
+        &passed,
+        &["Spanner database demo-project/main/orders: SELECT 1 ok"],
     );
     assert_no_google_secret(&passed, &credentials);
 
@@ -774,12 +752,7 @@ async fn a_spanner_emulator_without_a_key_is_read_without_sign_in() {
         ("SPANNER_EMULATOR_HOST", address.as_str()),
     ];
     let passed = api.test(IntegrationKind::Spanner, &config, false).await;
-    assert_passed(&passed);
-    assert!(
-        passed.message.contains("no key, so no sign-in"),
-        "{}",
-        passed.message
-    );
+    assert_passed_with(&passed, &["no key, so no sign-in"]);
     assert_eq!(emulator.tokens_issued(), 0);
 }
 
@@ -797,18 +770,12 @@ async fn pubsub_finds_the_subscription_and_explains_why_it_offers_no_preview() {
             true,
         )
         .await;
-    assert_passed(&passed);
-    assert!(
-        passed.message.contains(
-            "subscription demo-project/events-sub found on projects/demo-project/topics/events"
-        ),
-        "{}",
-        passed.message
-    );
-    assert!(
-        passed.message.contains("no preview for Pub/Sub"),
-        "{}",
-        passed.message
+    assert_passed_with(
+        &passed,
+        &[
+            "subscription demo-project/events-sub found on projects/demo-project/topics/events",
+            "no preview for Pub/Sub",
+        ],
     );
     assert!(passed.preview_messages.is_empty());
     assert_no_google_secret(&passed, &credentials);

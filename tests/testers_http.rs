@@ -16,37 +16,16 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use common::certs::{openssl, self_signed};
-use common::{TestServer, closed_port, literals};
+use common::{TestServer, closed_port};
 use peers::{Answer, Peer, Seen, silent};
 use serde_json::{Value, json};
-use sourcedeck::proto::{IntegrationKind, TestIntegrationRequest, TestIntegrationResponse};
-
-const CALL: Duration = Duration::from_secs(60);
+use sourcedeck::proto::{IntegrationKind, TestIntegrationResponse};
 
 /// A draft's config as key/value pairs.
 type Config<'a> = Vec<(&'static str, &'a str)>;
 
-/// Runs a draft test of `kind` with `pairs` on `server`.
-async fn check_on(
-    server: &TestServer,
-    kind: IntegrationKind,
-    pairs: &[(&str, &str)],
-) -> TestIntegrationResponse {
-    let (mut client, headers) = server.raw().await;
-    let request = headers.request(TestIntegrationRequest {
-        kind: kind as i32,
-        config: literals(pairs),
-        ..Default::default()
-    });
-    tokio::time::timeout(CALL, client.test_integration(request))
-        .await
-        .expect("the test RPC answers within a minute")
-        .expect("the test RPC succeeds")
-        .into_inner()
-}
-
 async fn check(kind: IntegrationKind, pairs: &[(&str, &str)]) -> TestIntegrationResponse {
-    check_on(&TestServer::start().await, kind, pairs).await
+    TestServer::start().await.check_draft(kind, pairs).await
 }
 
 #[track_caller]
@@ -264,12 +243,12 @@ async fn clickhouse_against_a_silent_listener_times_out_while_authenticating() {
     let (port, listener) = silent().await;
     let port = port.to_string();
     let started = Instant::now();
-    let result = check_on(
-        &server,
-        IntegrationKind::Clickhouse,
-        &clickhouse_config("127.0.0.1", &port),
-    )
-    .await;
+    let result = server
+        .check_draft(
+            IntegrationKind::Clickhouse,
+            &clickhouse_config("127.0.0.1", &port),
+        )
+        .await;
     let took = started.elapsed();
     listener.abort();
     assert_failed(&result, "authenticate", "timed out after 1.0 s");
@@ -292,14 +271,20 @@ async fn clickhouse_against_a_real_server() {
         &password,
     );
     let pairs = with(pairs, "CLICKHOUSE_DATABASE", "default");
-    let result = check_on(&server, IntegrationKind::Clickhouse, &borrowed(&pairs)).await;
+    let result = server
+        .check_draft(IntegrationKind::Clickhouse, &borrowed(&pairs))
+        .await;
     assert_passed(&result);
     let wrong = with(pairs.clone(), "CLICKHOUSE_PWD", "wrong-real-pw-Ab12");
-    let result = check_on(&server, IntegrationKind::Clickhouse, &borrowed(&wrong)).await;
+    let result = server
+        .check_draft(IntegrationKind::Clickhouse, &borrowed(&wrong))
+        .await;
     assert_failed(&result, "authenticate", "ClickHouse error");
     assert_lacks(&result, &["wrong-real-pw-Ab12", &password]);
     let missing = with(pairs, "CLICKHOUSE_DATABASE", "no_such_db_q");
-    let result = check_on(&server, IntegrationKind::Clickhouse, &borrowed(&missing)).await;
+    let result = server
+        .check_draft(IntegrationKind::Clickhouse, &borrowed(&missing))
+        .await;
     assert_failed(&result, "query", "no_such_db_q");
     assert_lacks(&result, &[&password]);
 }
@@ -370,7 +355,7 @@ async fn every_http_kind_refuses_a_self_signed_certificate_at_the_tls_stage() {
         ),
     ];
     for (kind, pairs) in cases {
-        let result = check_on(&server, kind, &pairs).await;
+        let result = server.check_draft(kind, &pairs).await;
         assert_failed(&result, "TLS", "certificate not trusted: self-signed");
         assert_lacks(
             &result,
@@ -403,17 +388,17 @@ async fn databricks_against_a_silent_listener_times_out_in_the_tls_handshake() {
     let (port, listener) = silent().await;
     let port = port.to_string();
     let started = Instant::now();
-    let result = check_on(
-        &server,
-        IntegrationKind::Databricks,
-        &[
-            ("DATABRICKS_HOST", "127.0.0.1"),
-            ("DATABRICKS_PORT", &port),
-            ("DATABRICKS_HTTP_PATH", "/sql/1.0/warehouses/abc123"),
-            ("DATABRICKS_TOKEN", DBX_TOKEN),
-        ],
-    )
-    .await;
+    let result = server
+        .check_draft(
+            IntegrationKind::Databricks,
+            &[
+                ("DATABRICKS_HOST", "127.0.0.1"),
+                ("DATABRICKS_PORT", &port),
+                ("DATABRICKS_HTTP_PATH", "/sql/1.0/warehouses/abc123"),
+                ("DATABRICKS_TOKEN", DBX_TOKEN),
+            ],
+        )
+        .await;
     let took = started.elapsed();
     listener.abort();
     assert_failed(&result, "TLS", "timed out after 1.0 s");
@@ -765,7 +750,9 @@ async fn databricks_with_a_missing_warehouse_or_schema_fails_the_query() {
         "DATABRICKS_HTTP_PATH",
         "/sql/1.0/warehouses/zzz999",
     );
-    let result = check_on(&server, IntegrationKind::Databricks, &borrowed(&pairs)).await;
+    let result = server
+        .check_draft(IntegrationKind::Databricks, &borrowed(&pairs))
+        .await;
     assert_failed(
         &result,
         "query",
@@ -776,7 +763,9 @@ async fn databricks_with_a_missing_warehouse_or_schema_fails_the_query() {
         "DATABRICKS_DATABASE",
         "nope",
     );
-    let result = check_on(&server, IntegrationKind::Databricks, &borrowed(&pairs)).await;
+    let result = server
+        .check_draft(IntegrationKind::Databricks, &borrowed(&pairs))
+        .await;
     assert_failed(
         &result,
         "query",
@@ -1265,7 +1254,7 @@ async fn an_echoing_server_never_gets_a_secret_into_the_message() {
         ),
     ];
     for (kind, pairs, marked) in cases {
-        let result = check_on(&server, kind, &pairs).await;
+        let result = server.check_draft(kind, &pairs).await;
         assert!(!result.success, "{}", result.message);
         assert!(result.message.contains("HTTP 400"), "{}", result.message);
         assert!(

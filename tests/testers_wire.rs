@@ -62,6 +62,12 @@ async fn test_draft(
 }
 
 #[track_caller]
+fn assert_succeeded_with(result: &TestIntegrationResponse, needle: &str) {
+    assert!(result.success, "{}", result.message);
+    assert!(result.message.contains(needle), "{}", result.message);
+}
+
+#[track_caller]
 fn assert_failed_with(result: &TestIntegrationResponse, needle: &str) {
     assert!(
         !result.success,
@@ -95,6 +101,33 @@ fn assert_no_secret(result: &TestIntegrationResponse) {
         "one line: {:?}",
         result.message
     );
+}
+
+/// A check against a closed port fails at connect, naming the refused address.
+async fn assert_refused(
+    kind: IntegrationKind,
+    config: impl FnOnce(u16) -> HashMap<String, IntegrationConfigValue>,
+) {
+    let server = TestServer::start().await;
+    let port = closed_port();
+    let result = test_draft(&server, kind, config(port), false).await;
+    assert_failed_with(
+        &result,
+        &format!("connect failed: connection refused by 127.0.0.1:{port}"),
+    );
+}
+
+/// A check against a listener that never answers, on a server with an 800 ms test timeout,
+/// fails with `needle` (the stage it was in and "timed out after").
+async fn assert_times_out(
+    kind: IntegrationKind,
+    config: impl FnOnce(u16) -> HashMap<String, IntegrationConfigValue>,
+    needle: &str,
+) {
+    let silent = SilentListener::start().await;
+    let server = TestServer::with_test_timeout(Duration::from_millis(800)).await;
+    let result = test_draft(&server, kind, config(silent.port), false).await;
+    assert_failed_with(&result, needle);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -289,12 +322,7 @@ async fn kafka_preview_answers_the_five_most_recent_messages_decoded() {
         true,
     )
     .await;
-    assert!(result.success, "{}", result.message);
-    assert!(
-        result.message.contains("previewed 5 recent messages"),
-        "{}",
-        result.message
-    );
+    assert_succeeded_with(&result, "previewed 5 recent messages");
     let t = 1_750_000_000_000;
     let got: Vec<(Option<String>, String, String, String, i64)> = result
         .preview_messages
@@ -350,12 +378,7 @@ async fn kafka_preview_reads_each_partition_from_its_leader() {
         true,
     )
     .await;
-    assert!(result.success, "{}", result.message);
-    assert!(
-        result.message.contains("on 2 brokers"),
-        "{}",
-        result.message
-    );
+    assert_succeeded_with(&result, "on 2 brokers");
     assert_eq!(result.preview_messages.len(), 5);
     assert!(result.preview_messages.iter().any(|m| m.partition == "1"));
     assert_eq!(*bootstrap.seen.fetched_partitions.lock().unwrap(), vec![0]);
@@ -424,12 +447,7 @@ async fn kafka_sasl_plain_logs_in_and_a_wrong_password_fails_at_authenticate() {
         true,
     )
     .await;
-    assert!(result.success, "{}", result.message);
-    assert!(
-        result.message.contains("SASL PLAIN as alice"),
-        "{}",
-        result.message
-    );
+    assert_succeeded_with(&result, "SASL PLAIN as alice");
     assert_eq!(result.preview_messages.len(), 5);
     assert_no_secret(&result);
 
@@ -550,33 +568,20 @@ async fn kafka_missing_credentials_fail_at_resolve_naming_the_key() {
 
 #[tokio::test]
 async fn kafka_closed_port_says_connection_refused() {
-    let server = TestServer::start().await;
-    let port = closed_port();
-    let result = test_draft(
-        &server,
-        IntegrationKind::Kafka,
-        kafka_config(port, "orders", &[]),
-        false,
-    )
+    assert_refused(IntegrationKind::Kafka, |port| {
+        kafka_config(port, "orders", &[])
+    })
     .await;
-    assert_failed_with(
-        &result,
-        &format!("connect failed: connection refused by 127.0.0.1:{port}"),
-    );
 }
 
 #[tokio::test]
 async fn kafka_silent_listener_hits_the_deadline() {
-    let silent = SilentListener::start().await;
-    let server = TestServer::with_test_timeout(Duration::from_millis(800)).await;
-    let result = test_draft(
-        &server,
+    assert_times_out(
         IntegrationKind::Kafka,
-        kafka_config(silent.port, "orders", &[]),
-        false,
+        |port| kafka_config(port, "orders", &[]),
+        "authenticate failed: timed out after",
     )
     .await;
-    assert_failed_with(&result, "authenticate failed: timed out after");
 }
 
 #[tokio::test]
@@ -760,12 +765,7 @@ async fn postgres_verify_full_over_tls_with_the_ca_file_runs_select_1() {
         false,
     )
     .await;
-    assert!(result.success, "{}", result.message);
-    assert!(
-        result.message.contains("(TLS); SELECT 1 ok"),
-        "{}",
-        result.message
-    );
+    assert_succeeded_with(&result, "(TLS); SELECT 1 ok");
     assert!(
         result.message.contains("TLS "),
         "the TLS stage is timed: {}",
@@ -822,12 +822,7 @@ async fn postgres_verify_full_against_a_self_signed_certificate_is_not_trusted_b
         false,
     )
     .await;
-    assert!(result.success, "{}", result.message);
-    assert!(
-        result.message.contains("(TLS); SELECT 1 ok"),
-        "{}",
-        result.message
-    );
+    assert_succeeded_with(&result, "(TLS); SELECT 1 ok");
 }
 
 #[tokio::test]
@@ -858,12 +853,7 @@ async fn redshift_takes_sslmode_from_engine_arguments() {
         false,
     )
     .await;
-    assert!(result.success, "{}", result.message);
-    assert!(
-        result.message.contains("(TLS); SELECT 1 ok"),
-        "{}",
-        result.message
-    );
+    assert_succeeded_with(&result, "(TLS); SELECT 1 ok");
     assert_no_secret(&result);
 
     let result = test_draft(
@@ -881,33 +871,20 @@ async fn redshift_takes_sslmode_from_engine_arguments() {
 
 #[tokio::test]
 async fn postgres_tls_against_a_silent_listener_times_out_at_the_tls_stage() {
-    let silent = SilentListener::start().await;
-    let server = TestServer::with_test_timeout(Duration::from_millis(800)).await;
-    let result = test_draft(
-        &server,
+    assert_times_out(
         IntegrationKind::Postgresql,
-        pg_config(silent.port, "test", &[("PGSSLMODE", "require")]),
-        false,
+        |port| pg_config(port, "test", &[("PGSSLMODE", "require")]),
+        "TLS failed: timed out after",
     )
     .await;
-    assert_failed_with(&result, "TLS failed: timed out after");
 }
 
 #[tokio::test]
 async fn postgres_closed_port_with_tls_says_connection_refused() {
-    let server = TestServer::start().await;
-    let port = closed_port();
-    let result = test_draft(
-        &server,
-        IntegrationKind::Postgresql,
-        pg_config(port, "test", &[("PGSSLMODE", "verify-full")]),
-        false,
-    )
+    assert_refused(IntegrationKind::Postgresql, |port| {
+        pg_config(port, "test", &[("PGSSLMODE", "verify-full")])
+    })
     .await;
-    assert_failed_with(
-        &result,
-        &format!("connect failed: connection refused by 127.0.0.1:{port}"),
-    );
 }
 
 #[tokio::test]
@@ -1015,12 +992,7 @@ async fn mssql_sql_login_runs_select_1() {
         false,
     )
     .await;
-    assert!(result.success, "{}", result.message);
-    assert!(
-        result.message.contains("as sa, database \"features\""),
-        "{}",
-        result.message
-    );
+    assert_succeeded_with(&result, "as sa, database \"features\"");
     assert!(result.message.contains("SELECT 1 ok"), "{}", result.message);
     assert_no_secret(&result);
 }
@@ -1072,12 +1044,7 @@ async fn mssql_login_only_encryption_wraps_the_tls_handshake_in_prelogin_packets
         false,
     )
     .await;
-    assert!(result.success, "{}", result.message);
-    assert!(
-        result.message.contains("(login encrypted); SELECT 1 ok"),
-        "{}",
-        result.message
-    );
+    assert_succeeded_with(&result, "(login encrypted); SELECT 1 ok");
     assert_no_secret(&result);
 
     let result = test_draft(
@@ -1114,12 +1081,7 @@ async fn mssql_forced_encryption_checks_the_certificate_unless_told_to_trust_it(
         r#"{"connect_args": {"TrustServerCertificate": "yes"}}"#,
     )]));
     let result = test_draft(&server, IntegrationKind::Mssql, trusting, false).await;
-    assert!(result.success, "{}", result.message);
-    assert!(
-        result.message.contains("(encrypted); SELECT 1 ok"),
-        "{}",
-        result.message
-    );
+    assert_succeeded_with(&result, "(encrypted); SELECT 1 ok");
     assert!(result.message.contains("TLS "), "{}", result.message);
 
     let mut missing = mssql_config(peer.port, "no_such_db", MSSQL_PASSWORD);
@@ -1133,33 +1095,20 @@ async fn mssql_forced_encryption_checks_the_certificate_unless_told_to_trust_it(
 
 #[tokio::test]
 async fn mssql_closed_port_says_connection_refused() {
-    let server = TestServer::start().await;
-    let port = closed_port();
-    let result = test_draft(
-        &server,
-        IntegrationKind::Mssql,
-        mssql_config(port, "features", MSSQL_PASSWORD),
-        false,
-    )
+    assert_refused(IntegrationKind::Mssql, |port| {
+        mssql_config(port, "features", MSSQL_PASSWORD)
+    })
     .await;
-    assert_failed_with(
-        &result,
-        &format!("connect failed: connection refused by 127.0.0.1:{port}"),
-    );
 }
 
 #[tokio::test]
 async fn mssql_silent_listener_hits_the_deadline() {
-    let silent = SilentListener::start().await;
-    let server = TestServer::with_test_timeout(Duration::from_millis(800)).await;
-    let result = test_draft(
-        &server,
+    assert_times_out(
         IntegrationKind::Mssql,
-        mssql_config(silent.port, "features", MSSQL_PASSWORD),
-        false,
+        |port| mssql_config(port, "features", MSSQL_PASSWORD),
+        "TLS failed: timed out after",
     )
     .await;
-    assert_failed_with(&result, "TLS failed: timed out after");
 }
 
 #[tokio::test]

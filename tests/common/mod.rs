@@ -21,7 +21,10 @@ use sourcedeck::domain::Secret;
 use sourcedeck::domain::secret_ref::SecretStore;
 use sourcedeck::proto::auth_service_client::AuthServiceClient;
 use sourcedeck::proto::integrations_service_client::IntegrationsServiceClient;
-use sourcedeck::proto::{GetTokenRequest, IntegrationConfigValue, integration_config_value};
+use sourcedeck::proto::{
+    GetTokenRequest, IntegrationConfigValue, IntegrationKind, TestIntegrationRequest,
+    TestIntegrationResponse, integration_config_value,
+};
 use sourcedeck::server::{self, ClientCredential, RunningServer, ServeOptions};
 use tempfile::TempDir;
 use tonic::metadata::MetadataValue;
@@ -114,6 +117,26 @@ impl TestServer {
             environment: Some(self.environment_id()),
         };
         (IntegrationsServiceClient::new(channel), headers)
+    }
+
+    /// Runs TestIntegration on a draft of `kind` whose config is `pairs` as literals; the call
+    /// must answer within a minute.
+    pub async fn check_draft(
+        &self,
+        kind: IntegrationKind,
+        pairs: &[(&str, &str)],
+    ) -> TestIntegrationResponse {
+        let (mut client, headers) = self.raw().await;
+        let request = headers.request(TestIntegrationRequest {
+            kind: kind as i32,
+            config: literals(pairs),
+            ..Default::default()
+        });
+        tokio::time::timeout(Duration::from_secs(60), client.test_integration(request))
+            .await
+            .expect("the test RPC answers within a minute")
+            .expect("the test RPC succeeds")
+            .into_inner()
     }
 
     /// Stores a secret in the server's local secret store through a second handle on its data
