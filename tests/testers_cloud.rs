@@ -613,20 +613,59 @@ fn pubsub_config<'a>(
     ]
 }
 
+/// A Google kind's config: (peer address, base64 service-account JSON, the resource checked).
+type GoogleConfig = for<'a> fn(&'a str, &'a str, &'a str) -> Vec<(&'a str, &'a str)>;
+
+/// A signed-in Google peer, a server, and one kind's config: each check of a kind tries a trusted
+/// key, then a missing resource, then a key the peer does not trust.
+struct GoogleCase {
+    peer: GooglePeer,
+    api: Api,
+    address: String,
+    credentials: String,
+    kind: IntegrationKind,
+    config: GoogleConfig,
+}
+
+impl GoogleCase {
+    async fn start(kind: IntegrationKind, config: GoogleConfig) -> Self {
+        let peer = GooglePeer::start(true).await;
+        let api = Api::start().await;
+        let address = peer.address();
+        let credentials = google::credentials_b64(google::TEST_KEY_PEM, &peer.token_uri());
+        Self {
+            peer,
+            api,
+            address,
+            credentials,
+            kind,
+            config,
+        }
+    }
+
+    /// Tests the kind signing in with `credentials` and checking `resource`.
+    async fn check(
+        &self,
+        credentials: &str,
+        resource: &str,
+        include_preview: bool,
+    ) -> TestIntegrationResponse {
+        let config = (self.config)(&self.address, credentials, resource);
+        self.api.test(self.kind, &config, include_preview).await
+    }
+
+    /// Service-account credentials (base64 JSON) whose key the peer does not trust.
+    fn untrusted_credentials(&self, key_pem: &str) -> String {
+        google::credentials_b64(key_pem, &self.peer.token_uri())
+    }
+}
+
 #[tokio::test]
 async fn bigquery_signs_in_with_the_service_account_and_finds_the_dataset() {
-    let peer = GooglePeer::start(true).await;
-    let api = Api::start().await;
-    let address = peer.address();
-    let credentials = google::credentials_b64(google::TEST_KEY_PEM, &peer.token_uri());
+    let case = GoogleCase::start(IntegrationKind::Bigquery, bigquery_config).await;
+    let credentials = case.credentials.as_str();
 
-    let passed = api
-        .test(
-            IntegrationKind::Bigquery,
-            &bigquery_config(&address, &credentials, google::DATASET),
-            false,
-        )
-        .await;
+    let passed = case.check(credentials, google::DATASET, false).await;
     assert_passed_with(
         &passed,
         &[
@@ -634,32 +673,20 @@ async fn bigquery_signs_in_with_the_service_account_and_finds_the_dataset() {
             "BigQuery dataset demo-project:analytics found in US",
         ],
     );
-    assert_eq!(peer.tokens_issued(), 1);
-    assert_no_google_secret(&passed, &credentials);
+    assert_eq!(case.peer.tokens_issued(), 1);
+    assert_no_google_secret(&passed, credentials);
 
-    let result = api
-        .test(
-            IntegrationKind::Bigquery,
-            &bigquery_config(&address, &credentials, "missing"),
-            false,
-        )
-        .await;
+    let result = case.check(credentials, "missing", false).await;
     assert_failed(
         &result,
         "query",
         "NOT_FOUND: Not found: Dataset demo-project:missing",
     );
-    assert_no_google_secret(&result, &credentials);
+    assert_no_google_secret(&result, credentials);
 
     let untrusted = untrusted_key_pem();
-    let wrong = google::credentials_b64(&untrusted, &peer.token_uri());
-    let result = api
-        .test(
-            IntegrationKind::Bigquery,
-            &bigquery_config(&address, &wrong, google::DATASET),
-            false,
-        )
-        .await;
+    let wrong = case.untrusted_credentials(&untrusted);
+    let result = case.check(&wrong, google::DATASET, false).await;
     assert_failed(
         &result,
         "authenticate",
@@ -678,9 +705,12 @@ async fn bigquery_signs_in_with_the_service_account_and_finds_the_dataset() {
     let no_key = [
         ("BQ_PROJECT", google::PROJECT),
         ("BQ_DATASET", google::DATASET),
-        ("BIGQUERY_EMULATOR_HOST", address.as_str()),
+        ("BIGQUERY_EMULATOR_HOST", case.address.as_str()),
     ];
-    let result = api.test(IntegrationKind::Bigquery, &no_key, false).await;
+    let result = case
+        .api
+        .test(IntegrationKind::Bigquery, &no_key, false)
+        .await;
     assert_failed(
         &result,
         "authenticate",
@@ -697,45 +727,25 @@ async fn bigquery_signs_in_with_the_service_account_and_finds_the_dataset() {
 
 #[tokio::test]
 async fn spanner_runs_select_1_in_a_session_and_names_a_missing_database() {
-    let peer = GooglePeer::start(true).await;
-    let api = Api::start().await;
-    let address = peer.address();
-    let credentials = google::credentials_b64(google::TEST_KEY_PEM, &peer.token_uri());
+    let case = GoogleCase::start(IntegrationKind::Spanner, spanner_config).await;
+    let credentials = case.credentials.as_str();
 
-    let passed = api
-        .test(
-            IntegrationKind::Spanner,
-            &spanner_config(&address, &credentials, google::DATABASE),
-            false,
-        )
-        .await;
+    let passed = case.check(credentials, google::DATABASE, false).await;
     assert_passed_with(
         &passed,
         &["Spanner database demo-project/main/orders: SELECT 1 ok"],
     );
-    assert_no_google_secret(&passed, &credentials);
+    assert_no_google_secret(&passed, credentials);
 
-    let result = api
-        .test(
-            IntegrationKind::Spanner,
-            &spanner_config(&address, &credentials, "nope"),
-            false,
-        )
-        .await;
+    let result = case.check(credentials, "nope", false).await;
     assert_failed(
         &result,
         "query",
         "NOT_FOUND: Database not found: projects/demo-project/instances/main/databases/nope",
     );
 
-    let wrong = google::credentials_b64(&untrusted_key_pem(), &peer.token_uri());
-    let result = api
-        .test(
-            IntegrationKind::Spanner,
-            &spanner_config(&address, &wrong, google::DATABASE),
-            false,
-        )
-        .await;
+    let wrong = case.untrusted_credentials(&untrusted_key_pem());
+    let result = case.check(&wrong, google::DATABASE, false).await;
     assert_failed(&result, "authenticate", "Invalid JWT Signature");
     assert_no_google_secret(&result, &wrong);
 }
@@ -758,18 +768,10 @@ async fn a_spanner_emulator_without_a_key_is_read_without_sign_in() {
 
 #[tokio::test]
 async fn pubsub_finds_the_subscription_and_explains_why_it_offers_no_preview() {
-    let peer = GooglePeer::start(true).await;
-    let api = Api::start().await;
-    let address = peer.address();
-    let credentials = google::credentials_b64(google::TEST_KEY_PEM, &peer.token_uri());
+    let case = GoogleCase::start(IntegrationKind::Pubsub, pubsub_config).await;
+    let credentials = case.credentials.as_str();
 
-    let passed = api
-        .test(
-            IntegrationKind::Pubsub,
-            &pubsub_config(&address, &credentials, google::SUBSCRIPTION),
-            true,
-        )
-        .await;
+    let passed = case.check(credentials, google::SUBSCRIPTION, true).await;
     assert_passed_with(
         &passed,
         &[
@@ -778,29 +780,17 @@ async fn pubsub_finds_the_subscription_and_explains_why_it_offers_no_preview() {
         ],
     );
     assert!(passed.preview_messages.is_empty());
-    assert_no_google_secret(&passed, &credentials);
+    assert_no_google_secret(&passed, credentials);
 
-    let result = api
-        .test(
-            IntegrationKind::Pubsub,
-            &pubsub_config(&address, &credentials, "gone"),
-            false,
-        )
-        .await;
+    let result = case.check(credentials, "gone", false).await;
     assert_failed(
         &result,
         "query",
         "NOT_FOUND: Resource not found (resource=gone).",
     );
 
-    let wrong = google::credentials_b64(&untrusted_key_pem(), &peer.token_uri());
-    let result = api
-        .test(
-            IntegrationKind::Pubsub,
-            &pubsub_config(&address, &wrong, google::SUBSCRIPTION),
-            false,
-        )
-        .await;
+    let wrong = case.untrusted_credentials(&untrusted_key_pem());
+    let result = case.check(&wrong, google::SUBSCRIPTION, false).await;
     assert_failed(
         &result,
         "authenticate",
