@@ -649,7 +649,7 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::Secret;
+    use crate::server::testers::literal_config as config;
 
     fn reply(status: u16, body: &str, error_type: Option<&str>) -> Reply {
         let mut headers = http::HeaderMap::new();
@@ -661,13 +661,6 @@ mod tests {
             headers,
             body: body.as_bytes().to_vec(),
         }
-    }
-
-    fn config(pairs: &[(&str, &str)]) -> ResolvedConfig {
-        pairs
-            .iter()
-            .map(|(key, value)| (key.to_string(), Secret::new(*value)))
-            .collect()
     }
 
     #[test]

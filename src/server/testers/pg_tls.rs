@@ -178,7 +178,7 @@ fn verification(settings: &TlsSettings) -> Verify {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::Secret;
+    use crate::server::testers::literal_config as config;
 
     const PG: TlsKeys = TlsKeys {
         sslmode: Some("PGSSLMODE"),
@@ -188,13 +188,6 @@ mod tests {
         sslmode: None,
         rootcert: None,
     };
-
-    fn config(pairs: &[(&str, &str)]) -> ResolvedConfig {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), Secret::new(*v)))
-            .collect()
-    }
 
     #[test]
     fn prefer_is_the_default() {

@@ -669,14 +669,7 @@ fn one_line(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::Secret;
-
-    fn config(pairs: &[(&str, &str)]) -> ResolvedConfig {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), Secret::new(*v)))
-            .collect()
-    }
+    use crate::server::testers::literal_config as config;
 
     #[test]
     fn bootstrap_servers_split_on_commas_and_whitespace_with_default_port() {
