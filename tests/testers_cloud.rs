@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::certs::{openssl, self_signed};
-use common::{Headers, TestServer, closed_port, literals};
+use common::{Headers, SilentListener, TestServer, closed_port, literals};
 use google::GooglePeer;
 use moto::Moto;
 use sourcedeck::proto::integrations_service_client::IntegrationsServiceClient;
@@ -126,30 +126,6 @@ async fn start_moto() -> Moto {
     bounded("moto start", tokio::task::spawn_blocking(Moto::start))
         .await
         .expect("moto starts")
-}
-
-/// A loopback listener that accepts connections and never answers; aborted on drop.
-struct Silent {
-    port: u16,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for Silent {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-async fn silent_listener() -> Silent {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let port = listener.local_addr().expect("address").port();
-    let task = tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((stream, _)) = listener.accept().await {
-            held.push(stream);
-        }
-    });
-    Silent { port, task }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -389,7 +365,7 @@ async fn aws_kinds_against_a_closed_port_say_connection_refused() {
 #[tokio::test]
 async fn an_aws_check_against_a_silent_listener_times_out_while_authenticating() {
     let api = Api::over(TestServer::with_test_timeout(Duration::from_secs(1)).await).await;
-    let silent = silent_listener().await;
+    let silent = SilentListener::start().await;
     let url = format!("http://127.0.0.1:{}", silent.port);
     let started = Instant::now();
     let result = api
@@ -452,7 +428,7 @@ async fn aws_checks_name_missing_keys_and_credentials() {
         "DYNAMODB_AWS_REGION_OVERRIDE is not set (the test does not read the AWS integration's region)",
     );
 
-    let silent = silent_listener().await;
+    let silent = SilentListener::start().await;
     let url = format!("http://127.0.0.1:{}", silent.port);
     let result = api
         .test(
@@ -477,7 +453,7 @@ async fn aws_checks_name_missing_keys_and_credentials() {
 
 /// A TLS listener on 127.0.0.1 with a self-signed certificate for localhost made by openssl
 /// (`extra` adds extensions); answers nothing after the handshake. Aborted on drop.
-async fn self_signed_listener(extra: &[&str]) -> (Silent, String) {
+async fn self_signed_listener(extra: &[&str]) -> (SilentListener, String) {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     let dir = tempfile::tempdir().expect("temp dir");
@@ -508,7 +484,7 @@ async fn self_signed_listener(extra: &[&str]) -> (Silent, String) {
             }
         }
     });
-    (Silent { port, task }, private_key_pem)
+    (SilentListener { port, task }, private_key_pem)
 }
 
 #[tokio::test]
@@ -840,7 +816,7 @@ async fn google_checks_say_connection_refused_for_the_api_or_the_token_endpoint(
 async fn a_google_check_whose_token_endpoint_never_answers_times_out_while_authenticating() {
     let api = Api::over(TestServer::with_test_timeout(Duration::from_secs(1)).await).await;
     let peer = GooglePeer::start(true).await;
-    let silent = silent_listener().await;
+    let silent = SilentListener::start().await;
     let credentials = google::credentials_b64(
         google::TEST_KEY_PEM,
         &format!("http://127.0.0.1:{}/token", silent.port),

@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use common::certs::{openssl, self_signed};
-use common::{TestServer, closed_port};
-use peers::{Answer, Peer, Seen, silent};
+use common::{SilentListener, TestServer, closed_port};
+use peers::{Answer, Peer, Seen};
 use serde_json::{Value, json};
 use sourcedeck::proto::{IntegrationKind, TestIntegrationResponse};
 
@@ -240,8 +240,8 @@ async fn clickhouse_without_a_host_fails_at_resolve_naming_the_key() {
 #[tokio::test]
 async fn clickhouse_against_a_silent_listener_times_out_while_authenticating() {
     let server = TestServer::with_test_timeout(Duration::from_secs(1)).await;
-    let (port, listener) = silent().await;
-    let port = port.to_string();
+    let listener = SilentListener::start().await;
+    let port = listener.port.to_string();
     let started = Instant::now();
     let result = server
         .check_draft(
@@ -250,7 +250,7 @@ async fn clickhouse_against_a_silent_listener_times_out_while_authenticating() {
         )
         .await;
     let took = started.elapsed();
-    listener.abort();
+    drop(listener);
     assert_failed(&result, "authenticate", "timed out after 1.0 s");
     assert!(took < Duration::from_secs(8), "took {took:?}");
     assert_lacks(&result, &[CH_PASSWORD]);
@@ -385,8 +385,8 @@ async fn tls_against_a_plain_http_port_says_so() {
 #[tokio::test]
 async fn databricks_against_a_silent_listener_times_out_in_the_tls_handshake() {
     let server = TestServer::with_test_timeout(Duration::from_secs(1)).await;
-    let (port, listener) = silent().await;
-    let port = port.to_string();
+    let listener = SilentListener::start().await;
+    let port = listener.port.to_string();
     let started = Instant::now();
     let result = server
         .check_draft(
@@ -400,7 +400,7 @@ async fn databricks_against_a_silent_listener_times_out_in_the_tls_handshake() {
         )
         .await;
     let took = started.elapsed();
-    listener.abort();
+    drop(listener);
     assert_failed(&result, "TLS", "timed out after 1.0 s");
     assert!(took < Duration::from_secs(8), "took {took:?}");
     assert_lacks(&result, &[DBX_TOKEN]);

@@ -20,7 +20,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use common::certs::{self_signed, signed_by_test_ca};
-use common::{TestServer, closed_port, literals};
+use common::{SilentListener, TestServer, closed_port, literals};
 use kafka_broker::{BASE_OFFSET, Broker, Message, Options, Sasl, Topic};
 use pg_tls_proxy::PgTlsProxy;
 use rustls::pki_types::pem::PemObject;
@@ -29,7 +29,6 @@ use sourcedeck::proto::{
     IntegrationConfigValue, IntegrationKind, TestIntegrationRequest, TestIntegrationResponse,
 };
 use tds::TdsServer;
-use tokio::net::TcpListener;
 
 /// No single test call may take longer than this, whatever the server does.
 const CALL_BOUND: Duration = Duration::from_secs(30);
@@ -172,33 +171,6 @@ impl Certificates {
             .with_single_cert(chain, key)
             .unwrap();
         Arc::new(config)
-    }
-}
-
-/// A loopback listener that accepts connections and never answers; its connections stay open
-/// until it is dropped.
-struct SilentListener {
-    port: u16,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl SilentListener {
-    async fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let task = tokio::spawn(async move {
-            let mut held = Vec::new();
-            while let Ok((stream, _)) = listener.accept().await {
-                held.push(stream);
-            }
-        });
-        Self { port, task }
-    }
-}
-
-impl Drop for SilentListener {
-    fn drop(&mut self) {
-        self.task.abort();
     }
 }
 

@@ -31,6 +31,36 @@ use tonic::metadata::MetadataValue;
 use tonic::transport::Channel;
 use tonic::{Request, Status};
 
+/// A listener on 127.0.0.1 that accepts every connection and never answers, for deadlines;
+/// aborted on drop.
+pub struct SilentListener {
+    pub port: u16,
+    /// The task holding the accepted connections (or any stand-in for it).
+    pub task: tokio::task::JoinHandle<()>,
+}
+
+impl SilentListener {
+    pub async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        let task = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((stream, _)) = listener.accept().await {
+                held.push(stream);
+            }
+        });
+        Self { port, task }
+    }
+}
+
+impl Drop for SilentListener {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
 /// The client id every test server accepts.
 pub const CLIENT_ID: &str = "test-client";
 /// The client secret every test server accepts.

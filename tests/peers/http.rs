@@ -1,6 +1,6 @@
 //! A loopback HTTP/1.1 peer for the checks of the HTTP-based kinds: it serves a handler (plain or
 //! behind TLS with a self-signed certificate made by `openssl`), records every request it saw,
-//! and stops when dropped. Also a listener that accepts and never answers, for deadlines.
+//! and stops when dropped.
 //! Shared by several test binaries, each using part of it.
 
 #![allow(dead_code)]
@@ -218,17 +218,4 @@ where
     let _ = hyper::server::conn::http1::Builder::new()
         .serve_connection(TokioIo::new(stream), service)
         .await;
-}
-
-/// A listener on 127.0.0.1 that accepts every connection and never answers.
-pub async fn silent() -> (u16, JoinHandle<()>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let port = listener.local_addr().expect("address").port();
-    let task = tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((stream, _)) = listener.accept().await {
-            held.push(stream);
-        }
-    });
-    (port, task)
 }
