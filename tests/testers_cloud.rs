@@ -107,6 +107,17 @@ fn assert_failed(result: &TestIntegrationResponse, stage: &str, needle: &str) {
     assert!(!result.message.contains('\n'), "{}", result.message);
 }
 
+/// A draft that must fail at resolve: its kind, its config, and what the message says.
+type Unresolvable<'a> = (IntegrationKind, &'a [(&'a str, &'a str)], &'a str);
+
+/// Tests each draft and asserts it fails at resolve with its needle.
+async fn assert_resolve_fails(api: &Api, drafts: &[Unresolvable<'_>]) {
+    for (kind, pairs, needle) in drafts {
+        let result = api.test(*kind, pairs, false).await;
+        assert_failed(&result, "resolve", needle);
+    }
+}
+
 /// Asserts none of `secrets` appears in the message or a previewed message.
 #[track_caller]
 fn assert_no_secret(result: &TestIntegrationResponse, secrets: &[&str]) {
@@ -405,28 +416,27 @@ async fn an_aws_check_against_a_silent_listener_times_out_while_authenticating()
 #[tokio::test]
 async fn aws_checks_name_missing_keys_and_credentials() {
     let api = Api::start().await;
-    let result = api
-        .test(
-            IntegrationKind::Athena,
-            &[("ATHENA_S3_STAGING_DIR", "s3://b/p")],
-            false,
-        )
-        .await;
-    assert_failed(&result, "resolve", "ATHENA_AWS_REGION is not set");
-    let result = api
-        .test(
-            IntegrationKind::Kinesis,
-            &[("KINESIS_REGION_NAME", "us-east-1")],
-            false,
-        )
-        .await;
-    assert_failed(&result, "resolve", "KINESIS_STREAM_NAME is not set");
-    let result = api.test(IntegrationKind::Dynamodb, &[], false).await;
-    assert_failed(
-        &result,
-        "resolve",
-        "DYNAMODB_AWS_REGION_OVERRIDE is not set (the test does not read the AWS integration's region)",
-    );
+    assert_resolve_fails(
+        &api,
+        &[
+            (
+                IntegrationKind::Athena,
+                &[("ATHENA_S3_STAGING_DIR", "s3://b/p")],
+                "ATHENA_AWS_REGION is not set",
+            ),
+            (
+                IntegrationKind::Kinesis,
+                &[("KINESIS_REGION_NAME", "us-east-1")],
+                "KINESIS_STREAM_NAME is not set",
+            ),
+            (
+                IntegrationKind::Dynamodb,
+                &[],
+                "DYNAMODB_AWS_REGION_OVERRIDE is not set (the test does not read the AWS integration's region)",
+            ),
+        ],
+    )
+    .await;
 
     let silent = SilentListener::start().await;
     let url = format!("http://127.0.0.1:{}", silent.port);
@@ -841,24 +851,25 @@ async fn a_google_check_whose_token_endpoint_never_answers_times_out_while_authe
 #[tokio::test]
 async fn google_checks_name_missing_keys_at_resolve() {
     let api = Api::start().await;
-    let result = api
-        .test(IntegrationKind::Bigquery, &[("BQ_PROJECT", "p")], false)
-        .await;
-    assert_failed(&result, "resolve", "BQ_DATASET is not set");
-    let result = api
-        .test(
-            IntegrationKind::Spanner,
-            &[("SPANNER_PROJECT", "p"), ("SPANNER_DATABASE", "d")],
-            false,
-        )
-        .await;
-    assert_failed(&result, "resolve", "SPANNER_INSTANCE is not set");
-    let result = api
-        .test(
-            IntegrationKind::Pubsub,
-            &[("PUBSUB_SUBSCRIPTION_ID", "s")],
-            false,
-        )
-        .await;
-    assert_failed(&result, "resolve", "PUBSUB_PROJECT_ID is not set");
+    assert_resolve_fails(
+        &api,
+        &[
+            (
+                IntegrationKind::Bigquery,
+                &[("BQ_PROJECT", "p")],
+                "BQ_DATASET is not set",
+            ),
+            (
+                IntegrationKind::Spanner,
+                &[("SPANNER_PROJECT", "p"), ("SPANNER_DATABASE", "d")],
+                "SPANNER_INSTANCE is not set",
+            ),
+            (
+                IntegrationKind::Pubsub,
+                &[("PUBSUB_SUBSCRIPTION_ID", "s")],
+                "PUBSUB_PROJECT_ID is not set",
+            ),
+        ],
+    )
+    .await;
 }
