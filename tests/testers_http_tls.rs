@@ -19,6 +19,17 @@ use sourcedeck::proto::IntegrationKind;
 const CH_PASSWORD: &str = "ch-tls-pw-Vb61-never-shown";
 const TRINO_PASSWORD: &str = "trino-tls-pw-Nc27-never-shown";
 
+/// A ClickHouse draft for user admin against the peer on `port` of 127.0.0.1.
+fn clickhouse(port: &str) -> [(&'static str, &str); 5] {
+    [
+        ("CLICKHOUSE_HOST", "127.0.0.1"),
+        ("CLICKHOUSE_TCP_PORT", port),
+        ("CLICKHOUSE_DATABASE", "analytics"),
+        ("CLICKHOUSE_USER", "admin"),
+        ("CLICKHOUSE_PWD", CH_PASSWORD),
+    ]
+}
+
 /// ClickHouse's HTTP interface and Trino's statement protocol on one port: ClickHouse requests
 /// carry X-ClickHouse-User, Trino's go to /v1/statement with basic auth for alice.
 fn handler(seen: &Seen) -> Answer {
@@ -64,15 +75,8 @@ fn checks_over_tls_with_a_trusted_certificate() {
         let peer = Peer::tls(handler, &certificate, &key).await;
         let port = peer.port.to_string();
 
-        let clickhouse = [
-            ("CLICKHOUSE_HOST", "127.0.0.1"),
-            ("CLICKHOUSE_TCP_PORT", port.as_str()),
-            ("CLICKHOUSE_DATABASE", "analytics"),
-            ("CLICKHOUSE_USER", "admin"),
-            ("CLICKHOUSE_PWD", CH_PASSWORD),
-        ];
         let result = server
-            .check_draft(IntegrationKind::Clickhouse, &clickhouse)
+            .check_draft(IntegrationKind::Clickhouse, &clickhouse(&port))
             .await;
         assert!(result.success, "{}", result.message);
         assert!(
@@ -124,15 +128,8 @@ fn checks_over_tls_with_a_trusted_certificate() {
 
         let elsewhere = Peer::tls(handler, &other, &other_key).await;
         let port = elsewhere.port.to_string();
-        let clickhouse = [
-            ("CLICKHOUSE_HOST", "127.0.0.1"),
-            ("CLICKHOUSE_TCP_PORT", port.as_str()),
-            ("CLICKHOUSE_DATABASE", "analytics"),
-            ("CLICKHOUSE_USER", "admin"),
-            ("CLICKHOUSE_PWD", CH_PASSWORD),
-        ];
         let result = server
-            .check_draft(IntegrationKind::Clickhouse, &clickhouse)
+            .check_draft(IntegrationKind::Clickhouse, &clickhouse(&port))
             .await;
         assert!(
             result
