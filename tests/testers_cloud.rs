@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::certs::{openssl, self_signed};
-use common::{Headers, SilentListener, TestServer, closed_port, literals};
+use common::{Headers, SilentListener, TestServer, assert_failed, closed_port, literals};
 use google::GooglePeer;
 use moto::Moto;
 use sourcedeck::proto::integrations_service_client::IntegrationsServiceClient;
@@ -88,23 +88,6 @@ fn assert_passed_with(result: &TestIntegrationResponse, needles: &[&str]) {
     for needle in needles {
         assert!(result.message.contains(needle), "{}", result.message);
     }
-}
-
-/// Asserts failure at `stage` with `needle` in the one-line message.
-#[track_caller]
-fn assert_failed(result: &TestIntegrationResponse, stage: &str, needle: &str) {
-    assert!(!result.success, "expected failure: {}", result.message);
-    assert!(
-        result.message.starts_with(&format!("{stage} failed: ")),
-        "expected the {stage} stage to fail: {}",
-        result.message
-    );
-    assert!(
-        result.message.contains(needle),
-        "expected {needle:?} in: {}",
-        result.message
-    );
-    assert!(!result.message.contains('\n'), "{}", result.message);
 }
 
 /// A draft that must fail at resolve: its kind, its config, and what the message says.

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use common::certs::{openssl, self_signed};
-use common::{SilentListener, TestServer, closed_port};
+use common::{SilentListener, TestServer, assert_failed, closed_port};
 use peers::{Answer, Peer, Seen};
 use serde_json::{Value, json};
 use sourcedeck::proto::{IntegrationKind, TestIntegrationResponse};
@@ -32,26 +32,6 @@ async fn check(kind: IntegrationKind, pairs: &[(&str, &str)]) -> TestIntegration
 fn assert_passed(result: &TestIntegrationResponse) {
     assert!(result.success, "expected success: {}", result.message);
     assert!(result.message.contains("SELECT 1 ok"), "{}", result.message);
-}
-
-#[track_caller]
-fn assert_failed(result: &TestIntegrationResponse, stage: &str, needle: &str) {
-    assert!(!result.success, "expected failure: {}", result.message);
-    assert!(
-        result.message.starts_with(&format!("{stage} failed: ")),
-        "expected the {stage} stage: {}",
-        result.message
-    );
-    assert!(
-        result.message.contains(needle),
-        "expected {needle:?} in: {}",
-        result.message
-    );
-    assert!(
-        !result.message.contains('\n'),
-        "one line: {}",
-        result.message
-    );
 }
 
 #[track_caller]

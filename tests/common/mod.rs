@@ -31,6 +31,27 @@ use tonic::metadata::MetadataValue;
 use tonic::transport::Channel;
 use tonic::{Request, Status};
 
+/// Asserts a TestIntegration failure at `stage` with `needle` in its one-line message.
+#[track_caller]
+pub fn assert_failed(result: &TestIntegrationResponse, stage: &str, needle: &str) {
+    assert!(!result.success, "expected failure: {}", result.message);
+    assert!(
+        result.message.starts_with(&format!("{stage} failed: ")),
+        "expected the {stage} stage to fail: {}",
+        result.message
+    );
+    assert!(
+        result.message.contains(needle),
+        "expected {needle:?} in: {}",
+        result.message
+    );
+    assert!(
+        !result.message.contains('\n'),
+        "one line: {}",
+        result.message
+    );
+}
+
 /// A listener on 127.0.0.1 that accepts every connection and never answers, for deadlines;
 /// aborted on drop.
 pub struct SilentListener {
