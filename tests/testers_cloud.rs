@@ -14,7 +14,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::certs::{openssl, self_signed};
+use common::certs::{rsa_key, self_signed};
 use common::{Headers, SilentListener, TestServer, assert_failed, closed_port, literals};
 use google::GooglePeer;
 use moto::Moto;
@@ -510,19 +510,7 @@ async fn an_https_endpoint_with_a_self_signed_certificate_fails_tls_saying_so() 
 /// An RSA key the peer does not trust, made by openssl for this test.
 fn untrusted_key_pem() -> String {
     let dir = tempfile::tempdir().expect("temp dir");
-    openssl(
-        &[
-            "genpkey",
-            "-algorithm",
-            "RSA",
-            "-pkeyopt",
-            "rsa_keygen_bits:2048",
-            "-out",
-            "k.pem",
-        ],
-        dir.path(),
-    );
-    std::fs::read_to_string(dir.path().join("k.pem")).expect("key")
+    std::fs::read_to_string(rsa_key(dir.path(), "k.pem")).expect("key")
 }
 
 /// The secrets a Google check must never show: the key's body, the base64 JSON, the token.

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use common::certs::{openssl, self_signed};
+use common::certs::{openssl, rsa_key, self_signed};
 use common::{SilentListener, TestServer, assert_failed, closed_port};
 use peers::{Answer, Peer, Seen};
 use serde_json::{Value, json};
@@ -788,18 +788,7 @@ const SF_SESSION: &str = "sf-session-Tt8u-never-shown";
 /// A key pair made by openssl: (base64 of the PKCS#8 PEM, PKCS#1 public key DER, the
 /// `SHA256:` fingerprint of the SubjectPublicKeyInfo DER as Snowflake shows it).
 fn key_pair(dir: &std::path::Path) -> (String, Vec<u8>, String) {
-    openssl(
-        &[
-            "genpkey",
-            "-algorithm",
-            "RSA",
-            "-pkeyopt",
-            "rsa_keygen_bits:2048",
-            "-out",
-            "sf.pem",
-        ],
-        dir,
-    );
+    rsa_key(dir, "sf.pem");
     openssl(
         &[
             "pkey", "-in", "sf.pem", "-pubout", "-outform", "DER", "-out", "spki.der",

@@ -1,5 +1,5 @@
-//! Test certificates made with `openssl`, shared by every test binary that needs TLS: a
-//! self-signed certificate, and a test CA with certificates it signed. One place, so the
+//! Test certificates and keys made with `openssl`, shared by every test binary that needs them: a
+//! self-signed certificate, a test CA with certificates it signed, an RSA key. One place, so the
 //! binaries that test TLS failures and successes all make their certificates the same way.
 
 use std::path::{Path, PathBuf};
@@ -15,6 +15,23 @@ pub fn openssl(args: &[&str], dir: &Path) {
         .status()
         .expect("openssl is installed (.ci/run installs it)");
     assert!(status.success(), "openssl {args:?}");
+}
+
+/// A fresh 2048-bit RSA private key (PKCS#8 PEM) written to `dir`/`name`; its path.
+pub fn rsa_key(dir: &Path, name: &str) -> PathBuf {
+    openssl(
+        &[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+            name,
+        ],
+        dir,
+    );
+    dir.join(name)
 }
 
 /// A self-signed certificate with the common name `common_name` and each of `extensions` (e.g.
