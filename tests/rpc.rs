@@ -1332,19 +1332,12 @@ async fn test_against_a_closed_port_says_connection_refused() {
 #[tokio::test]
 async fn test_against_a_silent_listener_times_out_within_the_deadline() {
     let api = Api::over(TestServer::with_test_timeout(Duration::from_secs(1)).await).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
     // Accept and hold every connection without ever answering.
-    let silent = tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((stream, _)) = listener.accept().await {
-            held.push(stream);
-        }
-    });
+    let silent = common::SilentListener::start().await;
     let started = Instant::now();
-    let result = api.test_draft(PG, pg_config(port, "test")).await;
+    let result = api.test_draft(PG, pg_config(silent.port, "test")).await;
     let took = started.elapsed();
-    silent.abort();
+    drop(silent);
     assert!(!result.success);
     assert_contains(&result.message, "timed out");
     assert!(

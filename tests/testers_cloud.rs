@@ -11,12 +11,11 @@ mod google;
 mod moto;
 
 use std::future::Future;
-use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{Headers, TestServer, closed_port, literals};
+use common::certs::{rsa_key, self_signed};
+use common::{Headers, SilentListener, TestServer, assert_failed, closed_port, literals};
 use google::GooglePeer;
 use moto::Moto;
 use sourcedeck::proto::integrations_service_client::IntegrationsServiceClient;
@@ -82,21 +81,24 @@ fn assert_passed(result: &TestIntegrationResponse) {
     assert!(!result.message.contains('\n'), "{}", result.message);
 }
 
-/// Asserts failure at `stage` with `needle` in the one-line message.
+/// Asserts success with each of `needles` in the one-line message.
 #[track_caller]
-fn assert_failed(result: &TestIntegrationResponse, stage: &str, needle: &str) {
-    assert!(!result.success, "expected failure: {}", result.message);
-    assert!(
-        result.message.starts_with(&format!("{stage} failed: ")),
-        "expected the {stage} stage to fail: {}",
-        result.message
-    );
-    assert!(
-        result.message.contains(needle),
-        "expected {needle:?} in: {}",
-        result.message
-    );
-    assert!(!result.message.contains('\n'), "{}", result.message);
+fn assert_passed_with(result: &TestIntegrationResponse, needles: &[&str]) {
+    assert_passed(result);
+    for needle in needles {
+        assert!(result.message.contains(needle), "{}", result.message);
+    }
+}
+
+/// A draft that must fail at resolve: its kind, its config, and what the message says.
+type Unresolvable<'a> = (IntegrationKind, &'a [(&'a str, &'a str)], &'a str);
+
+/// Tests each draft and asserts it fails at resolve with its needle.
+async fn assert_resolve_fails(api: &Api, drafts: &[Unresolvable<'_>]) {
+    for (kind, pairs, needle) in drafts {
+        let result = api.test(*kind, pairs, false).await;
+        assert_failed(&result, "resolve", needle);
+    }
 }
 
 /// Asserts none of `secrets` appears in the message or a previewed message.
@@ -118,30 +120,6 @@ async fn start_moto() -> Moto {
     bounded("moto start", tokio::task::spawn_blocking(Moto::start))
         .await
         .expect("moto starts")
-}
-
-/// A loopback listener that accepts connections and never answers; aborted on drop.
-struct Silent {
-    port: u16,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for Silent {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-async fn silent_listener() -> Silent {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let port = listener.local_addr().expect("address").port();
-    let task = tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((stream, _)) = listener.accept().await {
-            held.push(stream);
-        }
-    });
-    Silent { port, task }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -194,25 +172,13 @@ async fn athena_against_moto_signs_in_finds_the_work_group_and_names_each_failur
     let mut config = athena_config(&url, &key.id, &key.secret);
     config.push(("ATHENA_WORK_GROUP", "analytics"));
     let passed = api.test(IntegrationKind::Athena, &config, false).await;
-    assert_passed(&passed);
-    assert!(
-        passed
-            .message
-            .contains("work group \"analytics\" is ENABLED"),
-        "{}",
-        passed.message
-    );
+    assert_passed_with(&passed, &["work group \"analytics\" is ENABLED"]);
     assert_no_secret(&passed, &[&key.secret]);
 
     // Without ATHENA_WORK_GROUP the check reads Athena's default work group.
     let default = athena_config(&url, &key.id, &key.secret);
     let passed = api.test(IntegrationKind::Athena, &default, false).await;
-    assert_passed(&passed);
-    assert!(
-        passed.message.contains("work group \"primary\" is ENABLED"),
-        "{}",
-        passed.message
-    );
+    assert_passed_with(&passed, &["work group \"primary\" is ENABLED"]);
 
     let wrong = athena_config(&url, &key.id, WRONG_SECRET);
     let result = api.test(IntegrationKind::Athena, &wrong, false).await;
@@ -253,12 +219,7 @@ async fn dynamodb_against_moto_lists_a_table_and_refuses_bad_or_unprivileged_key
             false,
         )
         .await;
-    assert_passed(&passed);
-    assert!(
-        passed.message.contains("first table \"orders\""),
-        "{}",
-        passed.message
-    );
+    assert_passed_with(&passed, &["first table \"orders\""]);
     assert_no_secret(&passed, &[&key.secret]);
 
     let result = api
@@ -299,15 +260,13 @@ async fn kinesis_against_moto_describes_the_stream_and_previews_its_records() {
 
     let config = kinesis_config(&url, &key.id, &key.secret, "clicks");
     let passed = api.test(IntegrationKind::Kinesis, &config, true).await;
-    assert_passed(&passed);
-    assert!(
-        passed
-            .message
-            .contains("stream \"clicks\" is ACTIVE with 1 open shard"),
-        "{}",
-        passed.message
+    assert_passed_with(
+        &passed,
+        &[
+            "stream \"clicks\" is ACTIVE with 1 open shard",
+            "previewed 3",
+        ],
     );
-    assert!(passed.message.contains("previewed 3"), "{}", passed.message);
     let values: Vec<Vec<u8>> = passed
         .preview_messages
         .iter()
@@ -400,7 +359,7 @@ async fn aws_kinds_against_a_closed_port_say_connection_refused() {
 #[tokio::test]
 async fn an_aws_check_against_a_silent_listener_times_out_while_authenticating() {
     let api = Api::over(TestServer::with_test_timeout(Duration::from_secs(1)).await).await;
-    let silent = silent_listener().await;
+    let silent = SilentListener::start().await;
     let url = format!("http://127.0.0.1:{}", silent.port);
     let started = Instant::now();
     let result = api
@@ -440,30 +399,29 @@ async fn an_aws_check_against_a_silent_listener_times_out_while_authenticating()
 #[tokio::test]
 async fn aws_checks_name_missing_keys_and_credentials() {
     let api = Api::start().await;
-    let result = api
-        .test(
-            IntegrationKind::Athena,
-            &[("ATHENA_S3_STAGING_DIR", "s3://b/p")],
-            false,
-        )
-        .await;
-    assert_failed(&result, "resolve", "ATHENA_AWS_REGION is not set");
-    let result = api
-        .test(
-            IntegrationKind::Kinesis,
-            &[("KINESIS_REGION_NAME", "us-east-1")],
-            false,
-        )
-        .await;
-    assert_failed(&result, "resolve", "KINESIS_STREAM_NAME is not set");
-    let result = api.test(IntegrationKind::Dynamodb, &[], false).await;
-    assert_failed(
-        &result,
-        "resolve",
-        "DYNAMODB_AWS_REGION_OVERRIDE is not set (the test does not read the AWS integration's region)",
-    );
+    assert_resolve_fails(
+        &api,
+        &[
+            (
+                IntegrationKind::Athena,
+                &[("ATHENA_S3_STAGING_DIR", "s3://b/p")],
+                "ATHENA_AWS_REGION is not set",
+            ),
+            (
+                IntegrationKind::Kinesis,
+                &[("KINESIS_REGION_NAME", "us-east-1")],
+                "KINESIS_STREAM_NAME is not set",
+            ),
+            (
+                IntegrationKind::Dynamodb,
+                &[],
+                "DYNAMODB_AWS_REGION_OVERRIDE is not set (the test does not read the AWS integration's region)",
+            ),
+        ],
+    )
+    .await;
 
-    let silent = silent_listener().await;
+    let silent = SilentListener::start().await;
     let url = format!("http://127.0.0.1:{}", silent.port);
     let result = api
         .test(
@@ -486,45 +444,18 @@ async fn aws_checks_name_missing_keys_and_credentials() {
 // TLS
 // ---------------------------------------------------------------------------------------------
 
-fn openssl(args: &[&str], dir: &Path) {
-    let status = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("openssl is installed (.ci/run installs it)");
-    assert!(status.success(), "openssl {args:?}");
-}
-
 /// A TLS listener on 127.0.0.1 with a self-signed certificate for localhost made by openssl
-/// (`extra` adds `-addext` options); answers nothing after the handshake. Aborted on drop.
-async fn self_signed_listener(extra: &[&str]) -> (Silent, String) {
+/// (`extra` adds extensions); answers nothing after the handshake. Aborted on drop.
+async fn self_signed_listener(extra: &[&str]) -> (SilentListener, String) {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut args = vec![
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=localhost",
-        "-addext",
-        "subjectAltName=DNS:localhost,IP:127.0.0.1",
-        "-keyout",
-        "key.pem",
-        "-out",
-        "cert.pem",
-    ];
-    args.extend_from_slice(extra);
-    openssl(&args, dir.path());
-    let certificate = CertificateDer::from_pem_file(dir.path().join("cert.pem")).expect("cert");
-    let key = PrivateKeyDer::from_pem_file(dir.path().join("key.pem")).expect("key");
-    let private_key_pem = std::fs::read_to_string(dir.path().join("key.pem")).expect("key");
+    let mut extensions = vec!["subjectAltName=DNS:localhost,IP:127.0.0.1"];
+    extensions.extend_from_slice(extra);
+    let (certificate, key) = self_signed(dir.path(), "self", "localhost", &extensions);
+    let private_key_pem = std::fs::read_to_string(&key).expect("key");
+    let certificate = CertificateDer::from_pem_file(certificate).expect("cert");
+    let key = PrivateKeyDer::from_pem_file(key).expect("key");
     let config = rustls::ServerConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
@@ -546,14 +477,14 @@ async fn self_signed_listener(extra: &[&str]) -> (Silent, String) {
             }
         }
     });
-    (Silent { port, task }, private_key_pem)
+    (SilentListener { port, task }, private_key_pem)
 }
 
 #[tokio::test]
 async fn an_https_endpoint_with_a_self_signed_certificate_fails_tls_saying_so() {
     let api = Api::start().await;
     for extra in [
-        &["-addext", "basicConstraints=critical,CA:FALSE"][..],
+        &["basicConstraints=critical,CA:FALSE"][..],
         &[][..], // openssl's default: a CA certificate serving as its own leaf
     ] {
         let (listener, private_key) = self_signed_listener(extra).await;
@@ -579,19 +510,7 @@ async fn an_https_endpoint_with_a_self_signed_certificate_fails_tls_saying_so() 
 /// An RSA key the peer does not trust, made by openssl for this test.
 fn untrusted_key_pem() -> String {
     let dir = tempfile::tempdir().expect("temp dir");
-    openssl(
-        &[
-            "genpkey",
-            "-algorithm",
-            "RSA",
-            "-pkeyopt",
-            "rsa_keygen_bits:2048",
-            "-out",
-            "k.pem",
-        ],
-        dir.path(),
-    );
-    std::fs::read_to_string(dir.path().join("k.pem")).expect("key")
+    std::fs::read_to_string(rsa_key(dir.path(), "k.pem")).expect("key")
 }
 
 /// The secrets a Google check must never show: the key's body, the base64 JSON, the token.
@@ -651,61 +570,80 @@ fn pubsub_config<'a>(
     ]
 }
 
+/// A Google kind's config: (peer address, base64 service-account JSON, the resource checked).
+type GoogleConfig = for<'a> fn(&'a str, &'a str, &'a str) -> Vec<(&'a str, &'a str)>;
+
+/// A signed-in Google peer, a server, and one kind's config: each check of a kind tries a trusted
+/// key, then a missing resource, then a key the peer does not trust.
+struct GoogleCase {
+    peer: GooglePeer,
+    api: Api,
+    address: String,
+    credentials: String,
+    kind: IntegrationKind,
+    config: GoogleConfig,
+}
+
+impl GoogleCase {
+    async fn start(kind: IntegrationKind, config: GoogleConfig) -> Self {
+        let peer = GooglePeer::start(true).await;
+        let api = Api::start().await;
+        let address = peer.address();
+        let credentials = google::credentials_b64(google::TEST_KEY_PEM, &peer.token_uri());
+        Self {
+            peer,
+            api,
+            address,
+            credentials,
+            kind,
+            config,
+        }
+    }
+
+    /// Tests the kind signing in with `credentials` and checking `resource`.
+    async fn check(
+        &self,
+        credentials: &str,
+        resource: &str,
+        include_preview: bool,
+    ) -> TestIntegrationResponse {
+        let config = (self.config)(&self.address, credentials, resource);
+        self.api.test(self.kind, &config, include_preview).await
+    }
+
+    /// Service-account credentials (base64 JSON) whose key the peer does not trust.
+    fn untrusted_credentials(&self, key_pem: &str) -> String {
+        google::credentials_b64(key_pem, &self.peer.token_uri())
+    }
+}
+
 #[tokio::test]
 async fn bigquery_signs_in_with_the_service_account_and_finds_the_dataset() {
-    let peer = GooglePeer::start(true).await;
-    let api = Api::start().await;
-    let address = peer.address();
-    let credentials = google::credentials_b64(google::TEST_KEY_PEM, &peer.token_uri());
+    let case = GoogleCase::start(IntegrationKind::Bigquery, bigquery_config).await;
+    let credentials = case.credentials.as_str();
 
-    let passed = api
-        .test(
-            IntegrationKind::Bigquery,
-            &bigquery_config(&address, &credentials, google::DATASET),
-            false,
-        )
-        .await;
-    assert_passed(&passed);
-    assert!(
-        passed
-            .message
-            .contains(&format!("signed in as {}", google::CLIENT_EMAIL)),
-        "{}",
-        passed.message
+    let passed = case.check(credentials, google::DATASET, false).await;
+    assert_passed_with(
+        &passed,
+        &[
+            &format!("signed in as {}", google::CLIENT_EMAIL),
+            "BigQuery dataset demo-project:analytics found in US",
+        ],
     );
-    assert!(
-        passed
-            .message
-            .contains("BigQuery dataset demo-project:analytics found in US"),
-        "{}",
-        passed.message
-    );
-    assert_eq!(peer.tokens_issued(), 1);
-    assert_no_google_secret(&passed, &credentials);
+    assert_eq!(case.peer.tokens_issued(), 1);
+    assert_no_google_secret(&passed, credentials);
 
-    let result = api
-        .test(
-            IntegrationKind::Bigquery,
-            &bigquery_config(&address, &credentials, "missing"),
-            false,
-        )
-        .await;
+    let result = case.check(credentials, "missing", false).await;
     assert_failed(
         &result,
         "query",
         "NOT_FOUND: Not found: Dataset demo-project:missing",
     );
-    assert_no_google_secret(&result, &credentials);
+    assert_no_google_secret(&result, credentials);
 
     let untrusted = untrusted_key_pem();
-    let wrong = google::credentials_b64(&untrusted, &peer.token_uri());
-    let result = api
-        .test(
-            IntegrationKind::Bigquery,
-            &bigquery_config(&address, &wrong, google::DATASET),
-            false,
-        )
-        .await;
+    let wrong = case.untrusted_credentials(&untrusted);
+    let result = case.check(&wrong, google::DATASET, false).await;
     assert_failed(
         &result,
         "authenticate",
@@ -724,9 +662,12 @@ async fn bigquery_signs_in_with_the_service_account_and_finds_the_dataset() {
     let no_key = [
         ("BQ_PROJECT", google::PROJECT),
         ("BQ_DATASET", google::DATASET),
-        ("BIGQUERY_EMULATOR_HOST", address.as_str()),
+        ("BIGQUERY_EMULATOR_HOST", case.address.as_str()),
     ];
-    let result = api.test(IntegrationKind::Bigquery, &no_key, false).await;
+    let result = case
+        .api
+        .test(IntegrationKind::Bigquery, &no_key, false)
+        .await;
     assert_failed(
         &result,
         "authenticate",
@@ -743,49 +684,25 @@ async fn bigquery_signs_in_with_the_service_account_and_finds_the_dataset() {
 
 #[tokio::test]
 async fn spanner_runs_select_1_in_a_session_and_names_a_missing_database() {
-    let peer = GooglePeer::start(true).await;
-    let api = Api::start().await;
-    let address = peer.address();
-    let credentials = google::credentials_b64(google::TEST_KEY_PEM, &peer.token_uri());
+    let case = GoogleCase::start(IntegrationKind::Spanner, spanner_config).await;
+    let credentials = case.credentials.as_str();
 
-    let passed = api
-        .test(
-            IntegrationKind::Spanner,
-            &spanner_config(&address, &credentials, google::DATABASE),
-            false,
-        )
-        .await;
-    assert_passed(&passed);
-    assert!(
-        passed
-            .message
-            .contains("Spanner database demo-project/main/orders: SELECT 1 ok"),
-        "{}",
-        passed.message
+    let passed = case.check(credentials, google::DATABASE, false).await;
+    assert_passed_with(
+        &passed,
+        &["Spanner database demo-project/main/orders: SELECT 1 ok"],
     );
-    assert_no_google_secret(&passed, &credentials);
+    assert_no_google_secret(&passed, credentials);
 
-    let result = api
-        .test(
-            IntegrationKind::Spanner,
-            &spanner_config(&address, &credentials, "nope"),
-            false,
-        )
-        .await;
+    let result = case.check(credentials, "nope", false).await;
     assert_failed(
         &result,
         "query",
         "NOT_FOUND: Database not found: projects/demo-project/instances/main/databases/nope",
     );
 
-    let wrong = google::credentials_b64(&untrusted_key_pem(), &peer.token_uri());
-    let result = api
-        .test(
-            IntegrationKind::Spanner,
-            &spanner_config(&address, &wrong, google::DATABASE),
-            false,
-        )
-        .await;
+    let wrong = case.untrusted_credentials(&untrusted_key_pem());
+    let result = case.check(&wrong, google::DATABASE, false).await;
     assert_failed(&result, "authenticate", "Invalid JWT Signature");
     assert_no_google_secret(&result, &wrong);
 }
@@ -802,66 +719,35 @@ async fn a_spanner_emulator_without_a_key_is_read_without_sign_in() {
         ("SPANNER_EMULATOR_HOST", address.as_str()),
     ];
     let passed = api.test(IntegrationKind::Spanner, &config, false).await;
-    assert_passed(&passed);
-    assert!(
-        passed.message.contains("no key, so no sign-in"),
-        "{}",
-        passed.message
-    );
+    assert_passed_with(&passed, &["no key, so no sign-in"]);
     assert_eq!(emulator.tokens_issued(), 0);
 }
 
 #[tokio::test]
 async fn pubsub_finds_the_subscription_and_explains_why_it_offers_no_preview() {
-    let peer = GooglePeer::start(true).await;
-    let api = Api::start().await;
-    let address = peer.address();
-    let credentials = google::credentials_b64(google::TEST_KEY_PEM, &peer.token_uri());
+    let case = GoogleCase::start(IntegrationKind::Pubsub, pubsub_config).await;
+    let credentials = case.credentials.as_str();
 
-    let passed = api
-        .test(
-            IntegrationKind::Pubsub,
-            &pubsub_config(&address, &credentials, google::SUBSCRIPTION),
-            true,
-        )
-        .await;
-    assert_passed(&passed);
-    assert!(
-        passed.message.contains(
-            "subscription demo-project/events-sub found on projects/demo-project/topics/events"
-        ),
-        "{}",
-        passed.message
-    );
-    assert!(
-        passed.message.contains("no preview for Pub/Sub"),
-        "{}",
-        passed.message
+    let passed = case.check(credentials, google::SUBSCRIPTION, true).await;
+    assert_passed_with(
+        &passed,
+        &[
+            "subscription demo-project/events-sub found on projects/demo-project/topics/events",
+            "no preview for Pub/Sub",
+        ],
     );
     assert!(passed.preview_messages.is_empty());
-    assert_no_google_secret(&passed, &credentials);
+    assert_no_google_secret(&passed, credentials);
 
-    let result = api
-        .test(
-            IntegrationKind::Pubsub,
-            &pubsub_config(&address, &credentials, "gone"),
-            false,
-        )
-        .await;
+    let result = case.check(credentials, "gone", false).await;
     assert_failed(
         &result,
         "query",
         "NOT_FOUND: Resource not found (resource=gone).",
     );
 
-    let wrong = google::credentials_b64(&untrusted_key_pem(), &peer.token_uri());
-    let result = api
-        .test(
-            IntegrationKind::Pubsub,
-            &pubsub_config(&address, &wrong, google::SUBSCRIPTION),
-            false,
-        )
-        .await;
+    let wrong = case.untrusted_credentials(&untrusted_key_pem());
+    let result = case.check(&wrong, google::SUBSCRIPTION, false).await;
     assert_failed(
         &result,
         "authenticate",
@@ -911,7 +797,7 @@ async fn google_checks_say_connection_refused_for_the_api_or_the_token_endpoint(
 async fn a_google_check_whose_token_endpoint_never_answers_times_out_while_authenticating() {
     let api = Api::over(TestServer::with_test_timeout(Duration::from_secs(1)).await).await;
     let peer = GooglePeer::start(true).await;
-    let silent = silent_listener().await;
+    let silent = SilentListener::start().await;
     let credentials = google::credentials_b64(
         google::TEST_KEY_PEM,
         &format!("http://127.0.0.1:{}/token", silent.port),
@@ -936,24 +822,25 @@ async fn a_google_check_whose_token_endpoint_never_answers_times_out_while_authe
 #[tokio::test]
 async fn google_checks_name_missing_keys_at_resolve() {
     let api = Api::start().await;
-    let result = api
-        .test(IntegrationKind::Bigquery, &[("BQ_PROJECT", "p")], false)
-        .await;
-    assert_failed(&result, "resolve", "BQ_DATASET is not set");
-    let result = api
-        .test(
-            IntegrationKind::Spanner,
-            &[("SPANNER_PROJECT", "p"), ("SPANNER_DATABASE", "d")],
-            false,
-        )
-        .await;
-    assert_failed(&result, "resolve", "SPANNER_INSTANCE is not set");
-    let result = api
-        .test(
-            IntegrationKind::Pubsub,
-            &[("PUBSUB_SUBSCRIPTION_ID", "s")],
-            false,
-        )
-        .await;
-    assert_failed(&result, "resolve", "PUBSUB_PROJECT_ID is not set");
+    assert_resolve_fails(
+        &api,
+        &[
+            (
+                IntegrationKind::Bigquery,
+                &[("BQ_PROJECT", "p")],
+                "BQ_DATASET is not set",
+            ),
+            (
+                IntegrationKind::Spanner,
+                &[("SPANNER_PROJECT", "p"), ("SPANNER_DATABASE", "d")],
+                "SPANNER_INSTANCE is not set",
+            ),
+            (
+                IntegrationKind::Pubsub,
+                &[("PUBSUB_SUBSCRIPTION_ID", "s")],
+                "PUBSUB_PROJECT_ID is not set",
+            ),
+        ],
+    )
+    .await;
 }

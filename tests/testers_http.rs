@@ -15,63 +15,23 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use common::{TestServer, closed_port, literals};
-use peers::{Answer, Peer, Seen, openssl, self_signed, silent};
+use common::certs::{openssl, rsa_key, self_signed};
+use common::{SilentListener, TestServer, assert_failed, closed_port};
+use peers::{Answer, Peer, Seen};
 use serde_json::{Value, json};
-use sourcedeck::proto::{IntegrationKind, TestIntegrationRequest, TestIntegrationResponse};
-
-const CALL: Duration = Duration::from_secs(60);
+use sourcedeck::proto::{IntegrationKind, TestIntegrationResponse};
 
 /// A draft's config as key/value pairs.
 type Config<'a> = Vec<(&'static str, &'a str)>;
 
-/// Runs a draft test of `kind` with `pairs` on `server`.
-async fn check_on(
-    server: &TestServer,
-    kind: IntegrationKind,
-    pairs: &[(&str, &str)],
-) -> TestIntegrationResponse {
-    let (mut client, headers) = server.raw().await;
-    let request = headers.request(TestIntegrationRequest {
-        kind: kind as i32,
-        config: literals(pairs),
-        ..Default::default()
-    });
-    tokio::time::timeout(CALL, client.test_integration(request))
-        .await
-        .expect("the test RPC answers within a minute")
-        .expect("the test RPC succeeds")
-        .into_inner()
-}
-
 async fn check(kind: IntegrationKind, pairs: &[(&str, &str)]) -> TestIntegrationResponse {
-    check_on(&TestServer::start().await, kind, pairs).await
+    TestServer::start().await.check_draft(kind, pairs).await
 }
 
 #[track_caller]
 fn assert_passed(result: &TestIntegrationResponse) {
     assert!(result.success, "expected success: {}", result.message);
     assert!(result.message.contains("SELECT 1 ok"), "{}", result.message);
-}
-
-#[track_caller]
-fn assert_failed(result: &TestIntegrationResponse, stage: &str, needle: &str) {
-    assert!(!result.success, "expected failure: {}", result.message);
-    assert!(
-        result.message.starts_with(&format!("{stage} failed: ")),
-        "expected the {stage} stage: {}",
-        result.message
-    );
-    assert!(
-        result.message.contains(needle),
-        "expected {needle:?} in: {}",
-        result.message
-    );
-    assert!(
-        !result.message.contains('\n'),
-        "one line: {}",
-        result.message
-    );
 }
 
 #[track_caller]
@@ -260,17 +220,17 @@ async fn clickhouse_without_a_host_fails_at_resolve_naming_the_key() {
 #[tokio::test]
 async fn clickhouse_against_a_silent_listener_times_out_while_authenticating() {
     let server = TestServer::with_test_timeout(Duration::from_secs(1)).await;
-    let (port, listener) = silent().await;
-    let port = port.to_string();
+    let listener = SilentListener::start().await;
+    let port = listener.port.to_string();
     let started = Instant::now();
-    let result = check_on(
-        &server,
-        IntegrationKind::Clickhouse,
-        &clickhouse_config("127.0.0.1", &port),
-    )
-    .await;
+    let result = server
+        .check_draft(
+            IntegrationKind::Clickhouse,
+            &clickhouse_config("127.0.0.1", &port),
+        )
+        .await;
     let took = started.elapsed();
-    listener.abort();
+    drop(listener);
     assert_failed(&result, "authenticate", "timed out after 1.0 s");
     assert!(took < Duration::from_secs(8), "took {took:?}");
     assert_lacks(&result, &[CH_PASSWORD]);
@@ -291,14 +251,20 @@ async fn clickhouse_against_a_real_server() {
         &password,
     );
     let pairs = with(pairs, "CLICKHOUSE_DATABASE", "default");
-    let result = check_on(&server, IntegrationKind::Clickhouse, &borrowed(&pairs)).await;
+    let result = server
+        .check_draft(IntegrationKind::Clickhouse, &borrowed(&pairs))
+        .await;
     assert_passed(&result);
     let wrong = with(pairs.clone(), "CLICKHOUSE_PWD", "wrong-real-pw-Ab12");
-    let result = check_on(&server, IntegrationKind::Clickhouse, &borrowed(&wrong)).await;
+    let result = server
+        .check_draft(IntegrationKind::Clickhouse, &borrowed(&wrong))
+        .await;
     assert_failed(&result, "authenticate", "ClickHouse error");
     assert_lacks(&result, &["wrong-real-pw-Ab12", &password]);
     let missing = with(pairs, "CLICKHOUSE_DATABASE", "no_such_db_q");
-    let result = check_on(&server, IntegrationKind::Clickhouse, &borrowed(&missing)).await;
+    let result = server
+        .check_draft(IntegrationKind::Clickhouse, &borrowed(&missing))
+        .await;
     assert_failed(&result, "query", "no_such_db_q");
     assert_lacks(&result, &[&password]);
 }
@@ -310,7 +276,12 @@ async fn clickhouse_against_a_real_server() {
 #[tokio::test]
 async fn every_http_kind_refuses_a_self_signed_certificate_at_the_tls_stage() {
     let dir = tempfile::tempdir().unwrap();
-    let (certificate, key) = self_signed(dir.path());
+    let (certificate, key) = self_signed(
+        dir.path(),
+        "self",
+        "127.0.0.1",
+        &["subjectAltName=IP:127.0.0.1"],
+    );
     let peer = Peer::tls(|_| Answer::text(200, "1\n"), &certificate, &key).await;
     let url = format!("https://127.0.0.1:{}", peer.port);
     let port = peer.port.to_string();
@@ -364,7 +335,7 @@ async fn every_http_kind_refuses_a_self_signed_certificate_at_the_tls_stage() {
         ),
     ];
     for (kind, pairs) in cases {
-        let result = check_on(&server, kind, &pairs).await;
+        let result = server.check_draft(kind, &pairs).await;
         assert_failed(&result, "TLS", "certificate not trusted: self-signed");
         assert_lacks(
             &result,
@@ -394,22 +365,22 @@ async fn tls_against_a_plain_http_port_says_so() {
 #[tokio::test]
 async fn databricks_against_a_silent_listener_times_out_in_the_tls_handshake() {
     let server = TestServer::with_test_timeout(Duration::from_secs(1)).await;
-    let (port, listener) = silent().await;
-    let port = port.to_string();
+    let listener = SilentListener::start().await;
+    let port = listener.port.to_string();
     let started = Instant::now();
-    let result = check_on(
-        &server,
-        IntegrationKind::Databricks,
-        &[
-            ("DATABRICKS_HOST", "127.0.0.1"),
-            ("DATABRICKS_PORT", &port),
-            ("DATABRICKS_HTTP_PATH", "/sql/1.0/warehouses/abc123"),
-            ("DATABRICKS_TOKEN", DBX_TOKEN),
-        ],
-    )
-    .await;
+    let result = server
+        .check_draft(
+            IntegrationKind::Databricks,
+            &[
+                ("DATABRICKS_HOST", "127.0.0.1"),
+                ("DATABRICKS_PORT", &port),
+                ("DATABRICKS_HTTP_PATH", "/sql/1.0/warehouses/abc123"),
+                ("DATABRICKS_TOKEN", DBX_TOKEN),
+            ],
+        )
+        .await;
     let took = started.elapsed();
-    listener.abort();
+    drop(listener);
     assert_failed(&result, "TLS", "timed out after 1.0 s");
     assert!(took < Duration::from_secs(8), "took {took:?}");
     assert_lacks(&result, &[DBX_TOKEN]);
@@ -759,7 +730,9 @@ async fn databricks_with_a_missing_warehouse_or_schema_fails_the_query() {
         "DATABRICKS_HTTP_PATH",
         "/sql/1.0/warehouses/zzz999",
     );
-    let result = check_on(&server, IntegrationKind::Databricks, &borrowed(&pairs)).await;
+    let result = server
+        .check_draft(IntegrationKind::Databricks, &borrowed(&pairs))
+        .await;
     assert_failed(
         &result,
         "query",
@@ -770,7 +743,9 @@ async fn databricks_with_a_missing_warehouse_or_schema_fails_the_query() {
         "DATABRICKS_DATABASE",
         "nope",
     );
-    let result = check_on(&server, IntegrationKind::Databricks, &borrowed(&pairs)).await;
+    let result = server
+        .check_draft(IntegrationKind::Databricks, &borrowed(&pairs))
+        .await;
     assert_failed(
         &result,
         "query",
@@ -813,18 +788,7 @@ const SF_SESSION: &str = "sf-session-Tt8u-never-shown";
 /// A key pair made by openssl: (base64 of the PKCS#8 PEM, PKCS#1 public key DER, the
 /// `SHA256:` fingerprint of the SubjectPublicKeyInfo DER as Snowflake shows it).
 fn key_pair(dir: &std::path::Path) -> (String, Vec<u8>, String) {
-    openssl(
-        &[
-            "genpkey",
-            "-algorithm",
-            "RSA",
-            "-pkeyopt",
-            "rsa_keygen_bits:2048",
-            "-out",
-            "sf.pem",
-        ],
-        dir,
-    );
+    rsa_key(dir, "sf.pem");
     openssl(
         &[
             "pkey", "-in", "sf.pem", "-pubout", "-outform", "DER", "-out", "spki.der",
@@ -1259,7 +1223,7 @@ async fn an_echoing_server_never_gets_a_secret_into_the_message() {
         ),
     ];
     for (kind, pairs, marked) in cases {
-        let result = check_on(&server, kind, &pairs).await;
+        let result = server.check_draft(kind, &pairs).await;
         assert!(!result.success, "{}", result.message);
         assert!(result.message.contains("HTTP 400"), "{}", result.message);
         assert!(

@@ -8,34 +8,26 @@ mod common;
 #[path = "peers/http.rs"]
 mod peers;
 
-use std::time::Duration;
-
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use common::{TestServer, literals};
-use peers::{Answer, Peer, Seen, signed_by_test_ca};
+use common::TestServer;
+use common::certs::signed_by_test_ca;
+use peers::{Answer, Peer, Seen};
 use serde_json::json;
-use sourcedeck::proto::{IntegrationKind, TestIntegrationRequest, TestIntegrationResponse};
+use sourcedeck::proto::IntegrationKind;
 
 const CH_PASSWORD: &str = "ch-tls-pw-Vb61-never-shown";
 const TRINO_PASSWORD: &str = "trino-tls-pw-Nc27-never-shown";
 
-async fn check_on(
-    server: &TestServer,
-    kind: IntegrationKind,
-    pairs: &[(&str, &str)],
-) -> TestIntegrationResponse {
-    let (mut client, headers) = server.raw().await;
-    let request = headers.request(TestIntegrationRequest {
-        kind: kind as i32,
-        config: literals(pairs),
-        ..Default::default()
-    });
-    tokio::time::timeout(Duration::from_secs(60), client.test_integration(request))
-        .await
-        .expect("the test RPC answers within a minute")
-        .expect("the test RPC succeeds")
-        .into_inner()
+/// A ClickHouse draft for user admin against the peer on `port` of 127.0.0.1.
+fn clickhouse(port: &str) -> [(&'static str, &str); 5] {
+    [
+        ("CLICKHOUSE_HOST", "127.0.0.1"),
+        ("CLICKHOUSE_TCP_PORT", port),
+        ("CLICKHOUSE_DATABASE", "analytics"),
+        ("CLICKHOUSE_USER", "admin"),
+        ("CLICKHOUSE_PWD", CH_PASSWORD),
+    ]
 }
 
 /// ClickHouse's HTTP interface and Trino's statement protocol on one port: ClickHouse requests
@@ -83,14 +75,9 @@ fn checks_over_tls_with_a_trusted_certificate() {
         let peer = Peer::tls(handler, &certificate, &key).await;
         let port = peer.port.to_string();
 
-        let clickhouse = [
-            ("CLICKHOUSE_HOST", "127.0.0.1"),
-            ("CLICKHOUSE_TCP_PORT", port.as_str()),
-            ("CLICKHOUSE_DATABASE", "analytics"),
-            ("CLICKHOUSE_USER", "admin"),
-            ("CLICKHOUSE_PWD", CH_PASSWORD),
-        ];
-        let result = check_on(&server, IntegrationKind::Clickhouse, &clickhouse).await;
+        let result = server
+            .check_draft(IntegrationKind::Clickhouse, &clickhouse(&port))
+            .await;
         assert!(result.success, "{}", result.message);
         assert!(
             result
@@ -117,7 +104,7 @@ fn checks_over_tls_with_a_trusted_certificate() {
         };
         let good = trino(TRINO_PASSWORD);
         let good: Vec<(&str, &str)> = good.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let result = check_on(&server, IntegrationKind::Trino, &good).await;
+        let result = server.check_draft(IntegrationKind::Trino, &good).await;
         assert!(result.success, "{}", result.message);
         assert!(
             result
@@ -128,7 +115,7 @@ fn checks_over_tls_with_a_trusted_certificate() {
 
         let wrong = trino("trino-wrong-Qq09");
         let wrong: Vec<(&str, &str)> = wrong.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let result = check_on(&server, IntegrationKind::Trino, &wrong).await;
+        let result = server.check_draft(IntegrationKind::Trino, &wrong).await;
         assert!(!result.success);
         assert!(
             result.message.starts_with(
@@ -141,14 +128,9 @@ fn checks_over_tls_with_a_trusted_certificate() {
 
         let elsewhere = Peer::tls(handler, &other, &other_key).await;
         let port = elsewhere.port.to_string();
-        let clickhouse = [
-            ("CLICKHOUSE_HOST", "127.0.0.1"),
-            ("CLICKHOUSE_TCP_PORT", port.as_str()),
-            ("CLICKHOUSE_DATABASE", "analytics"),
-            ("CLICKHOUSE_USER", "admin"),
-            ("CLICKHOUSE_PWD", CH_PASSWORD),
-        ];
-        let result = check_on(&server, IntegrationKind::Clickhouse, &clickhouse).await;
+        let result = server
+            .check_draft(IntegrationKind::Clickhouse, &clickhouse(&port))
+            .await;
         assert!(
             result
                 .message

@@ -1,6 +1,6 @@
 //! Connectivity tests (TestIntegration on `serve`) for the kinds whose protocol the tester speaks
 //! itself, against loopback peers that speak the real wire format: Kafka against a fake broker,
-//! plus TLS failures against certificates made here with `openssl`. Every peer listens on
+//! plus TLS failures against certificates made with `openssl` (`common::certs`). Every peer listens on
 //! 127.0.0.1 only, and every await is bounded.
 
 mod common;
@@ -12,15 +12,15 @@ mod pg_tls_proxy;
 mod tds;
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use common::{TestServer, closed_port, literals};
+use common::certs::{self_signed, signed_by_test_ca};
+use common::{SilentListener, TestServer, closed_port, literals};
 use kafka_broker::{BASE_OFFSET, Broker, Message, Options, Sasl, Topic};
 use pg_tls_proxy::PgTlsProxy;
 use rustls::pki_types::pem::PemObject;
@@ -29,7 +29,6 @@ use sourcedeck::proto::{
     IntegrationConfigValue, IntegrationKind, TestIntegrationRequest, TestIntegrationResponse,
 };
 use tds::TdsServer;
-use tokio::net::TcpListener;
 
 /// No single test call may take longer than this, whatever the server does.
 const CALL_BOUND: Duration = Duration::from_secs(30);
@@ -59,6 +58,12 @@ async fn test_draft(
         .into_inner();
     eprintln!("{kind:?}: {}", response.message);
     response
+}
+
+#[track_caller]
+fn assert_succeeded_with(result: &TestIntegrationResponse, needle: &str) {
+    assert!(result.success, "{}", result.message);
+    assert!(result.message.contains(needle), "{}", result.message);
 }
 
 #[track_caller]
@@ -97,19 +102,35 @@ fn assert_no_secret(result: &TestIntegrationResponse) {
     );
 }
 
+/// A check against a closed port fails at connect, naming the refused address.
+async fn assert_refused(
+    kind: IntegrationKind,
+    config: impl FnOnce(u16) -> HashMap<String, IntegrationConfigValue>,
+) {
+    let server = TestServer::start().await;
+    let port = closed_port();
+    let result = test_draft(&server, kind, config(port), false).await;
+    assert_failed_with(
+        &result,
+        &format!("connect failed: connection refused by 127.0.0.1:{port}"),
+    );
+}
+
+/// A check against a listener that never answers, on a server with an 800 ms test timeout,
+/// fails with `needle` (the stage it was in and "timed out after").
+async fn assert_times_out(
+    kind: IntegrationKind,
+    config: impl FnOnce(u16) -> HashMap<String, IntegrationConfigValue>,
+    needle: &str,
+) {
+    let silent = SilentListener::start().await;
+    let server = TestServer::with_test_timeout(Duration::from_millis(800)).await;
+    let result = test_draft(&server, kind, config(silent.port), false).await;
+    assert_failed_with(&result, needle);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Certificates
-
-fn openssl(args: &[&str], dir: &Path) {
-    let status = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("openssl is installed (.ci/run installs it)");
-    assert!(status.success(), "openssl {args:?}");
-}
 
 /// Certificates for 127.0.0.1: a self-signed one, and one signed by a test CA.
 struct Certificates {
@@ -120,86 +141,13 @@ impl Certificates {
     fn make() -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
         let path = dir.path();
-        std::fs::write(
-            path.join("leaf.cnf"),
-            "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
-        )
-        .unwrap();
-        openssl(
-            &[
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-days",
-                "1",
-                "-subj",
-                "/CN=127.0.0.1",
-                "-addext",
-                "subjectAltName=IP:127.0.0.1",
-                "-addext",
-                "basicConstraints=CA:FALSE",
-                "-keyout",
-                "self.key",
-                "-out",
-                "self.pem",
-            ],
+        self_signed(
             path,
+            "self",
+            "127.0.0.1",
+            &["subjectAltName=IP:127.0.0.1", "basicConstraints=CA:FALSE"],
         );
-        openssl(
-            &[
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-days",
-                "1",
-                "-subj",
-                "/CN=sourcedeck test CA",
-                "-keyout",
-                "ca.key",
-                "-out",
-                "ca.pem",
-            ],
-            path,
-        );
-        openssl(
-            &[
-                "req",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-subj",
-                "/CN=127.0.0.1",
-                "-keyout",
-                "leaf.key",
-                "-out",
-                "leaf.csr",
-            ],
-            path,
-        );
-        openssl(
-            &[
-                "x509",
-                "-req",
-                "-in",
-                "leaf.csr",
-                "-CA",
-                "ca.pem",
-                "-CAkey",
-                "ca.key",
-                "-CAcreateserial",
-                "-days",
-                "1",
-                "-extfile",
-                "leaf.cnf",
-                "-out",
-                "leaf.pem",
-            ],
-            path,
-        );
+        signed_by_test_ca(path, "leaf", "IP:127.0.0.1");
         Self { dir }
     }
 
@@ -223,33 +171,6 @@ impl Certificates {
             .with_single_cert(chain, key)
             .unwrap();
         Arc::new(config)
-    }
-}
-
-/// A loopback listener that accepts connections and never answers; its connections stay open
-/// until it is dropped.
-struct SilentListener {
-    port: u16,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl SilentListener {
-    async fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let task = tokio::spawn(async move {
-            let mut held = Vec::new();
-            while let Ok((stream, _)) = listener.accept().await {
-                held.push(stream);
-            }
-        });
-        Self { port, task }
-    }
-}
-
-impl Drop for SilentListener {
-    fn drop(&mut self) {
-        self.task.abort();
     }
 }
 
@@ -373,12 +294,7 @@ async fn kafka_preview_answers_the_five_most_recent_messages_decoded() {
         true,
     )
     .await;
-    assert!(result.success, "{}", result.message);
-    assert!(
-        result.message.contains("previewed 5 recent messages"),
-        "{}",
-        result.message
-    );
+    assert_succeeded_with(&result, "previewed 5 recent messages");
     let t = 1_750_000_000_000;
     let got: Vec<(Option<String>, String, String, String, i64)> = result
         .preview_messages
@@ -434,12 +350,7 @@ async fn kafka_preview_reads_each_partition_from_its_leader() {
         true,
     )
     .await;
-    assert!(result.success, "{}", result.message);
-    assert!(
-        result.message.contains("on 2 brokers"),
-        "{}",
-        result.message
-    );
+    assert_succeeded_with(&result, "on 2 brokers");
     assert_eq!(result.preview_messages.len(), 5);
     assert!(result.preview_messages.iter().any(|m| m.partition == "1"));
     assert_eq!(*bootstrap.seen.fetched_partitions.lock().unwrap(), vec![0]);
@@ -508,12 +419,7 @@ async fn kafka_sasl_plain_logs_in_and_a_wrong_password_fails_at_authenticate() {
         true,
     )
     .await;
-    assert!(result.success, "{}", result.message);
-    assert!(
-        result.message.contains("SASL PLAIN as alice"),
-        "{}",
-        result.message
-    );
+    assert_succeeded_with(&result, "SASL PLAIN as alice");
     assert_eq!(result.preview_messages.len(), 5);
     assert_no_secret(&result);
 
@@ -634,33 +540,20 @@ async fn kafka_missing_credentials_fail_at_resolve_naming_the_key() {
 
 #[tokio::test]
 async fn kafka_closed_port_says_connection_refused() {
-    let server = TestServer::start().await;
-    let port = closed_port();
-    let result = test_draft(
-        &server,
-        IntegrationKind::Kafka,
-        kafka_config(port, "orders", &[]),
-        false,
-    )
+    assert_refused(IntegrationKind::Kafka, |port| {
+        kafka_config(port, "orders", &[])
+    })
     .await;
-    assert_failed_with(
-        &result,
-        &format!("connect failed: connection refused by 127.0.0.1:{port}"),
-    );
 }
 
 #[tokio::test]
 async fn kafka_silent_listener_hits_the_deadline() {
-    let silent = SilentListener::start().await;
-    let server = TestServer::with_test_timeout(Duration::from_millis(800)).await;
-    let result = test_draft(
-        &server,
+    assert_times_out(
         IntegrationKind::Kafka,
-        kafka_config(silent.port, "orders", &[]),
-        false,
+        |port| kafka_config(port, "orders", &[]),
+        "authenticate failed: timed out after",
     )
     .await;
-    assert_failed_with(&result, "authenticate failed: timed out after");
 }
 
 #[tokio::test]
@@ -844,12 +737,7 @@ async fn postgres_verify_full_over_tls_with_the_ca_file_runs_select_1() {
         false,
     )
     .await;
-    assert!(result.success, "{}", result.message);
-    assert!(
-        result.message.contains("(TLS); SELECT 1 ok"),
-        "{}",
-        result.message
-    );
+    assert_succeeded_with(&result, "(TLS); SELECT 1 ok");
     assert!(
         result.message.contains("TLS "),
         "the TLS stage is timed: {}",
@@ -906,12 +794,7 @@ async fn postgres_verify_full_against_a_self_signed_certificate_is_not_trusted_b
         false,
     )
     .await;
-    assert!(result.success, "{}", result.message);
-    assert!(
-        result.message.contains("(TLS); SELECT 1 ok"),
-        "{}",
-        result.message
-    );
+    assert_succeeded_with(&result, "(TLS); SELECT 1 ok");
 }
 
 #[tokio::test]
@@ -942,12 +825,7 @@ async fn redshift_takes_sslmode_from_engine_arguments() {
         false,
     )
     .await;
-    assert!(result.success, "{}", result.message);
-    assert!(
-        result.message.contains("(TLS); SELECT 1 ok"),
-        "{}",
-        result.message
-    );
+    assert_succeeded_with(&result, "(TLS); SELECT 1 ok");
     assert_no_secret(&result);
 
     let result = test_draft(
@@ -965,33 +843,20 @@ async fn redshift_takes_sslmode_from_engine_arguments() {
 
 #[tokio::test]
 async fn postgres_tls_against_a_silent_listener_times_out_at_the_tls_stage() {
-    let silent = SilentListener::start().await;
-    let server = TestServer::with_test_timeout(Duration::from_millis(800)).await;
-    let result = test_draft(
-        &server,
+    assert_times_out(
         IntegrationKind::Postgresql,
-        pg_config(silent.port, "test", &[("PGSSLMODE", "require")]),
-        false,
+        |port| pg_config(port, "test", &[("PGSSLMODE", "require")]),
+        "TLS failed: timed out after",
     )
     .await;
-    assert_failed_with(&result, "TLS failed: timed out after");
 }
 
 #[tokio::test]
 async fn postgres_closed_port_with_tls_says_connection_refused() {
-    let server = TestServer::start().await;
-    let port = closed_port();
-    let result = test_draft(
-        &server,
-        IntegrationKind::Postgresql,
-        pg_config(port, "test", &[("PGSSLMODE", "verify-full")]),
-        false,
-    )
+    assert_refused(IntegrationKind::Postgresql, |port| {
+        pg_config(port, "test", &[("PGSSLMODE", "verify-full")])
+    })
     .await;
-    assert_failed_with(
-        &result,
-        &format!("connect failed: connection refused by 127.0.0.1:{port}"),
-    );
 }
 
 #[tokio::test]
@@ -1099,12 +964,7 @@ async fn mssql_sql_login_runs_select_1() {
         false,
     )
     .await;
-    assert!(result.success, "{}", result.message);
-    assert!(
-        result.message.contains("as sa, database \"features\""),
-        "{}",
-        result.message
-    );
+    assert_succeeded_with(&result, "as sa, database \"features\"");
     assert!(result.message.contains("SELECT 1 ok"), "{}", result.message);
     assert_no_secret(&result);
 }
@@ -1156,12 +1016,7 @@ async fn mssql_login_only_encryption_wraps_the_tls_handshake_in_prelogin_packets
         false,
     )
     .await;
-    assert!(result.success, "{}", result.message);
-    assert!(
-        result.message.contains("(login encrypted); SELECT 1 ok"),
-        "{}",
-        result.message
-    );
+    assert_succeeded_with(&result, "(login encrypted); SELECT 1 ok");
     assert_no_secret(&result);
 
     let result = test_draft(
@@ -1198,12 +1053,7 @@ async fn mssql_forced_encryption_checks_the_certificate_unless_told_to_trust_it(
         r#"{"connect_args": {"TrustServerCertificate": "yes"}}"#,
     )]));
     let result = test_draft(&server, IntegrationKind::Mssql, trusting, false).await;
-    assert!(result.success, "{}", result.message);
-    assert!(
-        result.message.contains("(encrypted); SELECT 1 ok"),
-        "{}",
-        result.message
-    );
+    assert_succeeded_with(&result, "(encrypted); SELECT 1 ok");
     assert!(result.message.contains("TLS "), "{}", result.message);
 
     let mut missing = mssql_config(peer.port, "no_such_db", MSSQL_PASSWORD);
@@ -1217,33 +1067,20 @@ async fn mssql_forced_encryption_checks_the_certificate_unless_told_to_trust_it(
 
 #[tokio::test]
 async fn mssql_closed_port_says_connection_refused() {
-    let server = TestServer::start().await;
-    let port = closed_port();
-    let result = test_draft(
-        &server,
-        IntegrationKind::Mssql,
-        mssql_config(port, "features", MSSQL_PASSWORD),
-        false,
-    )
+    assert_refused(IntegrationKind::Mssql, |port| {
+        mssql_config(port, "features", MSSQL_PASSWORD)
+    })
     .await;
-    assert_failed_with(
-        &result,
-        &format!("connect failed: connection refused by 127.0.0.1:{port}"),
-    );
 }
 
 #[tokio::test]
 async fn mssql_silent_listener_hits_the_deadline() {
-    let silent = SilentListener::start().await;
-    let server = TestServer::with_test_timeout(Duration::from_millis(800)).await;
-    let result = test_draft(
-        &server,
+    assert_times_out(
         IntegrationKind::Mssql,
-        mssql_config(silent.port, "features", MSSQL_PASSWORD),
-        false,
+        |port| mssql_config(port, "features", MSSQL_PASSWORD),
+        "TLS failed: timed out after",
     )
     .await;
-    assert_failed_with(&result, "TLS failed: timed out after");
 }
 
 #[tokio::test]

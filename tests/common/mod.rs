@@ -6,6 +6,8 @@
 
 #![allow(dead_code)]
 
+pub mod certs;
+
 use std::collections::HashMap;
 use std::future::Future;
 use std::io::Write;
@@ -19,12 +21,66 @@ use sourcedeck::domain::Secret;
 use sourcedeck::domain::secret_ref::SecretStore;
 use sourcedeck::proto::auth_service_client::AuthServiceClient;
 use sourcedeck::proto::integrations_service_client::IntegrationsServiceClient;
-use sourcedeck::proto::{GetTokenRequest, IntegrationConfigValue, integration_config_value};
+use sourcedeck::proto::{
+    GetTokenRequest, IntegrationConfigValue, IntegrationKind, TestIntegrationRequest,
+    TestIntegrationResponse, integration_config_value,
+};
 use sourcedeck::server::{self, ClientCredential, RunningServer, ServeOptions};
 use tempfile::TempDir;
 use tonic::metadata::MetadataValue;
 use tonic::transport::Channel;
 use tonic::{Request, Status};
+
+/// Asserts a TestIntegration failure at `stage` with `needle` in its one-line message.
+#[track_caller]
+pub fn assert_failed(result: &TestIntegrationResponse, stage: &str, needle: &str) {
+    assert!(!result.success, "expected failure: {}", result.message);
+    assert!(
+        result.message.starts_with(&format!("{stage} failed: ")),
+        "expected the {stage} stage to fail: {}",
+        result.message
+    );
+    assert!(
+        result.message.contains(needle),
+        "expected {needle:?} in: {}",
+        result.message
+    );
+    assert!(
+        !result.message.contains('\n'),
+        "one line: {}",
+        result.message
+    );
+}
+
+/// A listener on 127.0.0.1 that accepts every connection and never answers, for deadlines;
+/// aborted on drop.
+pub struct SilentListener {
+    pub port: u16,
+    /// The task holding the accepted connections (or any stand-in for it).
+    pub task: tokio::task::JoinHandle<()>,
+}
+
+impl SilentListener {
+    pub async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        let task = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((stream, _)) = listener.accept().await {
+                held.push(stream);
+            }
+        });
+        Self { port, task }
+    }
+}
+
+impl Drop for SilentListener {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
 
 /// The client id every test server accepts.
 pub const CLIENT_ID: &str = "test-client";
@@ -112,6 +168,26 @@ impl TestServer {
             environment: Some(self.environment_id()),
         };
         (IntegrationsServiceClient::new(channel), headers)
+    }
+
+    /// Runs TestIntegration on a draft of `kind` whose config is `pairs` as literals; the call
+    /// must answer within a minute.
+    pub async fn check_draft(
+        &self,
+        kind: IntegrationKind,
+        pairs: &[(&str, &str)],
+    ) -> TestIntegrationResponse {
+        let (mut client, headers) = self.raw().await;
+        let request = headers.request(TestIntegrationRequest {
+            kind: kind as i32,
+            config: literals(pairs),
+            ..Default::default()
+        });
+        tokio::time::timeout(Duration::from_secs(60), client.test_integration(request))
+            .await
+            .expect("the test RPC answers within a minute")
+            .expect("the test RPC succeeds")
+            .into_inner()
     }
 
     /// Stores a secret in the server's local secret store through a second handle on its data

@@ -1,14 +1,13 @@
 //! A loopback HTTP/1.1 peer for the checks of the HTTP-based kinds: it serves a handler (plain or
 //! behind TLS with a self-signed certificate made by `openssl`), records every request it saw,
-//! and stops when dropped. Also a listener that accepts and never answers, for deadlines.
+//! and stops when dropped.
 //! Shared by several test binaries, each using part of it.
 
 #![allow(dead_code)]
 
 use std::collections::HashMap;
 use std::convert::Infallible;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use http_body_util::{BodyExt, Full};
@@ -219,116 +218,4 @@ where
     let _ = hyper::server::conn::http1::Builder::new()
         .serve_connection(TokioIo::new(stream), service)
         .await;
-}
-
-/// A listener on 127.0.0.1 that accepts every connection and never answers.
-pub async fn silent() -> (u16, JoinHandle<()>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let port = listener.local_addr().expect("address").port();
-    let task = tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((stream, _)) = listener.accept().await {
-            held.push(stream);
-        }
-    });
-    (port, task)
-}
-
-/// Runs `openssl` in `dir`.
-pub fn openssl(args: &[&str], dir: &Path) {
-    let status = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("openssl is installed (.ci/run installs it)");
-    assert!(status.success(), "openssl {args:?}");
-}
-
-/// A self-signed certificate for 127.0.0.1 and its key: (certificate, key) PEM paths.
-pub fn self_signed(dir: &Path) -> (PathBuf, PathBuf) {
-    openssl(
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-            "-keyout",
-            "self.key",
-            "-out",
-            "self.pem",
-        ],
-        dir,
-    );
-    (dir.join("self.pem"), dir.join("self.key"))
-}
-
-/// A test CA and a certificate it signed for `san` (e.g. `IP:127.0.0.1` or `DNS:other.example`):
-/// (CA certificate, certificate, key) PEM paths, named after `name`.
-pub fn signed_by_test_ca(dir: &Path, name: &str, san: &str) -> (PathBuf, PathBuf, PathBuf) {
-    if !dir.join("ca.pem").exists() {
-        openssl(
-            &[
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-days",
-                "1",
-                "-subj",
-                "/CN=sourcedeck test CA",
-                "-keyout",
-                "ca.key",
-                "-out",
-                "ca.pem",
-            ],
-            dir,
-        );
-    }
-    let key = format!("{name}.key");
-    let csr = format!("{name}.csr");
-    let certificate = format!("{name}.pem");
-    let extensions = format!("{name}.cnf");
-    openssl(
-        &[
-            "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=test", "-keyout", &key, "-out",
-            &csr,
-        ],
-        dir,
-    );
-    std::fs::write(
-        dir.join(&extensions),
-        format!("subjectAltName={san}\nbasicConstraints=CA:FALSE\n"),
-    )
-    .expect("extensions file");
-    openssl(
-        &[
-            "x509",
-            "-req",
-            "-in",
-            &csr,
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-days",
-            "1",
-            "-extfile",
-            &extensions,
-            "-out",
-            &certificate,
-        ],
-        dir,
-    );
-    (dir.join("ca.pem"), dir.join(certificate), dir.join(key))
 }

@@ -14,8 +14,8 @@ use std::time::SystemTime;
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-use super::cloud_http::{self, Connection, Endpoint, Reply, Request, one_line};
 use super::config::{required, value};
+use super::http::{Call, Client as HttpClient, Endpoint, Reply, one_line};
 use super::sigv4::{self, Credentials, Scope};
 use super::{Passed, PreviewMessage, Progress, ResolvedConfig, Stage, StageError};
 
@@ -101,7 +101,7 @@ pub async fn athena(config: &ResolvedConfig, progress: &Progress) -> Result<Pass
     }
     Ok(Passed::from(format!(
         "signed in to Athena at {} as {}; work group {work_group:?} is {state}",
-        client.endpoint.display(),
+        client.endpoint.describe(),
         client.key_id()
     )))
 }
@@ -129,7 +129,7 @@ pub async fn dynamodb(config: &ResolvedConfig, progress: &Progress) -> Result<Pa
         );
     Ok(Passed::from(format!(
         "signed in to DynamoDB at {} as {}; ListTables ok ({first})",
-        client.endpoint.display(),
+        client.endpoint.describe(),
         client.key_id()
     )))
 }
@@ -169,7 +169,7 @@ pub async fn kinesis(
         .unwrap_or(0);
     let mut text = format!(
         "signed in to Kinesis at {} as {}; stream {} is {status} with {shards} open shard{}",
-        client.endpoint.display(),
+        client.endpoint.describe(),
         client.key_id(),
         stream.label(),
         if shards == 1 { "" } else { "s" }
@@ -462,7 +462,7 @@ struct Client {
     endpoint: Endpoint,
     region: String,
     credentials: Credentials,
-    connection: Connection,
+    connection: HttpClient,
 }
 
 impl Client {
@@ -475,7 +475,7 @@ impl Client {
     ) -> Result<Self, StageError> {
         let endpoint = endpoint(spec, config, region)?;
         let credentials = credentials(spec, config);
-        let connection = cloud_http::open(&endpoint, progress).await?;
+        let connection = HttpClient::open(&endpoint, progress).await?;
         progress.enter(Stage::Authenticate);
         Ok(Self {
             spec,
@@ -524,14 +524,14 @@ impl Client {
             SystemTime::now(),
         );
         headers.retain(|(name, _)| name != "host");
-        let request = Request {
+        let request = Call {
             method: http::Method::POST,
             path,
             headers,
             body,
         };
-        let reply = self.connection.send(request, stage).await?;
-        if reply.ok() {
+        let reply = self.connection.call(request, stage).await?;
+        if reply.is_success() {
             Ok(Ok(reply.json().unwrap_or(Value::Null)))
         } else {
             Ok(Err(parse_error(&reply)))
@@ -649,7 +649,7 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::Secret;
+    use crate::server::testers::literal_config as config;
 
     fn reply(status: u16, body: &str, error_type: Option<&str>) -> Reply {
         let mut headers = http::HeaderMap::new();
@@ -661,13 +661,6 @@ mod tests {
             headers,
             body: body.as_bytes().to_vec(),
         }
-    }
-
-    fn config(pairs: &[(&str, &str)]) -> ResolvedConfig {
-        pairs
-            .iter()
-            .map(|(key, value)| (key.to_string(), Secret::new(*value)))
-            .collect()
     }
 
     #[test]
@@ -774,11 +767,11 @@ mod tests {
     fn endpoints_come_from_the_override_or_the_region() {
         let none = config(&[]);
         assert_eq!(
-            endpoint(KINESIS, &none, "eu-west-1").unwrap().display(),
+            endpoint(KINESIS, &none, "eu-west-1").unwrap().describe(),
             "https://kinesis.eu-west-1.amazonaws.com"
         );
         assert_eq!(
-            endpoint(ATHENA, &none, "cn-north-1").unwrap().display(),
+            endpoint(ATHENA, &none, "cn-north-1").unwrap().describe(),
             "https://athena.cn-north-1.amazonaws.com.cn"
         );
         let both = config(&[

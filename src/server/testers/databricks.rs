@@ -276,14 +276,7 @@ fn with_code(message: &str, code: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::Secret;
-
-    fn config(pairs: &[(&str, &str)]) -> ResolvedConfig {
-        pairs
-            .iter()
-            .map(|(key, value)| (key.to_string(), Secret::new(*value)))
-            .collect()
-    }
+    use crate::server::testers::literal_config as config;
 
     #[test]
     fn warehouse_ids_come_from_the_http_path() {

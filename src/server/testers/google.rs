@@ -13,9 +13,9 @@
 
 use serde_json::{Value, json};
 
-use super::cloud_http::{self, Connection, Endpoint, Reply, Request, one_line};
 use super::config::{required, value};
 use super::google_auth::{self, SCOPE, ServiceAccount, parse_service_account};
+use super::http::{Call, Client as HttpClient, Endpoint, Reply, one_line};
 use super::{Passed, Progress, ResolvedConfig, Stage, StageError};
 
 /// What differs between the Google kinds.
@@ -228,7 +228,7 @@ pub fn api_error(reply: &Reply, permission: &str) -> StageError {
 /// A connection to the API with the access token (none against an emulator without a key).
 struct Session {
     spec: &'static Spec,
-    connection: Connection,
+    connection: HttpClient,
     endpoint: Endpoint,
     token: Option<String>,
     account: Option<String>,
@@ -245,7 +245,7 @@ impl Session {
         let account: Option<Result<ServiceAccount, StageError>> =
             value(config, spec.credentials_key)
                 .map(|text| parse_service_account(text, spec.credentials_key));
-        let connection = cloud_http::open(&endpoint, progress).await?;
+        let connection = HttpClient::open(&endpoint, progress).await?;
         progress.enter(Stage::Authenticate);
         let (token, account) = match account {
             Some(account) => {
@@ -269,10 +269,10 @@ impl Session {
     /// `signed in as … at …` or `no sign-in (emulator at …)`.
     fn signed_in(&self) -> String {
         match &self.account {
-            Some(account) => format!("signed in as {account} at {}", self.endpoint.display()),
+            Some(account) => format!("signed in as {account} at {}", self.endpoint.describe()),
             None => format!(
                 "emulator at {} (no key, so no sign-in)",
-                self.endpoint.display()
+                self.endpoint.describe()
             ),
         }
     }
@@ -291,7 +291,7 @@ impl Session {
         if body.is_some() {
             headers.push(("content-type".to_string(), "application/json".to_string()));
         }
-        let request = Request {
+        let request = Call {
             method,
             path: self.endpoint.path(path),
             headers,
@@ -299,8 +299,8 @@ impl Session {
                 .map(|body| body.to_string().into_bytes())
                 .unwrap_or_default(),
         };
-        let reply = self.connection.send(request, Stage::Query).await?;
-        if reply.ok() {
+        let reply = self.connection.call(request, Stage::Query).await?;
+        if reply.is_success() {
             return Ok(reply.json().unwrap_or(Value::Null));
         }
         let mut error = api_error(&reply, self.spec.permission);
@@ -371,10 +371,10 @@ mod tests {
         )]);
         let (spanner, emulator) = endpoint(SPANNER, &config).unwrap();
         assert!(emulator);
-        assert_eq!(spanner.display(), "http://127.0.0.1:9020");
+        assert_eq!(spanner.describe(), "http://127.0.0.1:9020");
         let (pubsub, emulator) = endpoint(PUBSUB, &ResolvedConfig::new()).unwrap();
         assert!(!emulator);
-        assert_eq!(pubsub.display(), "https://pubsub.googleapis.com");
+        assert_eq!(pubsub.describe(), "https://pubsub.googleapis.com");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use ring::rand::SystemRandom;
 use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 use serde_json::{Value, json};
 
-use super::cloud_http::{self, Endpoint, Reply, Request, one_line};
+use super::http::{Call, Client as HttpClient, Endpoint, Reply, one_line};
 use super::{Progress, Stage, StageError};
 
 /// The scope every check asks for.
@@ -144,7 +144,7 @@ pub fn token_request_body(assertion: &str) -> String {
 /// The access token of a token endpoint's answer, or why there is none.
 pub fn parse_token_reply(reply: &Reply, account: &ServiceAccount) -> Result<String, StageError> {
     let json = reply.json().unwrap_or(Value::Null);
-    if reply.ok() {
+    if reply.is_success() {
         return json
             .get("access_token")
             .and_then(Value::as_str)
@@ -182,14 +182,14 @@ pub async fn access_token(account: &ServiceAccount, scope: &str) -> Result<Strin
     let at_endpoint = |error: StageError| {
         auth_error(format!(
             "token endpoint {}: {}",
-            token_endpoint.display(),
+            token_endpoint.describe(),
             error.reason
         ))
     };
-    let mut connection = cloud_http::open(&token_endpoint, &Progress::default())
+    let mut connection = HttpClient::open(&token_endpoint, &Progress::default())
         .await
         .map_err(at_endpoint)?;
-    let request = Request {
+    let request = Call {
         method: http::Method::POST,
         path: token_endpoint.path(""),
         headers: vec![(
@@ -199,7 +199,7 @@ pub async fn access_token(account: &ServiceAccount, scope: &str) -> Result<Strin
         body: token_request_body(&jwt).into_bytes(),
     };
     let reply = connection
-        .send(request, Stage::Authenticate)
+        .call(request, Stage::Authenticate)
         .await
         .map_err(at_endpoint)?;
     parse_token_reply(&reply, account)

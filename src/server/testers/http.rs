@@ -1,13 +1,17 @@
-//! HTTP plumbing shared by the checks of the kinds that speak HTTP (ClickHouse, Trino,
-//! Databricks, Snowflake). It exists so each check goes through real, separately timed stages:
-//! resolve and connect (from `net`), a TLS handshake of its own (so a bad certificate is reported
-//! as the TLS stage with a clean reason such as "certificate not trusted: self-signed"), then
-//! HTTP/1.1 requests over that one connection.
+//! The one HTTP/1.1 client of the checks, for the cloud APIs (AWS, Google) and for the kinds
+//! that speak HTTP (ClickHouse, Trino, Databricks, Snowflake). It exists so each check goes
+//! through real, separately timed stages: resolve and connect (from `net`), a TLS handshake
+//! (from `tls`, so a bad certificate is reported as the TLS stage with a clean reason such as
+//! "certificate not trusted: self-signed"), then HTTP/1.1 requests over that one connection,
+//! reopened if the server closed it, with answers read up to a limit and scrubbed of every
+//! credential the check sent ([`Client::hide`]).
 //!
-//! A host key may hold a bare host name (`db.example.com`) or a URL with an explicit scheme
-//! (`http://127.0.0.1:8123`); a URL is used as given (its scheme decides TLS, its port wins over
-//! the port key), which is how tests point a check at a loopback peer without any global state.
-//! TLS trusts the machine's root certificates (rustls with the ring provider).
+//! An endpoint comes from a config key in one of two ways. The HTTP kinds' host key may hold a
+//! bare host name (`db.example.com`) or a URL with an explicit scheme (`http://127.0.0.1:8123`);
+//! a URL is used as given (its scheme decides TLS, its port wins over the port key), which is how
+//! tests point a check at a loopback peer without any global state ([`parse_host`]). The cloud
+//! checks take an endpoint URL or an emulator address ([`Endpoint::parse_url`],
+//! [`Endpoint::parse_emulator`]). Each family keeps its own wording of failures ([`Wording`]).
 
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
@@ -20,19 +24,10 @@ use hyper::{HeaderMap, Method, Request};
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::task::JoinHandle;
-use tokio_rustls::TlsConnector;
-use tokio_rustls::rustls::client::WebPkiServerVerifier;
-use tokio_rustls::rustls::client::danger::{
-    HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier,
-};
-use tokio_rustls::rustls::crypto::{CryptoProvider, ring};
-use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use tokio_rustls::rustls::{
-    CertificateError, ClientConfig, DigitallySignedStruct, Error as TlsError, RootCertStore,
-    SignatureScheme,
-};
+use tokio_rustls::rustls::ClientConfig;
 
 use super::net::{connect, resolve};
+use super::tls::{self, Verify, Wording};
 use super::{Progress, Stage, StageError};
 
 /// The most of a response body a check reads.
@@ -46,25 +41,143 @@ pub struct Endpoint {
     pub port: u16,
     /// The user part of a URL (`https://account@host`), when one was given.
     pub user: Option<String>,
+    /// A path prefix from the URL, without a trailing `/` (usually empty).
+    pub base_path: String,
+    /// The family of checks this endpoint serves: how failures are worded, and whether the
+    /// `Host` header and summaries name the scheme's default port (the HTTP kinds do, the cloud
+    /// APIs do not).
+    pub wording: Wording,
 }
 
 impl Endpoint {
+    /// `https://{host}` on 443, for a cloud API.
+    pub fn https(host: &str) -> Self {
+        Self {
+            tls: true,
+            host: host.to_string(),
+            port: 443,
+            user: None,
+            base_path: String::new(),
+            wording: Wording::Cloud,
+        }
+    }
+
+    /// A cloud API's `http://` or `https://` URL from `key`.
+    pub fn parse_url(text: &str, key: &str) -> Result<Self, StageError> {
+        let (tls, rest) = if let Some(rest) = strip_prefix_ignore_case(text, "https://") {
+            (true, rest)
+        } else if let Some(rest) = strip_prefix_ignore_case(text, "http://") {
+            (false, rest)
+        } else {
+            return Err(resolve_error(
+                key,
+                "is not a URL; expected http://host:port or https://host",
+            ));
+        };
+        Self::parse_authority(rest, tls, key)
+    }
+
+    /// A cloud API emulator's address from `key`: `host:port`, or a URL (plain HTTP unless it
+    /// says https).
+    pub fn parse_emulator(text: &str, key: &str) -> Result<Self, StageError> {
+        if text.contains("://") {
+            Self::parse_url(text, key)
+        } else {
+            Self::parse_authority(text, false, key)
+        }
+    }
+
+    fn parse_authority(rest: &str, tls: bool, key: &str) -> Result<Self, StageError> {
+        let (authority, path) = match rest.find(['/', '?']) {
+            Some(index) => rest.split_at(index),
+            None => (rest, ""),
+        };
+        if authority.contains('@') {
+            return Err(resolve_error(key, "must not contain user:password@"));
+        }
+        let default_port = if tls { 443 } else { 80 };
+        let (host, port) = split_url_host_port(authority, key)?;
+        if host.is_empty() {
+            return Err(resolve_error(key, "has no host"));
+        }
+        let path = path.split('?').next().unwrap_or_default();
+        Ok(Self {
+            tls,
+            host: host.to_string(),
+            port: port.unwrap_or(default_port),
+            user: None,
+            base_path: path.trim_end_matches('/').to_string(),
+            wording: Wording::Cloud,
+        })
+    }
+
     pub fn scheme(&self) -> &'static str {
         if self.tls { "https" } else { "http" }
     }
 
-    /// `host:port`, with brackets around an IPv6 address.
+    /// The `Host` header: the host (IPv6 in brackets) and the port, which the cloud APIs leave
+    /// out when it is the scheme's default.
     pub fn authority(&self) -> String {
-        if self.host.contains(':') {
-            format!("[{}]:{}", self.host, self.port)
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
         } else {
-            format!("{}:{}", self.host, self.port)
+            self.host.clone()
+        };
+        let default_port = if self.tls { 443 } else { 80 };
+        if self.wording == Wording::Cloud && self.port == default_port {
+            host
+        } else {
+            format!("{host}:{}", self.port)
         }
     }
 
-    /// `https://host:port`, for summaries.
+    /// `https://host[:port][/base]`, for summaries and messages.
     pub fn describe(&self) -> String {
-        format!("{}://{}", self.scheme(), self.authority())
+        format!("{}://{}{}", self.scheme(), self.authority(), self.base_path)
+    }
+
+    /// `base_path` + `path`.
+    pub fn path(&self, path: &str) -> String {
+        format!("{}{path}", self.base_path)
+    }
+}
+
+fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &text[prefix.len()..])
+}
+
+fn resolve_error(key: &str, what: &str) -> StageError {
+    StageError::new(Stage::Resolve, format!("{key} {what}"))
+}
+
+/// A cloud URL's `host`, `host:port`, `[v6]`, `[v6]:port`; anything else after the host is a bad
+/// port.
+fn split_url_host_port<'a>(
+    authority: &'a str,
+    key: &str,
+) -> Result<(&'a str, Option<u16>), StageError> {
+    let bad_port = || resolve_error(key, "has a port that is not a number from 1 to 65535");
+    let parse_port = |text: &str| {
+        text.parse::<u16>()
+            .ok()
+            .filter(|port| *port > 0)
+            .ok_or_else(bad_port)
+    };
+    if let Some(rest) = authority.strip_prefix('[') {
+        let (host, after) = rest
+            .split_once(']')
+            .ok_or_else(|| resolve_error(key, "has an unclosed [ in its host"))?;
+        return match after.strip_prefix(':') {
+            Some(port) => Ok((host, Some(parse_port(port)?))),
+            None if after.is_empty() => Ok((host, None)),
+            None => Err(bad_port()),
+        };
+    }
+    match authority.rsplit_once(':') {
+        Some((host, port)) => Ok((host, Some(parse_port(port)?))),
+        None => Ok((authority, None)),
     }
 }
 
@@ -87,6 +200,8 @@ impl HostSpec {
             host: self.host.clone(),
             port: self.port.unwrap_or(port),
             user: self.user.clone(),
+            base_path: String::new(),
+            wording: Wording::Http,
         }
     }
 }
@@ -219,7 +334,27 @@ pub fn snippet(body: &[u8]) -> String {
     }
 }
 
-/// An HTTP answer read in full.
+/// `text` with runs of whitespace made one space, cut to `limit` characters.
+pub fn one_line(text: &str, limit: usize) -> String {
+    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() > limit {
+        let cut: String = line.chars().take(limit).collect();
+        format!("{cut}…")
+    } else {
+        line
+    }
+}
+
+/// One request as a cloud check builds it: method, path (with query), headers besides `host`
+/// and `user-agent`, body.
+pub struct Call {
+    pub method: Method,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// An HTTP answer read in full (at most 4 MiB).
 #[derive(Debug)]
 pub struct Reply {
     pub status: u16,
@@ -238,6 +373,11 @@ impl Reply {
 
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+
+    /// The body as one short line, for messages.
+    pub fn body_line(&self) -> String {
+        one_line(&String::from_utf8_lossy(&self.body), 200)
     }
 }
 
@@ -284,14 +424,24 @@ impl Client {
 
     /// A request to `path` (with its query) carrying Host and User-Agent.
     pub fn request(&self, method: Method, path: &str) -> hyper::http::request::Builder {
+        let user_agent = match self.endpoint.wording {
+            Wording::Cloud => "sourcedeck-test",
+            Wording::Wire | Wording::Http => concat!("sourcedeck/", env!("CARGO_PKG_VERSION")),
+        };
         Request::builder()
             .method(method)
             .uri(path)
             .header(hyper::header::HOST, self.endpoint.authority())
-            .header(
-                hyper::header::USER_AGENT,
-                concat!("sourcedeck/", env!("CARGO_PKG_VERSION")),
-            )
+            .header(hyper::header::USER_AGENT, user_agent)
+    }
+
+    /// Sends a cloud check's [`Call`] (see [`Client::send`]).
+    pub async fn call(&mut self, call: Call, stage: Stage) -> Result<Reply, StageError> {
+        let mut request = self.request(call.method, &call.path);
+        for (name, value) in &call.headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        self.send(request, call.body, stage).await
     }
 
     /// Sends a request and reads the whole answer; the error is one line for `stage`.
@@ -301,23 +451,39 @@ impl Client {
         body: impl Into<Bytes>,
         stage: Stage,
     ) -> Result<Reply, StageError> {
+        let wording = self.endpoint.wording;
+        let failed = |what: String| StageError::new(stage, what);
         let request = request
             .body(Full::new(body.into()))
-            .map_err(|error| StageError::new(stage, format!("could not build request: {error}")))?;
+            .map_err(|error| match wording {
+                Wording::Cloud => failed(format!("could not build the request: {error}")),
+                Wording::Wire | Wording::Http => {
+                    failed(format!("could not build request: {error}"))
+                }
+            })?;
         if self.sender.ready().await.is_err() {
             self.reopen(stage).await?;
+            self.sender
+                .ready()
+                .await
+                .map_err(|error| failed(hyper_reason(&error, wording)))?;
         }
         let response = self
             .sender
             .send_request(request)
             .await
-            .map_err(|error| StageError::new(stage, hyper_reason(&error)))?;
+            .map_err(|error| failed(hyper_reason(&error, wording)))?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = Limited::new(response.into_body(), BODY_LIMIT)
             .collect()
             .await
-            .map_err(|error| StageError::new(stage, format!("could not read the answer: {error}")))?
+            .map_err(|error| match wording {
+                Wording::Cloud => failed(format!("reading the response body: {error}")),
+                Wording::Wire | Wording::Http => {
+                    failed(format!("could not read the answer: {error}"))
+                }
+            })?
             .to_bytes()
             .to_vec();
         let body = redact(body, &self.secrets);
@@ -374,30 +540,27 @@ async fn handshake(
     progress: &Progress,
 ) -> Result<Handshake, StageError> {
     if !endpoint.tls {
-        return http_handshake(tcp).await;
+        return http_handshake(tcp, endpoint.wording).await;
     }
     progress.enter(Stage::Tls);
-    let config = tls_config().map_err(|reason| StageError::new(Stage::Tls, reason))?;
-    let name = ServerName::try_from(endpoint.host.clone()).map_err(|_| {
-        StageError::new(
-            Stage::Tls,
-            format!("{:?} is not a valid TLS server name", endpoint.host),
-        )
-    })?;
-    let stream = TlsConnector::from(config)
-        .connect(name, tcp)
-        .await
-        .map_err(|error| StageError::new(Stage::Tls, tls_reason(&error, &endpoint.host)))?;
-    http_handshake(stream).await
+    let config = tls_config()?;
+    let stream = tls::handshake(tcp, &endpoint.host, config, endpoint.wording).await?;
+    http_handshake(stream, endpoint.wording).await
 }
 
-async fn http_handshake<S>(stream: S) -> Result<Handshake, StageError>
+async fn http_handshake<S>(stream: S, wording: Wording) -> Result<Handshake, StageError>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
-        .map_err(|error| StageError::new(Stage::Connect, hyper_reason(&error)))?;
+        .map_err(|error| {
+            let reason = match wording {
+                Wording::Cloud => format!("HTTP handshake: {error}"),
+                Wording::Wire | Wording::Http => hyper_reason(&error, wording),
+            };
+            StageError::new(Stage::Connect, reason)
+        })?;
     let task = tokio::spawn(async move {
         let _ = connection.await;
     });
@@ -405,7 +568,16 @@ where
 }
 
 /// A hyper error as one line a person can act on.
-fn hyper_reason(error: &hyper::Error) -> String {
+fn hyper_reason(error: &hyper::Error, wording: Wording) -> String {
+    if wording == Wording::Cloud {
+        return if error.is_incomplete_message() || error.is_closed() || error.is_canceled() {
+            "the server closed the connection without an HTTP answer".into()
+        } else if error.is_parse() {
+            format!("the server did not answer in HTTP/1.1 ({error})")
+        } else {
+            format!("HTTP exchange failed: {error}")
+        };
+    }
     if error.is_incomplete_message() || error.is_closed() {
         "the server closed the connection without answering".into()
     } else if error.is_parse() {
@@ -418,179 +590,14 @@ fn hyper_reason(error: &hyper::Error) -> String {
     }
 }
 
-/// The TLS client configuration: the machine's roots, ring, a verifier that names self-signed
-/// certificates. Built once per process (it only reads the system's certificates).
-fn tls_config() -> Result<Arc<ClientConfig>, String> {
+/// The TLS client configuration (see `tls`), built once per process: it only reads the system's
+/// certificates.
+fn tls_config() -> Result<Arc<ClientConfig>, StageError> {
     static CONFIG: OnceLock<Result<Arc<ClientConfig>, String>> = OnceLock::new();
-    CONFIG.get_or_init(build_tls_config).clone()
-}
-
-fn build_tls_config() -> Result<Arc<ClientConfig>, String> {
-    let provider: Arc<CryptoProvider> = Arc::new(ring::default_provider());
-    let mut roots = RootCertStore::empty();
-    roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
-    if roots.is_empty() {
-        return Err("no trusted root certificates found on this machine".into());
-    }
-    let inner = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-        .build()
-        .map_err(|error| format!("could not set up certificate checks: {error}"))?;
-    let config = ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|error| format!("could not set up TLS: {error}"))?
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(NamingVerifier { inner }))
-        .with_no_client_auth();
-    Ok(Arc::new(config))
-}
-
-/// The standard WebPKI verifier, except that an untrusted certificate that signed itself is
-/// reported as self-signed (webpki says "unknown issuer", or "CA used as end entity" for the
-/// CA:TRUE certificates `openssl req -x509` makes).
-#[derive(Debug)]
-struct NamingVerifier {
-    inner: Arc<WebPkiServerVerifier>,
-}
-
-const SELF_SIGNED: &str = "certificate not trusted: self-signed";
-
-impl ServerCertVerifier for NamingVerifier {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        ocsp_response: &[u8],
-        now: UnixTime,
-    ) -> Result<ServerCertVerified, TlsError> {
-        self.inner
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
-            .map_err(|error| match error {
-                TlsError::InvalidCertificate(
-                    CertificateError::UnknownIssuer | CertificateError::Other(_),
-                ) if intermediates.is_empty() && self_issued(end_entity.as_ref()) => {
-                    TlsError::General(SELF_SIGNED.into())
-                }
-                other => other,
-            })
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, TlsError> {
-        self.inner.verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, TlsError> {
-        self.inner.verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.inner.supported_verify_schemes()
-    }
-}
-
-/// A TLS handshake failure as one line.
-fn tls_reason(error: &std::io::Error, host: &str) -> String {
-    let rustls_error = error
-        .get_ref()
-        .and_then(|inner| inner.downcast_ref::<TlsError>());
-    match rustls_error {
-        Some(TlsError::InvalidCertificate(certificate)) => certificate_reason(certificate, host),
-        Some(TlsError::General(text)) => text.clone(),
-        Some(TlsError::AlertReceived(alert)) => {
-            format!("the server ended the TLS handshake (alert {alert:?})")
-        }
-        Some(TlsError::InvalidMessage(_) | TlsError::InappropriateMessage { .. }) => {
-            "the server did not answer with TLS; is this a plain-HTTP port?".into()
-        }
-        Some(other) => other.to_string(),
-        None if error.kind() == std::io::ErrorKind::UnexpectedEof => {
-            "the server closed the connection during the TLS handshake".into()
-        }
-        None => error.to_string(),
-    }
-}
-
-fn certificate_reason(error: &CertificateError, host: &str) -> String {
-    match error {
-        CertificateError::UnknownIssuer => {
-            "certificate not trusted: issued by an unknown authority".into()
-        }
-        CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
-            format!("certificate is for a different host than {host}")
-        }
-        CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
-            "certificate expired".into()
-        }
-        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
-            "certificate is not valid yet".into()
-        }
-        CertificateError::Revoked => "certificate revoked".into(),
-        other => format!(
-            "certificate rejected: {}",
-            TlsError::InvalidCertificate(other.clone())
-        ),
-    }
-}
-
-/// One DER element: its tag, its whole encoding and its contents, and what follows it.
-struct Der<'a> {
-    tag: u8,
-    whole: &'a [u8],
-    contents: &'a [u8],
-    rest: &'a [u8],
-}
-
-fn read_der(input: &[u8]) -> Option<Der<'_>> {
-    let tag = *input.first()?;
-    let first = *input.get(1)?;
-    let (length, header) = if first < 0x80 {
-        (usize::from(first), 2)
-    } else {
-        let count = usize::from(first & 0x7f);
-        if count == 0 || count > 4 {
-            return None;
-        }
-        let bytes = input.get(2..2 + count)?;
-        let length = bytes
-            .iter()
-            .fold(0usize, |acc, byte| (acc << 8) | usize::from(*byte));
-        (length, 2 + count)
-    };
-    let end = header.checked_add(length)?;
-    Some(Der {
-        tag,
-        whole: input.get(..end)?,
-        contents: input.get(header..end)?,
-        rest: input.get(end..)?,
-    })
-}
-
-/// Whether an X.509 certificate names itself as its issuer (issuer equals subject).
-fn self_issued(certificate: &[u8]) -> bool {
-    (|| {
-        let certificate = read_der(certificate)?;
-        let tbs = read_der(certificate.contents)?;
-        let mut field = read_der(tbs.contents)?;
-        if field.tag == 0xa0 {
-            field = read_der(field.rest)?; // version, then the serial number
-        }
-        let algorithm = read_der(field.rest)?;
-        let issuer = read_der(algorithm.rest)?;
-        let validity = read_der(issuer.rest)?;
-        let subject = read_der(validity.rest)?;
-        Some(issuer.whole == subject.whole)
-    })()
-    .unwrap_or(false)
+    CONFIG
+        .get_or_init(|| tls::client_config(Verify::Full, None).map_err(|error| error.reason))
+        .clone()
+        .map_err(|reason| StageError::new(Stage::Tls, reason))
 }
 
 #[cfg(test)]
@@ -606,7 +613,9 @@ mod tests {
                 tls: true,
                 host: "db.example.com".into(),
                 port: 8443,
-                user: None
+                user: None,
+                base_path: String::new(),
+                wording: Wording::Http,
             }
         );
         let url = parse_host("K", "http://127.0.0.1:8123/ignored").unwrap();
@@ -616,7 +625,9 @@ mod tests {
                 tls: false,
                 host: "127.0.0.1".into(),
                 port: 8123,
-                user: None
+                user: None,
+                base_path: String::new(),
+                wording: Wording::Http,
             }
         );
         let v6 = parse_host("K", "HTTPS://acct@[::1]").unwrap();
@@ -643,6 +654,8 @@ mod tests {
             host: "::1".into(),
             port: 8443,
             user: None,
+            base_path: String::new(),
+            wording: Wording::Http,
         };
         assert_eq!(endpoint.describe(), "https://[::1]:8443");
     }
@@ -668,34 +681,6 @@ mod tests {
         assert_eq!(status_stage(404), Stage::Query);
     }
 
-    /// A DER element with a short length.
-    fn der(tag: u8, contents: &[u8]) -> Vec<u8> {
-        let mut out = vec![tag, u8::try_from(contents.len()).unwrap()];
-        out.extend_from_slice(contents);
-        out
-    }
-
-    fn certificate(issuer: &[u8], subject: &[u8]) -> Vec<u8> {
-        let tbs = [
-            der(0xa0, &der(0x02, &[2])),
-            der(0x02, &[1]),
-            der(0x30, &[]),
-            der(0x30, issuer),
-            der(0x30, &[]),
-            der(0x30, subject),
-        ]
-        .concat();
-        der(0x30, &der(0x30, &tbs))
-    }
-
-    #[test]
-    fn self_issued_compares_issuer_and_subject() {
-        assert!(self_issued(&certificate(b"\x31\x00", b"\x31\x00")));
-        assert!(!self_issued(&certificate(b"\x31\x00", b"\x31\x01\x00")));
-        assert!(!self_issued(b"\x30\x82\xff"));
-        assert!(!self_issued(&[]));
-    }
-
     #[test]
     fn answers_are_redacted_of_hidden_values() {
         let secrets = vec!["hunter22".to_string(), "tok".to_string()];
@@ -707,11 +692,56 @@ mod tests {
     }
 
     #[test]
-    fn long_der_lengths_are_read() {
-        let mut input = vec![0x04, 0x81, 0x80];
-        input.extend(std::iter::repeat_n(7u8, 0x80));
-        let element = read_der(&input).unwrap();
-        assert_eq!(element.contents.len(), 0x80);
-        assert!(element.rest.is_empty());
+    fn urls_and_emulator_addresses_parse() {
+        let url = Endpoint::parse_url("http://127.0.0.1:4566/", "K").unwrap();
+        assert_eq!(
+            url,
+            Endpoint {
+                tls: false,
+                host: "127.0.0.1".into(),
+                port: 4566,
+                user: None,
+                base_path: String::new(),
+                wording: Wording::Cloud,
+            }
+        );
+        assert_eq!(url.authority(), "127.0.0.1:4566");
+        let https = Endpoint::parse_url("HTTPS://dynamodb.eu-west-1.amazonaws.com", "K").unwrap();
+        assert!(https.tls);
+        assert_eq!(https.port, 443);
+        assert_eq!(https.authority(), "dynamodb.eu-west-1.amazonaws.com");
+        let v6 = Endpoint::parse_emulator("[::1]:8085", "K").unwrap();
+        assert_eq!((v6.host.as_str(), v6.port, v6.tls), ("::1", 8085, false));
+        assert_eq!(v6.authority(), "[::1]:8085");
+        let prefixed = Endpoint::parse_url("https://proxy.example/aws/?x=1", "K").unwrap();
+        assert_eq!(prefixed.path("/"), "/aws/");
+        assert_eq!(
+            Endpoint::parse_emulator("localhost:9020", "K")
+                .unwrap()
+                .describe(),
+            "http://localhost:9020"
+        );
+    }
+
+    #[test]
+    fn bad_endpoints_name_the_key_and_never_echo_credentials() {
+        let error = Endpoint::parse_url("localhost:1", "KINESIS_ENDPOINT_URL").unwrap_err();
+        assert_eq!(error.stage, Stage::Resolve);
+        assert!(
+            error
+                .reason
+                .starts_with("KINESIS_ENDPOINT_URL is not a URL")
+        );
+        let error = Endpoint::parse_url("http://user:hunter22@host", "K").unwrap_err();
+        assert!(!error.reason.contains("hunter22"), "{}", error.reason);
+        let error = Endpoint::parse_url("http://host:99999", "K").unwrap_err();
+        assert!(error.reason.contains("port"), "{}", error.reason);
+        assert!(Endpoint::parse_url("http://:80", "K").is_err());
+    }
+
+    #[test]
+    fn one_line_collapses_and_cuts() {
+        assert_eq!(one_line("a\n  b\tc", 10), "a b c");
+        assert_eq!(one_line("abcdef", 3), "abc…");
     }
 }

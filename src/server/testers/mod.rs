@@ -4,7 +4,6 @@
 
 mod aws;
 mod clickhouse;
-mod cloud_http;
 pub mod config;
 mod databricks;
 mod google;
@@ -53,6 +52,15 @@ impl fmt::Display for Stage {
 
 /// A config with every linked secret already resolved; values stay wrapped.
 pub type ResolvedConfig = BTreeMap<String, Secret>;
+
+/// A resolved config of literal `pairs`, for the checks' unit tests.
+#[cfg(test)]
+pub(crate) fn literal_config(pairs: &[(&str, &str)]) -> ResolvedConfig {
+    pairs
+        .iter()
+        .map(|(key, value)| (key.to_string(), Secret::new(*value)))
+        .collect()
+}
 
 /// The outcome of one check.
 #[derive(Clone, Debug, PartialEq)]

@@ -10,7 +10,7 @@ use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
 use super::config::value;
-use super::tls::{self, Verify};
+use super::tls::{self, Verify, Wording};
 use super::{Progress, ResolvedConfig, Stage, StageError};
 
 /// libpq's sslmode values (`allow` is read as `prefer`'s opposite: plain text first, so plain).
@@ -160,7 +160,7 @@ pub async fn negotiate(
         None => None,
     };
     let config = tls::client_config(verification(settings), ca_pem.as_deref())?;
-    let encrypted = tls::handshake(stream, host, config).await?;
+    let encrypted = tls::handshake(stream, host, config, Wording::Wire).await?;
     Ok(PgStream::Tls(Box::new(encrypted)))
 }
 
@@ -178,7 +178,7 @@ fn verification(settings: &TlsSettings) -> Verify {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::Secret;
+    use crate::server::testers::literal_config as config;
 
     const PG: TlsKeys = TlsKeys {
         sslmode: Some("PGSSLMODE"),
@@ -188,13 +188,6 @@ mod tests {
         sslmode: None,
         rootcert: None,
     };
-
-    fn config(pairs: &[(&str, &str)]) -> ResolvedConfig {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), Secret::new(*v)))
-            .collect()
-    }
 
     #[test]
     fn prefer_is_the_default() {

@@ -1,7 +1,10 @@
-//! TLS for the checks that speak a binary protocol over TCP (Kafka, PostgreSQL): rustls with the
-//! ring provider and the platform's trusted roots (plus a configured CA file), and handshake
-//! failures as one line a person can act on ("certificate not trusted: self-signed") instead of
-//! a rustls debug dump.
+//! The one home of the testers' TLS client plumbing: rustls with the ring provider and the
+//! platform's trusted roots (plus a configured CA file), a verifier that tells a self-signed
+//! certificate from one of an unknown issuer, and handshake failures as one line a person can act
+//! on ("certificate not trusted: self-signed") instead of a rustls debug dump. The binary-protocol
+//! checks (Kafka, PostgreSQL, MSSQL) and the HTTP ones (`http`: AWS, Google, ClickHouse, Trino,
+//! Databricks, Snowflake) all shake hands through it; each family keeps its own wording of the
+//! failures ([`Wording`]).
 
 use std::sync::Arc;
 
@@ -110,11 +113,13 @@ pub async fn read_ca_file(key: &str, file: &str) -> Result<Vec<u8>, StageError> 
 /// A CA file larger than this is not a PEM bundle.
 const MAX_CA_FILE: u64 = 1024 * 1024;
 
-/// Runs the TLS handshake over `stream` for `host` (a name or an IP address).
+/// Runs the TLS handshake over `stream` for `host` (a name or an IP address); a failure is told
+/// in `wording`.
 pub async fn handshake<S>(
     stream: S,
     host: &str,
     config: Arc<ClientConfig>,
+    wording: Wording,
 ) -> Result<TlsStream<S>, StageError>
 where
     S: AsyncRead + AsyncWrite + Unpin,
@@ -128,57 +133,114 @@ where
     tokio_rustls::TlsConnector::from(config)
         .connect(name, stream)
         .await
-        .map_err(|error| StageError::new(Stage::Tls, describe_io(&error, host)))
+        .map_err(|error| StageError::new(Stage::Tls, describe_io(&error, host, wording)))
+}
+
+/// How a family of checks words a failed handshake. The failures are told apart the same way for
+/// all; only the words of some differ, as each family's users have come to read them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wording {
+    /// Kafka, PostgreSQL, MSSQL.
+    Wire,
+    /// The cloud APIs (AWS, Google).
+    Cloud,
+    /// The HTTP kinds (ClickHouse, Trino, Databricks, Snowflake).
+    Http,
 }
 
 /// A handshake failure as one line.
-pub fn describe_io(error: &std::io::Error, host: &str) -> String {
+pub fn describe_io(error: &std::io::Error, host: &str, wording: Wording) -> String {
     if let Some(tls) = error
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<rustls::Error>())
     {
-        return describe(tls, host);
+        return describe(tls, host, wording);
     }
-    match error.kind() {
-        std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::ConnectionReset => {
+    let closed = match error.kind() {
+        std::io::ErrorKind::UnexpectedEof => true,
+        std::io::ErrorKind::ConnectionReset => wording != Wording::Http,
+        _ => false,
+    };
+    match (closed, wording) {
+        (true, Wording::Wire) => {
             "the server closed the connection during the TLS handshake; does it speak TLS on this port?".into()
         }
-        _ => format!("TLS handshake failed: {error}"),
+        (true, _) => "the server closed the connection during the TLS handshake".into(),
+        (false, Wording::Http) => error.to_string(),
+        (false, _) => format!("TLS handshake failed: {error}"),
     }
 }
 
 /// A rustls error as one line.
-pub fn describe(error: &rustls::Error, host: &str) -> String {
+pub fn describe(error: &rustls::Error, host: &str, wording: Wording) -> String {
+    use Wording::{Cloud, Http, Wire};
     match error {
-        rustls::Error::InvalidCertificate(certificate) => describe_certificate(certificate, host),
-        rustls::Error::AlertReceived(alert) => {
-            format!("the server refused the TLS handshake (alert {alert:?})")
+        rustls::Error::InvalidCertificate(certificate) => {
+            describe_certificate(certificate, host, wording)
         }
+        rustls::Error::General(text) if wording == Http => text.clone(),
+        rustls::Error::AlertReceived(alert) => match wording {
+            Wire => format!("the server refused the TLS handshake (alert {alert:?})"),
+            Cloud => format!("the server ended the TLS handshake with alert {alert:?}"),
+            Http => format!("the server ended the TLS handshake (alert {alert:?})"),
+        },
         rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } => {
-            "the server did not answer with TLS; does it speak TLS on this port?".into()
+            match wording {
+                Wire => "the server did not answer with TLS; does it speak TLS on this port?",
+                Cloud => "the server does not speak TLS on this port",
+                Http => "the server did not answer with TLS; is this a plain-HTTP port?",
+            }
+            .into()
         }
+        other if wording == Http => other.to_string(),
         other => format!("TLS handshake failed: {other}"),
     }
 }
 
-fn describe_certificate(error: &CertificateError, host: &str) -> String {
+fn describe_certificate(error: &CertificateError, host: &str, wording: Wording) -> String {
+    use Wording::{Cloud, Http, Wire};
     match error {
-        CertificateError::UnknownIssuer => "certificate not trusted: unknown issuer".into(),
         CertificateError::Other(other) if other.0.is::<SelfSigned>() => {
             "certificate not trusted: self-signed".into()
         }
+        CertificateError::UnknownIssuer => match wording {
+            Wire => "certificate not trusted: unknown issuer",
+            Cloud => "certificate not trusted: issued by an unknown certificate authority",
+            Http => "certificate not trusted: issued by an unknown authority",
+        }
+        .into(),
         CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
-            format!("certificate not valid for host {host}")
+            match wording {
+                Wire => format!("certificate not valid for host {host}"),
+                Cloud => format!("certificate is not valid for {host}"),
+                Http => format!("certificate is for a different host than {host}"),
+            }
         }
-        CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
-            "certificate expired".into()
+        CertificateError::Expired | CertificateError::ExpiredContext { .. } => match wording {
+            Cloud => "certificate has expired",
+            Wire | Http => "certificate expired",
         }
+        .into(),
         CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
-            "certificate not valid yet".into()
+            match wording {
+                Wire => "certificate not valid yet",
+                Cloud | Http => "certificate is not valid yet",
+            }
+            .into()
         }
-        CertificateError::Revoked => "certificate revoked".into(),
-        CertificateError::BadSignature => "certificate has a bad signature".into(),
-        CertificateError::BadEncoding => "certificate is malformed".into(),
+        CertificateError::Revoked => match wording {
+            Cloud => "certificate has been revoked",
+            Wire | Http => "certificate revoked",
+        }
+        .into(),
+        CertificateError::BadSignature if wording == Wire => {
+            "certificate has a bad signature".into()
+        }
+        CertificateError::BadEncoding if wording == Wire => "certificate is malformed".into(),
+        other if wording == Http => format!(
+            "certificate rejected: {}",
+            rustls::Error::InvalidCertificate(other.clone())
+        ),
         other => format!("certificate not trusted: {other:?}"),
     }
 }
@@ -196,7 +258,10 @@ impl std::fmt::Display for SelfSigned {
 impl std::error::Error for SelfSigned {}
 
 /// WebPKI verification that can skip the name or the whole certificate, and that tells a
-/// self-signed certificate from one whose issuer is merely unknown.
+/// self-signed certificate from one whose issuer is merely unknown: when it refuses a lone
+/// certificate that names itself as its issuer (for want of a trusted issuer, for its signature,
+/// or because it is a CA certificate used as a server's, as `openssl req -x509` makes them), it
+/// says "self-signed".
 #[derive(Debug)]
 struct Verifier {
     inner: Option<Arc<WebPkiServerVerifier>>,
@@ -228,9 +293,11 @@ impl ServerCertVerifier for Verifier {
             Err(rustls::Error::InvalidCertificate(
                 CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
             )) if self.verify == Verify::ChainOnly => Ok(ServerCertVerified::assertion()),
-            Err(rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer))
-                if is_self_signed(end_entity) =>
-            {
+            Err(rustls::Error::InvalidCertificate(
+                CertificateError::UnknownIssuer
+                | CertificateError::BadSignature
+                | CertificateError::Other(_),
+            )) if intermediates.is_empty() && is_self_signed(end_entity) => {
                 Err(rustls::Error::InvalidCertificate(CertificateError::Other(
                     rustls::OtherError(Arc::new(SelfSigned)),
                 )))
@@ -372,16 +439,24 @@ mod tests {
         let self_signed = rustls::Error::InvalidCertificate(CertificateError::Other(
             rustls::OtherError(Arc::new(SelfSigned)),
         ));
+        for wording in [Wording::Wire, Wording::Cloud, Wording::Http] {
+            assert_eq!(
+                describe(&self_signed, "h", wording),
+                "certificate not trusted: self-signed"
+            );
+        }
+        let other_host = rustls::Error::InvalidCertificate(CertificateError::NotValidForName);
         assert_eq!(
-            describe(&self_signed, "h"),
-            "certificate not trusted: self-signed"
+            describe(&other_host, "db.example", Wording::Wire),
+            "certificate not valid for host db.example"
         );
         assert_eq!(
-            describe(
-                &rustls::Error::InvalidCertificate(CertificateError::NotValidForName),
-                "db.example"
-            ),
-            "certificate not valid for host db.example"
+            describe(&other_host, "h", Wording::Cloud),
+            "certificate is not valid for h"
+        );
+        assert_eq!(
+            describe(&other_host, "127.0.0.1", Wording::Http),
+            "certificate is for a different host than 127.0.0.1"
         );
     }
 }

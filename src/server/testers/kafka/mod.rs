@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use super::config::{required, value};
 use super::net::{connect, resolve};
-use super::tls::{self, Verify};
+use super::tls::{self, Verify, Wording};
 use super::{CheckInput, Passed, PreviewMessage, Progress, ResolvedConfig, Stage, StageError};
 use connection::Connection;
 use wire::{
@@ -294,7 +294,7 @@ impl Login<'_> {
         let stream: Box<dyn connection::Stream> = if self.settings.tls {
             progress.enter(Stage::Tls);
             let config = tls::client_config(Verify::Full, self.ca_pem)?;
-            let stream = tls::handshake(tcp, host, config).await.map_err(|mut error| {
+            let stream = tls::handshake(tcp, host, config, Wording::Wire).await.map_err(|mut error| {
                 if self.ca_pem.is_none() && self.settings.ca_file.is_some() {
                     error.reason.push_str(
                         " (KAFKA_SSL_CA_FILE is an S3/GCS URI, which the connectivity test does not fetch)",
@@ -669,14 +669,7 @@ fn one_line(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::Secret;
-
-    fn config(pairs: &[(&str, &str)]) -> ResolvedConfig {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), Secret::new(*v)))
-            .collect()
-    }
+    use crate::server::testers::literal_config as config;
 
     #[test]
     fn bootstrap_servers_split_on_commas_and_whitespace_with_default_port() {
