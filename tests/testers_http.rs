@@ -357,7 +357,7 @@ async fn tls_against_a_plain_http_port_says_so() {
         .filter(|(key, _)| *key != "CLICKHOUSE_USE_TLS")
         .collect();
     let result = check(IntegrationKind::Clickhouse, &pairs).await;
-    assert_failed(&result, "TLS", "plain-HTTP port");
+    assert_failed(&result, "TLS", "is this a plain (non-TLS) port?");
     assert_lacks(&result, &[CH_PASSWORD]);
 }
 

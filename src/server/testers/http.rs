@@ -11,7 +11,7 @@
 //! a URL is used as given (its scheme decides TLS, its port wins over the port key), which is how
 //! tests point a check at a loopback peer without any global state ([`parse_host`]). The cloud
 //! checks take an endpoint URL or an emulator address ([`Endpoint::parse_url`],
-//! [`Endpoint::parse_emulator`]). Each family keeps its own wording of failures ([`Wording`]).
+//! [`Endpoint::parse_emulator`]).
 
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
@@ -27,7 +27,7 @@ use tokio::task::JoinHandle;
 use tokio_rustls::rustls::ClientConfig;
 
 use super::net::{connect, resolve};
-use super::tls::{self, Verify, Wording};
+use super::tls::{self, Verify};
 use super::{Progress, Stage, StageError};
 
 /// The most of a response body a check reads.
@@ -43,10 +43,6 @@ pub struct Endpoint {
     pub user: Option<String>,
     /// A path prefix from the URL, without a trailing `/` (usually empty).
     pub base_path: String,
-    /// The family of checks this endpoint serves: how failures are worded, and whether the
-    /// `Host` header and summaries name the scheme's default port (the HTTP kinds do, the cloud
-    /// APIs do not).
-    pub wording: Wording,
 }
 
 impl Endpoint {
@@ -58,7 +54,6 @@ impl Endpoint {
             port: 443,
             user: None,
             base_path: String::new(),
-            wording: Wording::Cloud,
         }
     }
 
@@ -107,7 +102,6 @@ impl Endpoint {
             port: port.unwrap_or(default_port),
             user: None,
             base_path: path.trim_end_matches('/').to_string(),
-            wording: Wording::Cloud,
         })
     }
 
@@ -115,8 +109,8 @@ impl Endpoint {
         if self.tls { "https" } else { "http" }
     }
 
-    /// The `Host` header: the host (IPv6 in brackets) and the port, which the cloud APIs leave
-    /// out when it is the scheme's default.
+    /// The `Host` header: the host (IPv6 in brackets) and the port, left out when it is the
+    /// scheme's default (as browsers and the cloud SDKs send it, and as SigV4 signs it).
     pub fn authority(&self) -> String {
         let host = if self.host.contains(':') {
             format!("[{}]", self.host)
@@ -124,7 +118,7 @@ impl Endpoint {
             self.host.clone()
         };
         let default_port = if self.tls { 443 } else { 80 };
-        if self.wording == Wording::Cloud && self.port == default_port {
+        if self.port == default_port {
             host
         } else {
             format!("{host}:{}", self.port)
@@ -201,7 +195,6 @@ impl HostSpec {
             port: self.port.unwrap_or(port),
             user: self.user.clone(),
             base_path: String::new(),
-            wording: Wording::Http,
         }
     }
 }
@@ -424,10 +417,7 @@ impl Client {
 
     /// A request to `path` (with its query) carrying Host and User-Agent.
     pub fn request(&self, method: Method, path: &str) -> hyper::http::request::Builder {
-        let user_agent = match self.endpoint.wording {
-            Wording::Cloud => "sourcedeck-test",
-            Wording::Wire | Wording::Http => concat!("sourcedeck/", env!("CARGO_PKG_VERSION")),
-        };
+        let user_agent = concat!("sourcedeck/", env!("CARGO_PKG_VERSION"));
         Request::builder()
             .method(method)
             .uri(path)
@@ -451,39 +441,28 @@ impl Client {
         body: impl Into<Bytes>,
         stage: Stage,
     ) -> Result<Reply, StageError> {
-        let wording = self.endpoint.wording;
         let failed = |what: String| StageError::new(stage, what);
         let request = request
             .body(Full::new(body.into()))
-            .map_err(|error| match wording {
-                Wording::Cloud => failed(format!("could not build the request: {error}")),
-                Wording::Wire | Wording::Http => {
-                    failed(format!("could not build request: {error}"))
-                }
-            })?;
+            .map_err(|error| failed(format!("could not build the request: {error}")))?;
         if self.sender.ready().await.is_err() {
             self.reopen(stage).await?;
             self.sender
                 .ready()
                 .await
-                .map_err(|error| failed(hyper_reason(&error, wording)))?;
+                .map_err(|error| failed(hyper_reason(&error)))?;
         }
         let response = self
             .sender
             .send_request(request)
             .await
-            .map_err(|error| failed(hyper_reason(&error, wording)))?;
+            .map_err(|error| failed(hyper_reason(&error)))?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = Limited::new(response.into_body(), BODY_LIMIT)
             .collect()
             .await
-            .map_err(|error| match wording {
-                Wording::Cloud => failed(format!("reading the response body: {error}")),
-                Wording::Wire | Wording::Http => {
-                    failed(format!("could not read the answer: {error}"))
-                }
-            })?
+            .map_err(|error| failed(format!("could not read the answer: {error}")))?
             .to_bytes()
             .to_vec();
         let body = redact(body, &self.secrets);
@@ -540,27 +519,21 @@ async fn handshake(
     progress: &Progress,
 ) -> Result<Handshake, StageError> {
     if !endpoint.tls {
-        return http_handshake(tcp, endpoint.wording).await;
+        return http_handshake(tcp).await;
     }
     progress.enter(Stage::Tls);
     let config = tls_config()?;
-    let stream = tls::handshake(tcp, &endpoint.host, config, endpoint.wording).await?;
-    http_handshake(stream, endpoint.wording).await
+    let stream = tls::handshake(tcp, &endpoint.host, config).await?;
+    http_handshake(stream).await
 }
 
-async fn http_handshake<S>(stream: S, wording: Wording) -> Result<Handshake, StageError>
+async fn http_handshake<S>(stream: S) -> Result<Handshake, StageError>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
-        .map_err(|error| {
-            let reason = match wording {
-                Wording::Cloud => format!("HTTP handshake: {error}"),
-                Wording::Wire | Wording::Http => hyper_reason(&error, wording),
-            };
-            StageError::new(Stage::Connect, reason)
-        })?;
+        .map_err(|error| StageError::new(Stage::Connect, hyper_reason(&error)))?;
     let task = tokio::spawn(async move {
         let _ = connection.await;
     });
@@ -568,20 +541,11 @@ where
 }
 
 /// A hyper error as one line a person can act on.
-fn hyper_reason(error: &hyper::Error, wording: Wording) -> String {
-    if wording == Wording::Cloud {
-        return if error.is_incomplete_message() || error.is_closed() || error.is_canceled() {
-            "the server closed the connection without an HTTP answer".into()
-        } else if error.is_parse() {
-            format!("the server did not answer in HTTP/1.1 ({error})")
-        } else {
-            format!("HTTP exchange failed: {error}")
-        };
-    }
-    if error.is_incomplete_message() || error.is_closed() {
-        "the server closed the connection without answering".into()
+fn hyper_reason(error: &hyper::Error) -> String {
+    if error.is_incomplete_message() || error.is_closed() || error.is_canceled() {
+        "the server closed the connection without an HTTP answer".into()
     } else if error.is_parse() {
-        "the server's answer is not HTTP/1.1".into()
+        "the server did not answer in HTTP/1.1".into()
     } else {
         match std::error::Error::source(error) {
             Some(source) => format!("{error}: {source}"),
@@ -615,7 +579,6 @@ mod tests {
                 port: 8443,
                 user: None,
                 base_path: String::new(),
-                wording: Wording::Http,
             }
         );
         let url = parse_host("K", "http://127.0.0.1:8123/ignored").unwrap();
@@ -627,7 +590,6 @@ mod tests {
                 port: 8123,
                 user: None,
                 base_path: String::new(),
-                wording: Wording::Http,
             }
         );
         let v6 = parse_host("K", "HTTPS://acct@[::1]").unwrap();
@@ -655,7 +617,6 @@ mod tests {
             port: 8443,
             user: None,
             base_path: String::new(),
-            wording: Wording::Http,
         };
         assert_eq!(endpoint.describe(), "https://[::1]:8443");
     }
@@ -702,7 +663,6 @@ mod tests {
                 port: 4566,
                 user: None,
                 base_path: String::new(),
-                wording: Wording::Cloud,
             }
         );
         assert_eq!(url.authority(), "127.0.0.1:4566");

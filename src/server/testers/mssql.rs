@@ -14,7 +14,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use super::config::{port, required, value};
 use super::net::{connect, resolve};
 use super::tds_tls::PreloginWrapper;
-use super::tls::{self, Verify, Wording};
+use super::tls::{self, Verify};
 use super::{Progress, ResolvedConfig, Stage, StageError};
 
 const PRELOGIN: u8 = 0x12;
@@ -127,8 +127,7 @@ async fn handshake(
 ) -> Result<tokio_rustls::client::TlsStream<PreloginWrapper<tokio::net::TcpStream>>, StageError> {
     // SQL Server speaks TLS 1.3 only with TDS 8 (strict encryption), never inside PRELOGIN.
     let config = tls::client_config_for(verify, None, &[&rustls::version::TLS12])?;
-    let mut encrypted =
-        tls::handshake(PreloginWrapper::new(stream), host, config, Wording::Wire).await?;
+    let mut encrypted = tls::handshake(PreloginWrapper::new(stream), host, config).await?;
     encrypted.get_mut().0.handshake_done();
     Ok(encrypted)
 }

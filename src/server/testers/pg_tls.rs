@@ -10,7 +10,7 @@ use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
 use super::config::value;
-use super::tls::{self, Verify, Wording};
+use super::tls::{self, Verify};
 use super::{Progress, ResolvedConfig, Stage, StageError};
 
 /// libpq's sslmode values (`allow` is read as `prefer`'s opposite: plain text first, so plain).
@@ -160,7 +160,7 @@ pub async fn negotiate(
         None => None,
     };
     let config = tls::client_config(verification(settings), ca_pem.as_deref())?;
-    let encrypted = tls::handshake(stream, host, config, Wording::Wire).await?;
+    let encrypted = tls::handshake(stream, host, config).await?;
     Ok(PgStream::Tls(Box::new(encrypted)))
 }
 

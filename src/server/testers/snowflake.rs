@@ -27,7 +27,6 @@ use serde_json::{Value, json};
 
 use super::config::{required, value};
 use super::http::{Client, Endpoint, encode, parse_host, path_of, snippet};
-use super::tls::Wording;
 use super::{Progress, ResolvedConfig, Stage, StageError};
 
 const DOMAIN: &str = ".snowflakecomputing.com";
@@ -164,7 +163,6 @@ fn parse_account(key: &str, raw: &str) -> Result<Account, StageError> {
             port: 443,
             user: None,
             base_path: String::new(),
-            wording: Wording::Http,
         },
         name: account_name(identifier),
     })

@@ -3,8 +3,7 @@
 //! certificate from one of an unknown issuer, and handshake failures as one line a person can act
 //! on ("certificate not trusted: self-signed") instead of a rustls debug dump. The binary-protocol
 //! checks (Kafka, PostgreSQL, MSSQL) and the HTTP ones (`http`: AWS, Google, ClickHouse, Trino,
-//! Databricks, Snowflake) all shake hands through it; each family keeps its own wording of the
-//! failures ([`Wording`]).
+//! Databricks, Snowflake) all shake hands through it, so a failure reads the same for every kind.
 
 use std::sync::Arc;
 
@@ -113,13 +112,12 @@ pub async fn read_ca_file(key: &str, file: &str) -> Result<Vec<u8>, StageError> 
 /// A CA file larger than this is not a PEM bundle.
 const MAX_CA_FILE: u64 = 1024 * 1024;
 
-/// Runs the TLS handshake over `stream` for `host` (a name or an IP address); a failure is told
-/// in `wording`.
+/// Runs the TLS handshake over `stream` for `host` (a name or an IP address); a failure is one
+/// line of the TLS stage.
 pub async fn handshake<S>(
     stream: S,
     host: &str,
     config: Arc<ClientConfig>,
-    wording: Wording,
 ) -> Result<TlsStream<S>, StageError>
 where
     S: AsyncRead + AsyncWrite + Unpin,
@@ -133,114 +131,57 @@ where
     tokio_rustls::TlsConnector::from(config)
         .connect(name, stream)
         .await
-        .map_err(|error| StageError::new(Stage::Tls, describe_io(&error, host, wording)))
-}
-
-/// How a family of checks words a failed handshake. The failures are told apart the same way for
-/// all; only the words of some differ, as each family's users have come to read them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Wording {
-    /// Kafka, PostgreSQL, MSSQL.
-    Wire,
-    /// The cloud APIs (AWS, Google).
-    Cloud,
-    /// The HTTP kinds (ClickHouse, Trino, Databricks, Snowflake).
-    Http,
+        .map_err(|error| StageError::new(Stage::Tls, describe_io(&error, host)))
 }
 
 /// A handshake failure as one line.
-pub fn describe_io(error: &std::io::Error, host: &str, wording: Wording) -> String {
+pub fn describe_io(error: &std::io::Error, host: &str) -> String {
     if let Some(tls) = error
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<rustls::Error>())
     {
-        return describe(tls, host, wording);
+        return describe(tls, host);
     }
-    let closed = match error.kind() {
-        std::io::ErrorKind::UnexpectedEof => true,
-        std::io::ErrorKind::ConnectionReset => wording != Wording::Http,
-        _ => false,
-    };
-    match (closed, wording) {
-        (true, Wording::Wire) => {
+    match error.kind() {
+        std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::ConnectionReset => {
             "the server closed the connection during the TLS handshake; does it speak TLS on this port?".into()
         }
-        (true, _) => "the server closed the connection during the TLS handshake".into(),
-        (false, Wording::Http) => error.to_string(),
-        (false, _) => format!("TLS handshake failed: {error}"),
+        _ => format!("TLS handshake failed: {error}"),
     }
 }
 
 /// A rustls error as one line.
-pub fn describe(error: &rustls::Error, host: &str, wording: Wording) -> String {
-    use Wording::{Cloud, Http, Wire};
+pub fn describe(error: &rustls::Error, host: &str) -> String {
     match error {
-        rustls::Error::InvalidCertificate(certificate) => {
-            describe_certificate(certificate, host, wording)
+        rustls::Error::InvalidCertificate(certificate) => describe_certificate(certificate, host),
+        rustls::Error::AlertReceived(alert) => {
+            format!("the server refused the TLS handshake (alert {alert:?})")
         }
-        rustls::Error::General(text) if wording == Http => text.clone(),
-        rustls::Error::AlertReceived(alert) => match wording {
-            Wire => format!("the server refused the TLS handshake (alert {alert:?})"),
-            Cloud => format!("the server ended the TLS handshake with alert {alert:?}"),
-            Http => format!("the server ended the TLS handshake (alert {alert:?})"),
-        },
         rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } => {
-            match wording {
-                Wire => "the server did not answer with TLS; does it speak TLS on this port?",
-                Cloud => "the server does not speak TLS on this port",
-                Http => "the server did not answer with TLS; is this a plain-HTTP port?",
-            }
-            .into()
+            "the server did not answer with TLS; is this a plain (non-TLS) port?".into()
         }
-        other if wording == Http => other.to_string(),
         other => format!("TLS handshake failed: {other}"),
     }
 }
 
-fn describe_certificate(error: &CertificateError, host: &str, wording: Wording) -> String {
-    use Wording::{Cloud, Http, Wire};
+fn describe_certificate(error: &CertificateError, host: &str) -> String {
     match error {
         CertificateError::Other(other) if other.0.is::<SelfSigned>() => {
             "certificate not trusted: self-signed".into()
         }
-        CertificateError::UnknownIssuer => match wording {
-            Wire => "certificate not trusted: unknown issuer",
-            Cloud => "certificate not trusted: issued by an unknown certificate authority",
-            Http => "certificate not trusted: issued by an unknown authority",
-        }
-        .into(),
+        CertificateError::UnknownIssuer => "certificate not trusted: unknown issuer".into(),
         CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
-            match wording {
-                Wire => format!("certificate not valid for host {host}"),
-                Cloud => format!("certificate is not valid for {host}"),
-                Http => format!("certificate is for a different host than {host}"),
-            }
+            format!("certificate is for a different host than {host}")
         }
-        CertificateError::Expired | CertificateError::ExpiredContext { .. } => match wording {
-            Cloud => "certificate has expired",
-            Wire | Http => "certificate expired",
+        CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+            "certificate expired".into()
         }
-        .into(),
         CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
-            match wording {
-                Wire => "certificate not valid yet",
-                Cloud | Http => "certificate is not valid yet",
-            }
-            .into()
+            "certificate not valid yet".into()
         }
-        CertificateError::Revoked => match wording {
-            Cloud => "certificate has been revoked",
-            Wire | Http => "certificate revoked",
-        }
-        .into(),
-        CertificateError::BadSignature if wording == Wire => {
-            "certificate has a bad signature".into()
-        }
-        CertificateError::BadEncoding if wording == Wire => "certificate is malformed".into(),
-        other if wording == Http => format!(
-            "certificate rejected: {}",
-            rustls::Error::InvalidCertificate(other.clone())
-        ),
+        CertificateError::Revoked => "certificate revoked".into(),
+        CertificateError::BadSignature => "certificate has a bad signature".into(),
+        CertificateError::BadEncoding => "certificate is malformed".into(),
         other => format!("certificate not trusted: {other:?}"),
     }
 }
@@ -439,24 +380,19 @@ mod tests {
         let self_signed = rustls::Error::InvalidCertificate(CertificateError::Other(
             rustls::OtherError(Arc::new(SelfSigned)),
         ));
-        for wording in [Wording::Wire, Wording::Cloud, Wording::Http] {
-            assert_eq!(
-                describe(&self_signed, "h", wording),
-                "certificate not trusted: self-signed"
-            );
-        }
+        assert_eq!(
+            describe(&self_signed, "h"),
+            "certificate not trusted: self-signed"
+        );
         let other_host = rustls::Error::InvalidCertificate(CertificateError::NotValidForName);
         assert_eq!(
-            describe(&other_host, "db.example", Wording::Wire),
-            "certificate not valid for host db.example"
+            describe(&other_host, "db.example"),
+            "certificate is for a different host than db.example"
         );
+        let unknown = rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer);
         assert_eq!(
-            describe(&other_host, "h", Wording::Cloud),
-            "certificate is not valid for h"
-        );
-        assert_eq!(
-            describe(&other_host, "127.0.0.1", Wording::Http),
-            "certificate is for a different host than 127.0.0.1"
+            describe(&unknown, "h"),
+            "certificate not trusted: unknown issuer"
         );
     }
 }

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use super::config::{required, value};
 use super::net::{connect, resolve};
-use super::tls::{self, Verify, Wording};
+use super::tls::{self, Verify};
 use super::{CheckInput, Passed, PreviewMessage, Progress, ResolvedConfig, Stage, StageError};
 use connection::Connection;
 use wire::{
@@ -294,7 +294,7 @@ impl Login<'_> {
         let stream: Box<dyn connection::Stream> = if self.settings.tls {
             progress.enter(Stage::Tls);
             let config = tls::client_config(Verify::Full, self.ca_pem)?;
-            let stream = tls::handshake(tcp, host, config, Wording::Wire).await.map_err(|mut error| {
+            let stream = tls::handshake(tcp, host, config).await.map_err(|mut error| {
                 if self.ca_pem.is_none() && self.settings.ca_file.is_some() {
                     error.reason.push_str(
                         " (KAFKA_SSL_CA_FILE is an S3/GCS URI, which the connectivity test does not fetch)",
