@@ -7,6 +7,8 @@ pub mod actions;
 pub mod app;
 pub mod clipboard;
 pub mod filter;
+#[cfg(test)]
+mod fixtures;
 pub mod launch;
 pub mod msg;
 pub mod runtime;

@@ -7,8 +7,9 @@ use tonic::Code;
 
 use super::*;
 use crate::client::ClientError;
-use crate::proto::{Integration, IntegrationWithSecrets, SecretWithValue};
-use crate::tui::app::{ServerInfo, SortKey};
+use crate::proto::{Integration, IntegrationWithSecrets};
+use crate::tui::app::SortKey;
+use crate::tui::fixtures::{key_row, local_app};
 
 pub fn integration(id: &str, name: &str, kind: Kind) -> Integration {
     Integration {
@@ -21,15 +22,7 @@ pub fn integration(id: &str, name: &str, kind: Kind) -> Integration {
 }
 
 fn app_with(env: &str, readonly: bool) -> App {
-    App::new(
-        ServerInfo {
-            address: "127.0.0.1:50051".into(),
-            local: true,
-        },
-        env.into(),
-        readonly,
-        Instant::now(),
-    )
+    local_app(env, readonly)
 }
 
 fn key(code: KeyCode) -> Msg {
@@ -89,27 +82,14 @@ fn detail(id: &str) -> IntegrationWithSecrets {
     IntegrationWithSecrets {
         integration: Some(integration(id, "x", Kind::Postgresql)),
         secrets: vec![
-            SecretWithValue {
-                name: "PGPASSWORD".into(),
-                full_name: "X_PGPASSWORD".into(),
-                source: SecretSource::Managed as i32,
-                value: None,
-                ..Default::default()
-            },
-            SecretWithValue {
-                name: "PGHOST".into(),
-                full_name: "X_PGHOST".into(),
-                source: SecretSource::Managed as i32,
-                value: Some("db.internal".into()),
-                ..Default::default()
-            },
-            SecretWithValue {
-                name: "PGUSER".into(),
-                full_name: "pg_user".into(),
-                source: SecretSource::External as i32,
-                value: None,
-                ..Default::default()
-            },
+            key_row("PGPASSWORD", None, SecretSource::Managed, "X_PGPASSWORD"),
+            key_row(
+                "PGHOST",
+                Some("db.internal"),
+                SecretSource::Managed,
+                "X_PGHOST",
+            ),
+            key_row("PGUSER", None, SecretSource::External, "pg_user"),
         ],
     }
 }

@@ -1,21 +1,19 @@
 //! Snapshots of every screen state, drawn on ratatui's `TestBackend`. Each also checks that a
 //! secret value appears only where the state revealed it.
 
-use std::time::{Duration, Instant, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use super::draw;
 use crate::domain::{Kind, Secret};
-use crate::proto::{
-    Integration, IntegrationWarning, IntegrationWithSecrets, SecretSource, SecretWithValue,
-};
+use crate::proto::{Integration, IntegrationWarning, IntegrationWithSecrets, SecretSource};
 use crate::tui::app::{
-    App, ConfirmDelete, Detail, Focus, Overlay, Revealed, ServerInfo, TestAll, TestResult,
-    TestStatus,
+    App, ConfirmDelete, Detail, Focus, Overlay, Revealed, TestAll, TestResult, TestStatus,
 };
 use crate::tui::filter::visible_rows;
+use crate::tui::fixtures::{finished, key_row, local_app};
 use crate::tui::msg::{ConnectionState, Request};
 use crate::tui::theme::Theme;
 
@@ -41,31 +39,8 @@ fn integration(id: &str, name: &str, kind: Kind, age: u64) -> Integration {
     }
 }
 
-fn secret(
-    name: &str,
-    value: Option<&str>,
-    source: SecretSource,
-    full_name: &str,
-) -> SecretWithValue {
-    SecretWithValue {
-        name: name.into(),
-        full_name: full_name.into(),
-        value: value.map(String::from),
-        source: source as i32,
-        ..Default::default()
-    }
-}
-
 fn base(env: &str, readonly: bool) -> App {
-    let mut app = App::new(
-        ServerInfo {
-            address: "127.0.0.1:50051".into(),
-            local: true,
-        },
-        env.into(),
-        readonly,
-        Instant::now(),
-    );
+    let mut app = local_app(env, readonly);
     app.wall = UNIX_EPOCH + Duration::from_secs(NOW_SECONDS);
     app.connection = ConnectionState::Connected {
         environment: env.into(),
@@ -97,25 +72,25 @@ fn loaded(env: &str, readonly: bool) -> App {
             integration: IntegrationWithSecrets {
                 integration: Some(orders),
                 secrets: vec![
-                    secret(
+                    key_row(
                         "PGHOST",
                         Some("db.internal"),
                         SecretSource::Managed,
                         "ORDERS_PG_PGHOST",
                     ),
-                    secret(
+                    key_row(
                         "PGPASSWORD",
                         None,
                         SecretSource::Managed,
                         "ORDERS_PG_PGPASSWORD",
                     ),
-                    secret(
+                    key_row(
                         "PGPORT",
                         Some("5432"),
                         SecretSource::Managed,
                         "ORDERS_PG_PGPORT",
                     ),
-                    secret("PGUSER", None, SecretSource::External, "pg_user"),
+                    key_row("PGUSER", None, SecretSource::External, "pg_user"),
                 ],
             },
         },
@@ -175,21 +150,15 @@ fn list_and_detail() {
     let mut app = loaded("default", false);
     app.tests.insert(
         "01JEVENTS".into(),
-        TestStatus::Done(TestResult {
-            success: true,
-            message: "metadata ok for topic events (3 partitions)".into(),
-            latency_ms: Some(12),
-            preview: vec![],
-        }),
+        finished(true, "metadata ok for topic events (3 partitions)", 12),
     );
     app.tests.insert(
         "01JORDERS".into(),
-        TestStatus::Done(TestResult {
-            success: false,
-            message: "connect failed: connection refused by 127.0.0.1:1 after 0 ms".into(),
-            latency_ms: Some(1),
-            preview: vec![],
-        }),
+        finished(
+            false,
+            "connect failed: connection refused by 127.0.0.1:1 after 0 ms",
+            1,
+        ),
     );
     check("list_and_detail", &app, false);
 }
@@ -216,27 +185,27 @@ fn secret_revealed() {
     check("secret_revealed", &app, true);
 }
 
+/// The delete confirmation of orders_pg; `typed` is the name typed so far (production).
+fn confirm_orders(typed: Option<&str>) -> Overlay {
+    Overlay::ConfirmDelete(ConfirmDelete {
+        id: "01JORDERS".into(),
+        name: "orders_pg".into(),
+        typed: typed.map(String::from),
+        delete_chosen: false,
+    })
+}
+
 #[test]
 fn confirm_delete() {
     let mut app = loaded("default", false);
-    app.overlay = Some(Overlay::ConfirmDelete(ConfirmDelete {
-        id: "01JORDERS".into(),
-        name: "orders_pg".into(),
-        typed: None,
-        delete_chosen: false,
-    }));
+    app.overlay = Some(confirm_orders(None));
     check("confirm_delete", &app, false);
 }
 
 #[test]
 fn typed_name_confirm() {
     let mut app = loaded("prod", false);
-    app.overlay = Some(Overlay::ConfirmDelete(ConfirmDelete {
-        id: "01JORDERS".into(),
-        name: "orders_pg".into(),
-        typed: Some("orders".into()),
-        delete_chosen: false,
-    }));
+    app.overlay = Some(confirm_orders(Some("orders")));
     check("typed_name_confirm", &app, false);
 }
 
@@ -273,23 +242,15 @@ fn filter_active() {
 #[test]
 fn test_all_in_progress() {
     let mut app = loaded("default", false);
-    app.tests.insert(
-        "01JEVENTS".into(),
-        TestStatus::Done(TestResult {
-            success: true,
-            message: "metadata ok".into(),
-            latency_ms: Some(12),
-            preview: vec![],
-        }),
-    );
+    app.tests
+        .insert("01JEVENTS".into(), finished(true, "metadata ok", 12));
     app.tests.insert(
         "01JORDERS".into(),
-        TestStatus::Done(TestResult {
-            success: false,
-            message: "authenticate failed: password authentication failed for user app".into(),
-            latency_ms: Some(8),
-            preview: vec![],
-        }),
+        finished(
+            false,
+            "authenticate failed: password authentication failed for user app",
+            8,
+        ),
     );
     app.tests.insert(
         "01JWAREHOUSE".into(),
