@@ -181,6 +181,34 @@ fn mysql_error(error: &mysql_async::Error, stage: Stage) -> StageError {
             };
             StageError::new(stage, server.message.clone())
         }
-        other => StageError::new(stage, other.to_string()),
+        other => StageError::new(stage, without_repeats(&other.to_string())),
+    }
+}
+
+/// `"Input/output error: Input/output error: x"` read once: the driver nests an error in one of
+/// the same name, and each layer prints its own prefix.
+fn without_repeats(text: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in text.split(": ") {
+        if parts.last() != Some(&part) {
+            parts.push(part);
+        }
+    }
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_repeats;
+
+    #[test]
+    fn nested_error_prefixes_read_once() {
+        assert_eq!(
+            without_repeats(
+                "Input/output error: Input/output error: Packet is larger than max_allowed_packet"
+            ),
+            "Input/output error: Packet is larger than max_allowed_packet"
+        );
+        assert_eq!(without_repeats("a: b: a"), "a: b: a");
     }
 }
