@@ -73,7 +73,7 @@ fn help(frame: &mut Frame<'_>, app: &App, scroll: usize, theme: Theme) {
     let scroll = u16::try_from(scroll).unwrap_or(0);
     frame.render_widget(
         Paragraph::new(lines)
-            .block(boxed(" Help ", theme))
+            .block(boxed(" Help · j/k scroll · Esc closes ", theme))
             .scroll((scroll, 0)),
         area,
     );
