@@ -583,9 +583,26 @@ impl GoogleCase {
         self.api.test(self.kind, &config, include_preview).await
     }
 
-    /// Service-account credentials (base64 JSON) whose key the peer does not trust.
-    fn untrusted_credentials(&self, key_pem: &str) -> String {
-        google::credentials_b64(key_pem, &self.peer.token_uri())
+    /// Checks `resource`, which does not exist, with the trusted key: fails at query with `needle`.
+    async fn assert_missing_fails(&self, resource: &str, needle: &str) -> TestIntegrationResponse {
+        let result = self.check(&self.credentials, resource, false).await;
+        assert_failed(&result, "query", needle);
+        result
+    }
+
+    /// Checks `resource` signing in with a key the peer does not trust: fails at authenticate
+    /// with `needle`, showing none of those credentials. Returns the result and the key (PEM).
+    async fn assert_untrusted_key_fails(
+        &self,
+        resource: &str,
+        needle: &str,
+    ) -> (TestIntegrationResponse, String) {
+        let untrusted = untrusted_key_pem();
+        let wrong = google::credentials_b64(&untrusted, &self.peer.token_uri());
+        let result = self.check(&wrong, resource, false).await;
+        assert_failed(&result, "authenticate", needle);
+        assert_no_google_secret(&result, &wrong);
+        (result, untrusted)
     }
 }
 
@@ -605,28 +622,22 @@ async fn bigquery_signs_in_with_the_service_account_and_finds_the_dataset() {
     assert_eq!(case.peer.tokens_issued(), 1);
     assert_no_google_secret(&passed, credentials);
 
-    let result = case.check(credentials, "missing", false).await;
-    assert_failed(
-        &result,
-        "query",
-        "NOT_FOUND: Not found: Dataset demo-project:missing",
-    );
+    let result = case
+        .assert_missing_fails(
+            "missing",
+            "NOT_FOUND: Not found: Dataset demo-project:missing",
+        )
+        .await;
     assert_no_google_secret(&result, credentials);
 
-    let untrusted = untrusted_key_pem();
-    let wrong = case.untrusted_credentials(&untrusted);
-    let result = case.check(&wrong, google::DATASET, false).await;
-    assert_failed(
-        &result,
-        "authenticate",
-        "invalid_grant: Invalid JWT Signature.",
-    );
+    let (result, untrusted) = case
+        .assert_untrusted_key_fails(google::DATASET, "invalid_grant: Invalid JWT Signature.")
+        .await;
     assert!(
         result.message.contains("BQ_CREDENTIALS_BASE64"),
         "{}",
         result.message
     );
-    assert_no_google_secret(&result, &wrong);
     let untrusted_line = untrusted.lines().nth(1).unwrap_or_default();
     assert_no_secret(&result, &[untrusted_line]);
 
@@ -666,17 +677,13 @@ async fn spanner_runs_select_1_in_a_session_and_names_a_missing_database() {
     );
     assert_no_google_secret(&passed, credentials);
 
-    let result = case.check(credentials, "nope", false).await;
-    assert_failed(
-        &result,
-        "query",
+    case.assert_missing_fails(
+        "nope",
         "NOT_FOUND: Database not found: projects/demo-project/instances/main/databases/nope",
-    );
-
-    let wrong = case.untrusted_credentials(&untrusted_key_pem());
-    let result = case.check(&wrong, google::DATABASE, false).await;
-    assert_failed(&result, "authenticate", "Invalid JWT Signature");
-    assert_no_google_secret(&result, &wrong);
+    )
+    .await;
+    case.assert_untrusted_key_fails(google::DATABASE, "Invalid JWT Signature")
+        .await;
 }
 
 #[tokio::test]
@@ -711,21 +718,13 @@ async fn pubsub_finds_the_subscription_and_explains_why_it_offers_no_preview() {
     assert!(passed.preview_messages.is_empty());
     assert_no_google_secret(&passed, credentials);
 
-    let result = case.check(credentials, "gone", false).await;
-    assert_failed(
-        &result,
-        "query",
-        "NOT_FOUND: Resource not found (resource=gone).",
-    );
-
-    let wrong = case.untrusted_credentials(&untrusted_key_pem());
-    let result = case.check(&wrong, google::SUBSCRIPTION, false).await;
-    assert_failed(
-        &result,
-        "authenticate",
+    case.assert_missing_fails("gone", "NOT_FOUND: Resource not found (resource=gone).")
+        .await;
+    case.assert_untrusted_key_fails(
+        google::SUBSCRIPTION,
         "PUBSUB_SERVICE_ACCOUNT_CREDENTIALS_B64",
-    );
-    assert_no_google_secret(&result, &wrong);
+    )
+    .await;
 }
 
 #[tokio::test]
