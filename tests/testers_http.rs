@@ -28,6 +28,24 @@ async fn check(kind: IntegrationKind, pairs: &[(&str, &str)]) -> TestIntegration
     TestServer::start().await.check_draft(kind, pairs).await
 }
 
+/// [`check`] with owned values, as the `*_config` functions make them.
+async fn check_owned(
+    kind: IntegrationKind,
+    pairs: &[(&'static str, String)],
+) -> TestIntegrationResponse {
+    check(kind, &borrowed(pairs)).await
+}
+
+/// [`check_owned`] after `key` is set to `value` in `pairs`.
+async fn check_with(
+    kind: IntegrationKind,
+    pairs: Vec<(&'static str, String)>,
+    key: &'static str,
+    value: &str,
+) -> TestIntegrationResponse {
+    check_owned(kind, &with(pairs, key, value)).await
+}
+
 #[track_caller]
 fn assert_passed(result: &TestIntegrationResponse) {
     assert!(result.success, "expected success: {}", result.message);
@@ -151,7 +169,7 @@ async fn clickhouse_host_with_a_scheme_is_used_as_given() {
         .into_iter()
         .filter(|(key, _)| *key != "CLICKHOUSE_USE_TLS")
         .collect::<Vec<_>>();
-    let result = check(IntegrationKind::Clickhouse, &borrowed(&pairs)).await;
+    let result = check_owned(IntegrationKind::Clickhouse, &pairs).await;
     assert_passed(&result);
 }
 
@@ -160,12 +178,13 @@ async fn clickhouse_with_a_wrong_password_fails_to_authenticate() {
     let peer = clickhouse_peer().await;
     let port = peer.port.to_string();
     let wrong = "wrong-ch-pw-Zx81";
-    let pairs = with(
+    let result = check_with(
+        IntegrationKind::Clickhouse,
         owned(clickhouse_config("127.0.0.1", &port)),
         "CLICKHOUSE_PWD",
         wrong,
-    );
-    let result = check(IntegrationKind::Clickhouse, &borrowed(&pairs)).await;
+    )
+    .await;
     assert_failed(
         &result,
         "authenticate",
@@ -179,12 +198,13 @@ async fn clickhouse_with_a_wrong_password_fails_to_authenticate() {
 async fn clickhouse_with_a_missing_database_fails_the_query() {
     let peer = clickhouse_peer().await;
     let port = peer.port.to_string();
-    let pairs = with(
+    let result = check_with(
+        IntegrationKind::Clickhouse,
         owned(clickhouse_config("127.0.0.1", &port)),
         "CLICKHOUSE_DATABASE",
         "nope",
-    );
-    let result = check(IntegrationKind::Clickhouse, &borrowed(&pairs)).await;
+    )
+    .await;
     assert_failed(
         &result,
         "query",
@@ -473,11 +493,7 @@ fn trino_config(url: &str) -> Vec<(&'static str, String)> {
 #[tokio::test]
 async fn trino_runs_select_1_following_next_uri_and_finds_the_schema() {
     let peer = trino_peer(false).await;
-    let result = check(
-        IntegrationKind::Trino,
-        &borrowed(&trino_config(&peer.url())),
-    )
-    .await;
+    let result = check_owned(IntegrationKind::Trino, &trino_config(&peer.url())).await;
     assert_passed(&result);
     assert!(
         result
@@ -500,8 +516,13 @@ async fn trino_runs_select_1_following_next_uri_and_finds_the_schema() {
 #[tokio::test]
 async fn trino_with_a_missing_catalog_fails_the_query() {
     let peer = trino_peer(false).await;
-    let pairs = with(trino_config(&peer.url()), "TRINO_CATALOG", "nope");
-    let result = check(IntegrationKind::Trino, &borrowed(&pairs)).await;
+    let result = check_with(
+        IntegrationKind::Trino,
+        trino_config(&peer.url()),
+        "TRINO_CATALOG",
+        "nope",
+    )
+    .await;
     assert_failed(
         &result,
         "query",
@@ -513,8 +534,13 @@ async fn trino_with_a_missing_catalog_fails_the_query() {
 #[tokio::test]
 async fn trino_with_a_missing_schema_names_it() {
     let peer = trino_peer(false).await;
-    let pairs = with(trino_config(&peer.url()), "TRINO_SCHEMA", "gone");
-    let result = check(IntegrationKind::Trino, &borrowed(&pairs)).await;
+    let result = check_with(
+        IntegrationKind::Trino,
+        trino_config(&peer.url()),
+        "TRINO_SCHEMA",
+        "gone",
+    )
+    .await;
     assert_failed(
         &result,
         "query",
@@ -525,11 +551,7 @@ async fn trino_with_a_missing_schema_names_it() {
 #[tokio::test]
 async fn trino_that_wants_a_password_says_to_set_one() {
     let peer = trino_peer(true).await;
-    let result = check(
-        IntegrationKind::Trino,
-        &borrowed(&trino_config(&peer.url())),
-    )
-    .await;
+    let result = check_owned(IntegrationKind::Trino, &trino_config(&peer.url())).await;
     assert_failed(
         &result,
         "authenticate",
@@ -540,8 +562,13 @@ async fn trino_that_wants_a_password_says_to_set_one() {
 #[tokio::test]
 async fn trino_never_sends_a_password_over_plain_http() {
     let peer = trino_peer(true).await;
-    let pairs = with(trino_config(&peer.url()), "TRINO_PASSWORD", TRINO_PASSWORD);
-    let result = check(IntegrationKind::Trino, &borrowed(&pairs)).await;
+    let result = check_with(
+        IntegrationKind::Trino,
+        trino_config(&peer.url()),
+        "TRINO_PASSWORD",
+        TRINO_PASSWORD,
+    )
+    .await;
     assert_failed(&result, "authenticate", "accepts passwords only over HTTPS");
     assert_lacks(&result, &[TRINO_PASSWORD]);
     assert!(
@@ -554,7 +581,7 @@ async fn trino_never_sends_a_password_over_plain_http() {
 #[tokio::test]
 async fn trino_against_a_closed_port_says_connection_refused() {
     let url = format!("http://127.0.0.1:{}", closed_port());
-    let result = check(IntegrationKind::Trino, &borrowed(&trino_config(&url))).await;
+    let result = check_owned(IntegrationKind::Trino, &trino_config(&url)).await;
     assert_failed(&result, "connect", "connection refused by 127.0.0.1:");
 }
 
@@ -642,11 +669,7 @@ const DBX_SECRETS: &[&str] = &[DBX_TOKEN, DBX_CLIENT_SECRET, DBX_OAUTH_TOKEN];
 #[tokio::test]
 async fn databricks_with_a_token_runs_select_1_and_polls_while_pending() {
     let peer = databricks_peer().await;
-    let result = check(
-        IntegrationKind::Databricks,
-        &borrowed(&databricks_config(&peer.url())),
-    )
-    .await;
+    let result = check_owned(IntegrationKind::Databricks, &databricks_config(&peer.url())).await;
     assert_passed(&result);
     assert!(
         result
@@ -671,8 +694,13 @@ async fn databricks_oauth_wins_over_a_token() {
         "dapi-stale-token",
     );
     let pairs = with(pairs, "DATABRICKS_CLIENT_ID", "sp-client");
-    let pairs = with(pairs, "DATABRICKS_CLIENT_SECRET", DBX_CLIENT_SECRET);
-    let result = check(IntegrationKind::Databricks, &borrowed(&pairs)).await;
+    let result = check_with(
+        IntegrationKind::Databricks,
+        pairs,
+        "DATABRICKS_CLIENT_SECRET",
+        DBX_CLIENT_SECRET,
+    )
+    .await;
     assert_passed(&result);
     assert!(
         result.message.contains("with OAuth client sp-client"),
@@ -692,8 +720,13 @@ async fn databricks_oauth_wins_over_a_token() {
 async fn databricks_with_a_wrong_token_fails_to_authenticate() {
     let peer = databricks_peer().await;
     let wrong = "dapi-wrong-Yy71";
-    let pairs = with(databricks_config(&peer.url()), "DATABRICKS_TOKEN", wrong);
-    let result = check(IntegrationKind::Databricks, &borrowed(&pairs)).await;
+    let result = check_with(
+        IntegrationKind::Databricks,
+        databricks_config(&peer.url()),
+        "DATABRICKS_TOKEN",
+        wrong,
+    )
+    .await;
     assert_failed(
         &result,
         "authenticate",
@@ -711,8 +744,13 @@ async fn databricks_with_a_wrong_client_secret_fails_to_authenticate() {
         "DATABRICKS_CLIENT_ID",
         "sp-client",
     );
-    let pairs = with(pairs, "DATABRICKS_CLIENT_SECRET", wrong);
-    let result = check(IntegrationKind::Databricks, &borrowed(&pairs)).await;
+    let result = check_with(
+        IntegrationKind::Databricks,
+        pairs,
+        "DATABRICKS_CLIENT_SECRET",
+        wrong,
+    )
+    .await;
     assert_failed(
         &result,
         "authenticate",
@@ -757,23 +795,20 @@ async fn databricks_with_a_missing_warehouse_or_schema_fails_the_query() {
 
 #[tokio::test]
 async fn databricks_with_a_cluster_path_fails_at_resolve() {
-    let pairs = with(
+    let result = check_with(
+        IntegrationKind::Databricks,
         databricks_config("http://127.0.0.1:1"),
         "DATABRICKS_HTTP_PATH",
         "sql/protocolv1/o/123/0123-456-abc",
-    );
-    let result = check(IntegrationKind::Databricks, &borrowed(&pairs)).await;
+    )
+    .await;
     assert_failed(&result, "resolve", "not a SQL warehouse path");
 }
 
 #[tokio::test]
 async fn databricks_against_a_closed_port_says_connection_refused() {
     let url = format!("http://127.0.0.1:{}", closed_port());
-    let result = check(
-        IntegrationKind::Databricks,
-        &borrowed(&databricks_config(&url)),
-    )
-    .await;
+    let result = check_owned(IntegrationKind::Databricks, &databricks_config(&url)).await;
     assert_failed(&result, "connect", "connection refused by 127.0.0.1:");
     assert_lacks(&result, DBX_SECRETS);
 }
@@ -933,9 +968,9 @@ fn account_url(peer: &Peer) -> String {
 #[tokio::test]
 async fn snowflake_with_a_password_logs_in_and_runs_select_1() {
     let peer = snowflake_peer(Vec::new(), String::new()).await;
-    let result = check(
+    let result = check_owned(
         IntegrationKind::Snowflake,
-        &borrowed(&snowflake_config(&account_url(&peer))),
+        &snowflake_config(&account_url(&peer)),
     )
     .await;
     assert_passed(&result);
@@ -964,7 +999,7 @@ async fn snowflake_with_a_key_pair_sends_a_valid_jwt() {
         ("SNOWFLAKE_PASSWORD", "not-used-Kk11"),
         ("SNOWFLAKE_PRIVATE_KEY_B64", &private_key),
     ]);
-    let result = check(IntegrationKind::Snowflake, &borrowed(&pairs)).await;
+    let result = check_owned(IntegrationKind::Snowflake, &pairs).await;
     assert_passed(&result);
     assert!(
         result.message.contains("with a key pair"),
@@ -988,12 +1023,13 @@ async fn snowflake_with_a_key_the_user_does_not_have_fails_to_authenticate() {
     let other = tempfile::tempdir().unwrap();
     let (wrong_key, _, _) = key_pair(other.path());
     let peer = snowflake_peer(public_key, fingerprint).await;
-    let pairs = with(
+    let result = check_with(
+        IntegrationKind::Snowflake,
         snowflake_config(&account_url(&peer)),
         "SNOWFLAKE_PRIVATE_KEY_B64",
         &wrong_key,
-    );
-    let result = check(IntegrationKind::Snowflake, &borrowed(&pairs)).await;
+    )
+    .await;
     assert_failed(
         &result,
         "authenticate",
@@ -1006,12 +1042,13 @@ async fn snowflake_with_a_key_the_user_does_not_have_fails_to_authenticate() {
 async fn snowflake_with_a_wrong_password_fails_to_authenticate() {
     let peer = snowflake_peer(Vec::new(), String::new()).await;
     let wrong = "sf-wrong-Mm44";
-    let pairs = with(
+    let result = check_with(
+        IntegrationKind::Snowflake,
         snowflake_config(&account_url(&peer)),
         "SNOWFLAKE_PASSWORD",
         wrong,
-    );
-    let result = check(IntegrationKind::Snowflake, &borrowed(&pairs)).await;
+    )
+    .await;
     assert_failed(
         &result,
         "authenticate",
@@ -1023,12 +1060,13 @@ async fn snowflake_with_a_wrong_password_fails_to_authenticate() {
 #[tokio::test]
 async fn snowflake_with_a_missing_database_names_it() {
     let peer = snowflake_peer(Vec::new(), String::new()).await;
-    let pairs = with(
+    let result = check_with(
+        IntegrationKind::Snowflake,
         snowflake_config(&account_url(&peer)),
         "SNOWFLAKE_DATABASE",
         "nope",
-    );
-    let result = check(IntegrationKind::Snowflake, &borrowed(&pairs)).await;
+    )
+    .await;
     assert_failed(
         &result,
         "query",
@@ -1040,11 +1078,7 @@ async fn snowflake_with_a_missing_database_names_it() {
 #[tokio::test]
 async fn snowflake_against_a_closed_port_says_connection_refused() {
     let account = format!("http://xy12345@127.0.0.1:{}", closed_port());
-    let result = check(
-        IntegrationKind::Snowflake,
-        &borrowed(&snowflake_config(&account)),
-    )
-    .await;
+    let result = check_owned(IntegrationKind::Snowflake, &snowflake_config(&account)).await;
     assert_failed(&result, "connect", "connection refused by 127.0.0.1:");
     assert_lacks(&result, &[SF_PASSWORD]);
 }
@@ -1052,12 +1086,13 @@ async fn snowflake_against_a_closed_port_says_connection_refused() {
 #[tokio::test]
 async fn snowflake_with_an_unreadable_key_fails_at_resolve_without_quoting_it() {
     let key = STANDARD.encode("-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD9\n-----END RSA PRIVATE KEY-----\n");
-    let pairs = with(
+    let result = check_with(
+        IntegrationKind::Snowflake,
         snowflake_config("http://xy12345@127.0.0.1:1"),
         "SNOWFLAKE_PRIVATE_KEY_B64",
         &key,
-    );
-    let result = check(IntegrationKind::Snowflake, &borrowed(&pairs)).await;
+    )
+    .await;
     assert_failed(
         &result,
         "resolve",
