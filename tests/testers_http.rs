@@ -763,27 +763,20 @@ async fn databricks_with_a_wrong_client_secret_fails_to_authenticate() {
 async fn databricks_with_a_missing_warehouse_or_schema_fails_the_query() {
     let peer = databricks_peer().await;
     let server = TestServer::start().await;
-    let pairs = with(
-        databricks_config(&peer.url()),
-        "DATABRICKS_HTTP_PATH",
-        "/sql/1.0/warehouses/zzz999",
-    );
-    let result = server
-        .check_draft(IntegrationKind::Databricks, &borrowed(&pairs))
-        .await;
+    // One server checks the workspace's config with `key` set to `value`.
+    let check_changed = async |key, value: &str| {
+        let pairs = with(databricks_config(&peer.url()), key, value);
+        server
+            .check_draft(IntegrationKind::Databricks, &borrowed(&pairs))
+            .await
+    };
+    let result = check_changed("DATABRICKS_HTTP_PATH", "/sql/1.0/warehouses/zzz999").await;
     assert_failed(
         &result,
         "query",
         "HTTP 404: SQL warehouse zzz999 does not exist. (RESOURCE_DOES_NOT_EXIST)",
     );
-    let pairs = with(
-        databricks_config(&peer.url()),
-        "DATABRICKS_DATABASE",
-        "nope",
-    );
-    let result = server
-        .check_draft(IntegrationKind::Databricks, &borrowed(&pairs))
-        .await;
+    let result = check_changed("DATABRICKS_DATABASE", "nope").await;
     assert_failed(
         &result,
         "query",
