@@ -55,6 +55,22 @@ impl Api {
         .expect("TestIntegration answers")
         .into_inner()
     }
+
+    /// Tests a draft without a preview; it must fail at `stage` with `needle` in its message and
+    /// show none of `secrets`.
+    async fn test_fails(
+        &self,
+        kind: IntegrationKind,
+        pairs: &[(&str, &str)],
+        stage: &str,
+        needle: &str,
+        secrets: &[&str],
+    ) -> TestIntegrationResponse {
+        let result = self.test(kind, pairs, false).await;
+        assert_failed(&result, stage, needle);
+        assert_no_secret(&result, secrets);
+        result
+    }
 }
 
 #[track_caller]
@@ -163,28 +179,45 @@ async fn athena_against_moto_signs_in_finds_the_work_group_and_names_each_failur
     assert_passed_with(&passed, &["work group \"primary\" is ENABLED"]);
 
     let wrong = athena_config(&url, &key.id, WRONG_SECRET);
-    let result = api.test(IntegrationKind::Athena, &wrong, false).await;
-    assert_failed(&result, "authenticate", "SignatureDoesNotMatch");
-    assert_no_secret(&result, &[WRONG_SECRET, &key.secret]);
+    api.test_fails(
+        IntegrationKind::Athena,
+        &wrong,
+        "authenticate",
+        "SignatureDoesNotMatch",
+        &[WRONG_SECRET, &key.secret],
+    )
+    .await;
 
     let unknown = athena_config(&url, "AKIAUNKNOWNKEY000000", &key.secret);
-    let result = api.test(IntegrationKind::Athena, &unknown, false).await;
-    assert_failed(&result, "authenticate", "InvalidClientTokenId");
-    assert_no_secret(&result, &[&key.secret]);
+    api.test_fails(
+        IntegrationKind::Athena,
+        &unknown,
+        "authenticate",
+        "InvalidClientTokenId",
+        &[&key.secret],
+    )
+    .await;
 
     let mut missing = athena_config(&url, &key.id, &key.secret);
     missing.push(("ATHENA_WORK_GROUP", "no-such-group"));
-    let result = api.test(IntegrationKind::Athena, &missing, false).await;
-    assert_failed(
-        &result,
+    api.test_fails(
+        IntegrationKind::Athena,
+        &missing,
         "query",
         "work group \"no-such-group\" does not exist",
-    );
+        &[],
+    )
+    .await;
 
     let nobody = athena_config(&url, &moto.nobody.id, &moto.nobody.secret);
-    let result = api.test(IntegrationKind::Athena, &nobody, false).await;
-    assert_failed(&result, "query", "AccessDenied");
-    assert_no_secret(&result, &[&moto.nobody.secret]);
+    api.test_fails(
+        IntegrationKind::Athena,
+        &nobody,
+        "query",
+        "AccessDenied",
+        &[&moto.nobody.secret],
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -205,13 +238,14 @@ async fn dynamodb_against_moto_lists_a_table_and_refuses_bad_or_unprivileged_key
     assert_no_secret(&passed, &[&key.secret]);
 
     let result = api
-        .test(
+        .test_fails(
             IntegrationKind::Dynamodb,
             &dynamodb_config(&url, &key.id, WRONG_SECRET),
-            false,
+            "authenticate",
+            "SignatureDoesNotMatch",
+            &[WRONG_SECRET, &key.secret],
         )
         .await;
-    assert_failed(&result, "authenticate", "SignatureDoesNotMatch");
     assert!(
         result
             .message
@@ -219,18 +253,23 @@ async fn dynamodb_against_moto_lists_a_table_and_refuses_bad_or_unprivileged_key
         "{}",
         result.message
     );
-    assert_no_secret(&result, &[WRONG_SECRET, &key.secret]);
 
     // DynamoDB's config names no table, so the resource it can miss is the permission to list.
     let nobody = dynamodb_config(&url, &moto.nobody.id, &moto.nobody.secret);
-    let result = api.test(IntegrationKind::Dynamodb, &nobody, false).await;
-    assert_failed(&result, "query", "AccessDenied");
+    let result = api
+        .test_fails(
+            IntegrationKind::Dynamodb,
+            &nobody,
+            "query",
+            "AccessDenied",
+            &[&moto.nobody.secret],
+        )
+        .await;
     assert!(
         result.message.contains("dynamodb:ListTables"),
         "{}",
         result.message
     );
-    assert_no_secret(&result, &[&moto.nobody.secret]);
 }
 
 #[tokio::test]
@@ -296,13 +335,24 @@ async fn kinesis_against_moto_describes_the_stream_and_previews_its_records() {
     assert_eq!(passed.preview_messages.len(), 3, "{}", passed.message);
 
     let missing = kinesis_config(&url, &key.id, &key.secret, "no-such-stream");
-    let result = api.test(IntegrationKind::Kinesis, &missing, false).await;
-    assert_failed(&result, "query", "ResourceNotFoundException");
+    api.test_fails(
+        IntegrationKind::Kinesis,
+        &missing,
+        "query",
+        "ResourceNotFoundException",
+        &[],
+    )
+    .await;
 
     let wrong = kinesis_config(&url, &key.id, WRONG_SECRET, "clicks");
-    let result = api.test(IntegrationKind::Kinesis, &wrong, false).await;
-    assert_failed(&result, "authenticate", "SignatureDoesNotMatch");
-    assert_no_secret(&result, &[WRONG_SECRET, &key.secret]);
+    api.test_fails(
+        IntegrationKind::Kinesis,
+        &wrong,
+        "authenticate",
+        "SignatureDoesNotMatch",
+        &[WRONG_SECRET, &key.secret],
+    )
+    .await;
 }
 
 fn decode(text: &str) -> Vec<u8> {
@@ -358,14 +408,14 @@ async fn an_aws_check_against_a_silent_listener_times_out_while_authenticating()
 
     // Over https the same listener never completes the handshake: the TLS stage times out.
     let url = format!("https://localhost:{}", silent.port);
-    let result = api
-        .test(
-            IntegrationKind::Kinesis,
-            &kinesis_config(&url, "AKID", WRONG_SECRET, "clicks"),
-            false,
-        )
-        .await;
-    assert_failed(&result, "TLS", "timed out after 1.0 s");
+    api.test_fails(
+        IntegrationKind::Kinesis,
+        &kinesis_config(&url, "AKID", WRONG_SECRET, "clicks"),
+        "TLS",
+        "timed out after 1.0 s",
+        &[],
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -395,21 +445,17 @@ async fn aws_checks_name_missing_keys_and_credentials() {
 
     let silent = SilentListener::start().await;
     let url = format!("http://127.0.0.1:{}", silent.port);
-    let result = api
-        .test(
-            IntegrationKind::Dynamodb,
-            &[
-                ("DYNAMODB_AWS_REGION_OVERRIDE", "us-east-1"),
-                ("DYNAMODB_ENDPOINT_OVERRIDE", &url),
-            ],
-            false,
-        )
-        .await;
-    assert_failed(
-        &result,
+    api.test_fails(
+        IntegrationKind::Dynamodb,
+        &[
+            ("DYNAMODB_AWS_REGION_OVERRIDE", "us-east-1"),
+            ("DYNAMODB_ENDPOINT_OVERRIDE", &url),
+        ],
         "authenticate",
         "set DYNAMODB_AWS_CLIENT_ID_OVERRIDE and DYNAMODB_AWS_CLIENT_SECRET_OVERRIDE",
-    );
+        &[],
+    )
+    .await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -462,14 +508,14 @@ async fn an_https_endpoint_with_a_self_signed_certificate_fails_tls_saying_so() 
         let (listener, private_key) = self_signed_listener(extra).await;
         let url = format!("https://localhost:{}", listener.port);
         let result = api
-            .test(
+            .test_fails(
                 IntegrationKind::Athena,
                 &athena_config(&url, "AKID", WRONG_SECRET),
-                false,
+                "TLS",
+                "certificate not trusted: self-signed",
+                &[WRONG_SECRET],
             )
             .await;
-        assert_failed(&result, "TLS", "certificate not trusted: self-signed");
-        assert_no_secret(&result, &[WRONG_SECRET]);
         let key_body: String = private_key.lines().nth(1).unwrap_or_default().into();
         assert_no_secret(&result, &[&key_body]);
     }
@@ -733,34 +779,28 @@ async fn google_checks_say_connection_refused_for_the_api_or_the_token_endpoint(
     let closed = format!("127.0.0.1:{}", closed_port());
     let credentials = google::credentials_b64(google::TEST_KEY_PEM, "http://127.0.0.1:1/token");
     let result = api
-        .test(
+        .test_fails(
             IntegrationKind::Bigquery,
             &bigquery_config(&closed, &credentials, google::DATASET),
-            false,
+            "connect",
+            &format!("connection refused by {closed}"),
+            &[],
         )
         .await;
-    assert_failed(
-        &result,
-        "connect",
-        &format!("connection refused by {closed}"),
-    );
     assert_no_google_secret(&result, &credentials);
 
     let peer = GooglePeer::start(true).await;
     let token_uri = format!("http://{}/token", closed);
     let credentials = google::credentials_b64(google::TEST_KEY_PEM, &token_uri);
     let result = api
-        .test(
+        .test_fails(
             IntegrationKind::Pubsub,
             &pubsub_config(&peer.address(), &credentials, google::SUBSCRIPTION),
-            false,
+            "authenticate",
+            &format!("token endpoint http://{closed}/token: connection refused by {closed}"),
+            &[],
         )
         .await;
-    assert_failed(
-        &result,
-        "authenticate",
-        &format!("token endpoint http://{closed}/token: connection refused by {closed}"),
-    );
     assert_no_google_secret(&result, &credentials);
 }
 
