@@ -490,6 +490,17 @@ fn trino_config(url: &str) -> Vec<(&'static str, String)> {
     ])
 }
 
+/// Checks Trino against `peer` with `key` of [`trino_config`] set to `value`.
+async fn check_trino_with(peer: &Peer, key: &'static str, value: &str) -> TestIntegrationResponse {
+    check_with(
+        IntegrationKind::Trino,
+        trino_config(&peer.url()),
+        key,
+        value,
+    )
+    .await
+}
+
 #[tokio::test]
 async fn trino_runs_select_1_following_next_uri_and_finds_the_schema() {
     let peer = trino_peer(false).await;
@@ -516,13 +527,7 @@ async fn trino_runs_select_1_following_next_uri_and_finds_the_schema() {
 #[tokio::test]
 async fn trino_with_a_missing_catalog_fails_the_query() {
     let peer = trino_peer(false).await;
-    let result = check_with(
-        IntegrationKind::Trino,
-        trino_config(&peer.url()),
-        "TRINO_CATALOG",
-        "nope",
-    )
-    .await;
+    let result = check_trino_with(&peer, "TRINO_CATALOG", "nope").await;
     assert_failed(
         &result,
         "query",
@@ -534,13 +539,7 @@ async fn trino_with_a_missing_catalog_fails_the_query() {
 #[tokio::test]
 async fn trino_with_a_missing_schema_names_it() {
     let peer = trino_peer(false).await;
-    let result = check_with(
-        IntegrationKind::Trino,
-        trino_config(&peer.url()),
-        "TRINO_SCHEMA",
-        "gone",
-    )
-    .await;
+    let result = check_trino_with(&peer, "TRINO_SCHEMA", "gone").await;
     assert_failed(
         &result,
         "query",
@@ -562,13 +561,7 @@ async fn trino_that_wants_a_password_says_to_set_one() {
 #[tokio::test]
 async fn trino_never_sends_a_password_over_plain_http() {
     let peer = trino_peer(true).await;
-    let result = check_with(
-        IntegrationKind::Trino,
-        trino_config(&peer.url()),
-        "TRINO_PASSWORD",
-        TRINO_PASSWORD,
-    )
-    .await;
+    let result = check_trino_with(&peer, "TRINO_PASSWORD", TRINO_PASSWORD).await;
     assert_failed(&result, "authenticate", "accepts passwords only over HTTPS");
     assert_lacks(&result, &[TRINO_PASSWORD]);
     assert!(
@@ -958,6 +951,21 @@ fn account_url(peer: &Peer) -> String {
     format!("http://xy12345@127.0.0.1:{}", peer.port)
 }
 
+/// Checks Snowflake against `peer` with `key` of [`snowflake_config`] set to `value`.
+async fn check_snowflake_with(
+    peer: &Peer,
+    key: &'static str,
+    value: &str,
+) -> TestIntegrationResponse {
+    check_with(
+        IntegrationKind::Snowflake,
+        snowflake_config(&account_url(peer)),
+        key,
+        value,
+    )
+    .await
+}
+
 #[tokio::test]
 async fn snowflake_with_a_password_logs_in_and_runs_select_1() {
     let peer = snowflake_peer(Vec::new(), String::new()).await;
@@ -1016,13 +1024,7 @@ async fn snowflake_with_a_key_the_user_does_not_have_fails_to_authenticate() {
     let other = tempfile::tempdir().unwrap();
     let (wrong_key, _, _) = key_pair(other.path());
     let peer = snowflake_peer(public_key, fingerprint).await;
-    let result = check_with(
-        IntegrationKind::Snowflake,
-        snowflake_config(&account_url(&peer)),
-        "SNOWFLAKE_PRIVATE_KEY_B64",
-        &wrong_key,
-    )
-    .await;
+    let result = check_snowflake_with(&peer, "SNOWFLAKE_PRIVATE_KEY_B64", &wrong_key).await;
     assert_failed(
         &result,
         "authenticate",
@@ -1035,13 +1037,7 @@ async fn snowflake_with_a_key_the_user_does_not_have_fails_to_authenticate() {
 async fn snowflake_with_a_wrong_password_fails_to_authenticate() {
     let peer = snowflake_peer(Vec::new(), String::new()).await;
     let wrong = "sf-wrong-Mm44";
-    let result = check_with(
-        IntegrationKind::Snowflake,
-        snowflake_config(&account_url(&peer)),
-        "SNOWFLAKE_PASSWORD",
-        wrong,
-    )
-    .await;
+    let result = check_snowflake_with(&peer, "SNOWFLAKE_PASSWORD", wrong).await;
     assert_failed(
         &result,
         "authenticate",
@@ -1053,13 +1049,7 @@ async fn snowflake_with_a_wrong_password_fails_to_authenticate() {
 #[tokio::test]
 async fn snowflake_with_a_missing_database_names_it() {
     let peer = snowflake_peer(Vec::new(), String::new()).await;
-    let result = check_with(
-        IntegrationKind::Snowflake,
-        snowflake_config(&account_url(&peer)),
-        "SNOWFLAKE_DATABASE",
-        "nope",
-    )
-    .await;
+    let result = check_snowflake_with(&peer, "SNOWFLAKE_DATABASE", "nope").await;
     assert_failed(
         &result,
         "query",
