@@ -784,6 +784,12 @@ fn tds_tls(certificates: &Certificates, name: &str) -> Arc<rustls::ServerConfig>
     Arc::new(config)
 }
 
+/// A TDS peer with `encryption` presenting the self-signed certificate.
+async fn self_signed_tds_server(encryption: tds::Encryption) -> TdsServer {
+    let certificates = Certificates::make();
+    tds_server(encryption, Some(tds_tls(&certificates, "self"))).await
+}
+
 fn mssql_config(
     port: u16,
     database: &str,
@@ -841,12 +847,7 @@ async fn mssql_missing_database_fails_at_query() {
 
 #[tokio::test]
 async fn mssql_login_only_encryption_wraps_the_tls_handshake_in_prelogin_packets() {
-    let certificates = Certificates::make();
-    let peer = tds_server(
-        tds::Encryption::LoginOnly,
-        Some(tds_tls(&certificates, "self")),
-    )
-    .await;
+    let peer = self_signed_tds_server(tds::Encryption::LoginOnly).await;
     let server = TestServer::start().await;
     let result = test_mssql(&server, peer.port, "features", MSSQL_PASSWORD).await;
     assert_succeeded_with(&result, "(login encrypted); SELECT 1 ok");
@@ -858,12 +859,7 @@ async fn mssql_login_only_encryption_wraps_the_tls_handshake_in_prelogin_packets
 
 #[tokio::test]
 async fn mssql_forced_encryption_checks_the_certificate_unless_told_to_trust_it() {
-    let certificates = Certificates::make();
-    let peer = tds_server(
-        tds::Encryption::Required,
-        Some(tds_tls(&certificates, "self")),
-    )
-    .await;
+    let peer = self_signed_tds_server(tds::Encryption::Required).await;
     let server = TestServer::start().await;
     let result = test_mssql(&server, peer.port, "features", MSSQL_PASSWORD).await;
     assert_failed_with(&result, "TLS failed: certificate not trusted: self-signed");
