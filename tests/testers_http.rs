@@ -46,6 +46,23 @@ async fn check_with(
     check_owned(kind, &with(pairs, key, value)).await
 }
 
+/// Checks `kind` on a server with a 1 s test deadline against a listener that accepts and never
+/// answers, with the config `pairs` makes for the listener's port; returns the result and how
+/// long the check took.
+async fn check_silent_listener(
+    kind: IntegrationKind,
+    pairs: impl FnOnce(&str) -> Vec<(&'static str, String)>,
+) -> (TestIntegrationResponse, Duration) {
+    let server = TestServer::with_test_timeout(Duration::from_secs(1)).await;
+    let listener = SilentListener::start().await;
+    let pairs = pairs(&listener.port.to_string());
+    let started = Instant::now();
+    let result = server.check_draft(kind, &borrowed(&pairs)).await;
+    let took = started.elapsed();
+    drop(listener);
+    (result, took)
+}
+
 #[track_caller]
 fn assert_passed(result: &TestIntegrationResponse) {
     assert!(result.success, "expected success: {}", result.message);
@@ -239,18 +256,10 @@ async fn clickhouse_without_a_host_fails_at_resolve_naming_the_key() {
 /// Plain HTTP against a listener that accepts and never answers: the deadline names the stage.
 #[tokio::test]
 async fn clickhouse_against_a_silent_listener_times_out_while_authenticating() {
-    let server = TestServer::with_test_timeout(Duration::from_secs(1)).await;
-    let listener = SilentListener::start().await;
-    let port = listener.port.to_string();
-    let started = Instant::now();
-    let result = server
-        .check_draft(
-            IntegrationKind::Clickhouse,
-            &clickhouse_config("127.0.0.1", &port),
-        )
-        .await;
-    let took = started.elapsed();
-    drop(listener);
+    let (result, took) = check_silent_listener(IntegrationKind::Clickhouse, |port| {
+        owned(clickhouse_config("127.0.0.1", port))
+    })
+    .await;
     assert_failed(&result, "authenticate", "timed out after 1.0 s");
     assert!(took < Duration::from_secs(8), "took {took:?}");
     assert_lacks(&result, &[CH_PASSWORD]);
@@ -384,23 +393,15 @@ async fn tls_against_a_plain_http_port_says_so() {
 /// HTTPS against a listener that accepts and never answers: stuck in the TLS handshake.
 #[tokio::test]
 async fn databricks_against_a_silent_listener_times_out_in_the_tls_handshake() {
-    let server = TestServer::with_test_timeout(Duration::from_secs(1)).await;
-    let listener = SilentListener::start().await;
-    let port = listener.port.to_string();
-    let started = Instant::now();
-    let result = server
-        .check_draft(
-            IntegrationKind::Databricks,
-            &[
-                ("DATABRICKS_HOST", "127.0.0.1"),
-                ("DATABRICKS_PORT", &port),
-                ("DATABRICKS_HTTP_PATH", "/sql/1.0/warehouses/abc123"),
-                ("DATABRICKS_TOKEN", DBX_TOKEN),
-            ],
-        )
-        .await;
-    let took = started.elapsed();
-    drop(listener);
+    let (result, took) = check_silent_listener(IntegrationKind::Databricks, |port| {
+        owned(vec![
+            ("DATABRICKS_HOST", "127.0.0.1"),
+            ("DATABRICKS_PORT", port),
+            ("DATABRICKS_HTTP_PATH", "/sql/1.0/warehouses/abc123"),
+            ("DATABRICKS_TOKEN", DBX_TOKEN),
+        ])
+    })
+    .await;
     assert_failed(&result, "TLS", "timed out after 1.0 s");
     assert!(took < Duration::from_secs(8), "took {took:?}");
     assert_lacks(&result, &[DBX_TOKEN]);
