@@ -28,6 +28,41 @@ async fn check(kind: IntegrationKind, pairs: &[(&str, &str)]) -> TestIntegration
     TestServer::start().await.check_draft(kind, pairs).await
 }
 
+/// [`check`] with owned values, as the `*_config` functions make them.
+async fn check_owned(
+    kind: IntegrationKind,
+    pairs: &[(&'static str, String)],
+) -> TestIntegrationResponse {
+    check(kind, &borrowed(pairs)).await
+}
+
+/// [`check_owned`] after `key` is set to `value` in `pairs`.
+async fn check_with(
+    kind: IntegrationKind,
+    pairs: Vec<(&'static str, String)>,
+    key: &'static str,
+    value: &str,
+) -> TestIntegrationResponse {
+    check_owned(kind, &with(pairs, key, value)).await
+}
+
+/// Checks `kind` on a server with a 1 s test deadline against a listener that accepts and never
+/// answers, with the config `pairs` makes for the listener's port; returns the result and how
+/// long the check took.
+async fn check_silent_listener(
+    kind: IntegrationKind,
+    pairs: impl FnOnce(&str) -> Vec<(&'static str, String)>,
+) -> (TestIntegrationResponse, Duration) {
+    let server = TestServer::with_test_timeout(Duration::from_secs(1)).await;
+    let listener = SilentListener::start().await;
+    let pairs = pairs(&listener.port.to_string());
+    let started = Instant::now();
+    let result = server.check_draft(kind, &borrowed(&pairs)).await;
+    let took = started.elapsed();
+    drop(listener);
+    (result, took)
+}
+
 #[track_caller]
 fn assert_passed(result: &TestIntegrationResponse) {
     assert!(result.success, "expected success: {}", result.message);
@@ -151,7 +186,7 @@ async fn clickhouse_host_with_a_scheme_is_used_as_given() {
         .into_iter()
         .filter(|(key, _)| *key != "CLICKHOUSE_USE_TLS")
         .collect::<Vec<_>>();
-    let result = check(IntegrationKind::Clickhouse, &borrowed(&pairs)).await;
+    let result = check_owned(IntegrationKind::Clickhouse, &pairs).await;
     assert_passed(&result);
 }
 
@@ -160,12 +195,13 @@ async fn clickhouse_with_a_wrong_password_fails_to_authenticate() {
     let peer = clickhouse_peer().await;
     let port = peer.port.to_string();
     let wrong = "wrong-ch-pw-Zx81";
-    let pairs = with(
+    let result = check_with(
+        IntegrationKind::Clickhouse,
         owned(clickhouse_config("127.0.0.1", &port)),
         "CLICKHOUSE_PWD",
         wrong,
-    );
-    let result = check(IntegrationKind::Clickhouse, &borrowed(&pairs)).await;
+    )
+    .await;
     assert_failed(
         &result,
         "authenticate",
@@ -179,12 +215,13 @@ async fn clickhouse_with_a_wrong_password_fails_to_authenticate() {
 async fn clickhouse_with_a_missing_database_fails_the_query() {
     let peer = clickhouse_peer().await;
     let port = peer.port.to_string();
-    let pairs = with(
+    let result = check_with(
+        IntegrationKind::Clickhouse,
         owned(clickhouse_config("127.0.0.1", &port)),
         "CLICKHOUSE_DATABASE",
         "nope",
-    );
-    let result = check(IntegrationKind::Clickhouse, &borrowed(&pairs)).await;
+    )
+    .await;
     assert_failed(
         &result,
         "query",
@@ -219,18 +256,10 @@ async fn clickhouse_without_a_host_fails_at_resolve_naming_the_key() {
 /// Plain HTTP against a listener that accepts and never answers: the deadline names the stage.
 #[tokio::test]
 async fn clickhouse_against_a_silent_listener_times_out_while_authenticating() {
-    let server = TestServer::with_test_timeout(Duration::from_secs(1)).await;
-    let listener = SilentListener::start().await;
-    let port = listener.port.to_string();
-    let started = Instant::now();
-    let result = server
-        .check_draft(
-            IntegrationKind::Clickhouse,
-            &clickhouse_config("127.0.0.1", &port),
-        )
-        .await;
-    let took = started.elapsed();
-    drop(listener);
+    let (result, took) = check_silent_listener(IntegrationKind::Clickhouse, |port| {
+        owned(clickhouse_config("127.0.0.1", port))
+    })
+    .await;
     assert_failed(&result, "authenticate", "timed out after 1.0 s");
     assert!(took < Duration::from_secs(8), "took {took:?}");
     assert_lacks(&result, &[CH_PASSWORD]);
@@ -364,23 +393,15 @@ async fn tls_against_a_plain_http_port_says_so() {
 /// HTTPS against a listener that accepts and never answers: stuck in the TLS handshake.
 #[tokio::test]
 async fn databricks_against_a_silent_listener_times_out_in_the_tls_handshake() {
-    let server = TestServer::with_test_timeout(Duration::from_secs(1)).await;
-    let listener = SilentListener::start().await;
-    let port = listener.port.to_string();
-    let started = Instant::now();
-    let result = server
-        .check_draft(
-            IntegrationKind::Databricks,
-            &[
-                ("DATABRICKS_HOST", "127.0.0.1"),
-                ("DATABRICKS_PORT", &port),
-                ("DATABRICKS_HTTP_PATH", "/sql/1.0/warehouses/abc123"),
-                ("DATABRICKS_TOKEN", DBX_TOKEN),
-            ],
-        )
-        .await;
-    let took = started.elapsed();
-    drop(listener);
+    let (result, took) = check_silent_listener(IntegrationKind::Databricks, |port| {
+        owned(vec![
+            ("DATABRICKS_HOST", "127.0.0.1"),
+            ("DATABRICKS_PORT", port),
+            ("DATABRICKS_HTTP_PATH", "/sql/1.0/warehouses/abc123"),
+            ("DATABRICKS_TOKEN", DBX_TOKEN),
+        ])
+    })
+    .await;
     assert_failed(&result, "TLS", "timed out after 1.0 s");
     assert!(took < Duration::from_secs(8), "took {took:?}");
     assert_lacks(&result, &[DBX_TOKEN]);
@@ -470,14 +491,21 @@ fn trino_config(url: &str) -> Vec<(&'static str, String)> {
     ])
 }
 
+/// Checks Trino against `peer` with `key` of [`trino_config`] set to `value`.
+async fn check_trino_with(peer: &Peer, key: &'static str, value: &str) -> TestIntegrationResponse {
+    check_with(
+        IntegrationKind::Trino,
+        trino_config(&peer.url()),
+        key,
+        value,
+    )
+    .await
+}
+
 #[tokio::test]
 async fn trino_runs_select_1_following_next_uri_and_finds_the_schema() {
     let peer = trino_peer(false).await;
-    let result = check(
-        IntegrationKind::Trino,
-        &borrowed(&trino_config(&peer.url())),
-    )
-    .await;
+    let result = check_owned(IntegrationKind::Trino, &trino_config(&peer.url())).await;
     assert_passed(&result);
     assert!(
         result
@@ -500,8 +528,7 @@ async fn trino_runs_select_1_following_next_uri_and_finds_the_schema() {
 #[tokio::test]
 async fn trino_with_a_missing_catalog_fails_the_query() {
     let peer = trino_peer(false).await;
-    let pairs = with(trino_config(&peer.url()), "TRINO_CATALOG", "nope");
-    let result = check(IntegrationKind::Trino, &borrowed(&pairs)).await;
+    let result = check_trino_with(&peer, "TRINO_CATALOG", "nope").await;
     assert_failed(
         &result,
         "query",
@@ -513,8 +540,7 @@ async fn trino_with_a_missing_catalog_fails_the_query() {
 #[tokio::test]
 async fn trino_with_a_missing_schema_names_it() {
     let peer = trino_peer(false).await;
-    let pairs = with(trino_config(&peer.url()), "TRINO_SCHEMA", "gone");
-    let result = check(IntegrationKind::Trino, &borrowed(&pairs)).await;
+    let result = check_trino_with(&peer, "TRINO_SCHEMA", "gone").await;
     assert_failed(
         &result,
         "query",
@@ -525,11 +551,7 @@ async fn trino_with_a_missing_schema_names_it() {
 #[tokio::test]
 async fn trino_that_wants_a_password_says_to_set_one() {
     let peer = trino_peer(true).await;
-    let result = check(
-        IntegrationKind::Trino,
-        &borrowed(&trino_config(&peer.url())),
-    )
-    .await;
+    let result = check_owned(IntegrationKind::Trino, &trino_config(&peer.url())).await;
     assert_failed(
         &result,
         "authenticate",
@@ -540,8 +562,7 @@ async fn trino_that_wants_a_password_says_to_set_one() {
 #[tokio::test]
 async fn trino_never_sends_a_password_over_plain_http() {
     let peer = trino_peer(true).await;
-    let pairs = with(trino_config(&peer.url()), "TRINO_PASSWORD", TRINO_PASSWORD);
-    let result = check(IntegrationKind::Trino, &borrowed(&pairs)).await;
+    let result = check_trino_with(&peer, "TRINO_PASSWORD", TRINO_PASSWORD).await;
     assert_failed(&result, "authenticate", "accepts passwords only over HTTPS");
     assert_lacks(&result, &[TRINO_PASSWORD]);
     assert!(
@@ -554,7 +575,7 @@ async fn trino_never_sends_a_password_over_plain_http() {
 #[tokio::test]
 async fn trino_against_a_closed_port_says_connection_refused() {
     let url = format!("http://127.0.0.1:{}", closed_port());
-    let result = check(IntegrationKind::Trino, &borrowed(&trino_config(&url))).await;
+    let result = check_owned(IntegrationKind::Trino, &trino_config(&url)).await;
     assert_failed(&result, "connect", "connection refused by 127.0.0.1:");
 }
 
@@ -642,11 +663,7 @@ const DBX_SECRETS: &[&str] = &[DBX_TOKEN, DBX_CLIENT_SECRET, DBX_OAUTH_TOKEN];
 #[tokio::test]
 async fn databricks_with_a_token_runs_select_1_and_polls_while_pending() {
     let peer = databricks_peer().await;
-    let result = check(
-        IntegrationKind::Databricks,
-        &borrowed(&databricks_config(&peer.url())),
-    )
-    .await;
+    let result = check_owned(IntegrationKind::Databricks, &databricks_config(&peer.url())).await;
     assert_passed(&result);
     assert!(
         result
@@ -671,8 +688,13 @@ async fn databricks_oauth_wins_over_a_token() {
         "dapi-stale-token",
     );
     let pairs = with(pairs, "DATABRICKS_CLIENT_ID", "sp-client");
-    let pairs = with(pairs, "DATABRICKS_CLIENT_SECRET", DBX_CLIENT_SECRET);
-    let result = check(IntegrationKind::Databricks, &borrowed(&pairs)).await;
+    let result = check_with(
+        IntegrationKind::Databricks,
+        pairs,
+        "DATABRICKS_CLIENT_SECRET",
+        DBX_CLIENT_SECRET,
+    )
+    .await;
     assert_passed(&result);
     assert!(
         result.message.contains("with OAuth client sp-client"),
@@ -692,8 +714,13 @@ async fn databricks_oauth_wins_over_a_token() {
 async fn databricks_with_a_wrong_token_fails_to_authenticate() {
     let peer = databricks_peer().await;
     let wrong = "dapi-wrong-Yy71";
-    let pairs = with(databricks_config(&peer.url()), "DATABRICKS_TOKEN", wrong);
-    let result = check(IntegrationKind::Databricks, &borrowed(&pairs)).await;
+    let result = check_with(
+        IntegrationKind::Databricks,
+        databricks_config(&peer.url()),
+        "DATABRICKS_TOKEN",
+        wrong,
+    )
+    .await;
     assert_failed(
         &result,
         "authenticate",
@@ -711,8 +738,13 @@ async fn databricks_with_a_wrong_client_secret_fails_to_authenticate() {
         "DATABRICKS_CLIENT_ID",
         "sp-client",
     );
-    let pairs = with(pairs, "DATABRICKS_CLIENT_SECRET", wrong);
-    let result = check(IntegrationKind::Databricks, &borrowed(&pairs)).await;
+    let result = check_with(
+        IntegrationKind::Databricks,
+        pairs,
+        "DATABRICKS_CLIENT_SECRET",
+        wrong,
+    )
+    .await;
     assert_failed(
         &result,
         "authenticate",
@@ -725,27 +757,20 @@ async fn databricks_with_a_wrong_client_secret_fails_to_authenticate() {
 async fn databricks_with_a_missing_warehouse_or_schema_fails_the_query() {
     let peer = databricks_peer().await;
     let server = TestServer::start().await;
-    let pairs = with(
-        databricks_config(&peer.url()),
-        "DATABRICKS_HTTP_PATH",
-        "/sql/1.0/warehouses/zzz999",
-    );
-    let result = server
-        .check_draft(IntegrationKind::Databricks, &borrowed(&pairs))
-        .await;
+    // One server checks the workspace's config with `key` set to `value`.
+    let check_changed = async |key, value: &str| {
+        let pairs = with(databricks_config(&peer.url()), key, value);
+        server
+            .check_draft(IntegrationKind::Databricks, &borrowed(&pairs))
+            .await
+    };
+    let result = check_changed("DATABRICKS_HTTP_PATH", "/sql/1.0/warehouses/zzz999").await;
     assert_failed(
         &result,
         "query",
         "HTTP 404: SQL warehouse zzz999 does not exist. (RESOURCE_DOES_NOT_EXIST)",
     );
-    let pairs = with(
-        databricks_config(&peer.url()),
-        "DATABRICKS_DATABASE",
-        "nope",
-    );
-    let result = server
-        .check_draft(IntegrationKind::Databricks, &borrowed(&pairs))
-        .await;
+    let result = check_changed("DATABRICKS_DATABASE", "nope").await;
     assert_failed(
         &result,
         "query",
@@ -757,23 +782,20 @@ async fn databricks_with_a_missing_warehouse_or_schema_fails_the_query() {
 
 #[tokio::test]
 async fn databricks_with_a_cluster_path_fails_at_resolve() {
-    let pairs = with(
+    let result = check_with(
+        IntegrationKind::Databricks,
         databricks_config("http://127.0.0.1:1"),
         "DATABRICKS_HTTP_PATH",
         "sql/protocolv1/o/123/0123-456-abc",
-    );
-    let result = check(IntegrationKind::Databricks, &borrowed(&pairs)).await;
+    )
+    .await;
     assert_failed(&result, "resolve", "not a SQL warehouse path");
 }
 
 #[tokio::test]
 async fn databricks_against_a_closed_port_says_connection_refused() {
     let url = format!("http://127.0.0.1:{}", closed_port());
-    let result = check(
-        IntegrationKind::Databricks,
-        &borrowed(&databricks_config(&url)),
-    )
-    .await;
+    let result = check_owned(IntegrationKind::Databricks, &databricks_config(&url)).await;
     assert_failed(&result, "connect", "connection refused by 127.0.0.1:");
     assert_lacks(&result, DBX_SECRETS);
 }
@@ -930,12 +952,27 @@ fn account_url(peer: &Peer) -> String {
     format!("http://xy12345@127.0.0.1:{}", peer.port)
 }
 
+/// Checks Snowflake against `peer` with `key` of [`snowflake_config`] set to `value`.
+async fn check_snowflake_with(
+    peer: &Peer,
+    key: &'static str,
+    value: &str,
+) -> TestIntegrationResponse {
+    check_with(
+        IntegrationKind::Snowflake,
+        snowflake_config(&account_url(peer)),
+        key,
+        value,
+    )
+    .await
+}
+
 #[tokio::test]
 async fn snowflake_with_a_password_logs_in_and_runs_select_1() {
     let peer = snowflake_peer(Vec::new(), String::new()).await;
-    let result = check(
+    let result = check_owned(
         IntegrationKind::Snowflake,
-        &borrowed(&snowflake_config(&account_url(&peer))),
+        &snowflake_config(&account_url(&peer)),
     )
     .await;
     assert_passed(&result);
@@ -964,7 +1001,7 @@ async fn snowflake_with_a_key_pair_sends_a_valid_jwt() {
         ("SNOWFLAKE_PASSWORD", "not-used-Kk11"),
         ("SNOWFLAKE_PRIVATE_KEY_B64", &private_key),
     ]);
-    let result = check(IntegrationKind::Snowflake, &borrowed(&pairs)).await;
+    let result = check_owned(IntegrationKind::Snowflake, &pairs).await;
     assert_passed(&result);
     assert!(
         result.message.contains("with a key pair"),
@@ -988,12 +1025,7 @@ async fn snowflake_with_a_key_the_user_does_not_have_fails_to_authenticate() {
     let other = tempfile::tempdir().unwrap();
     let (wrong_key, _, _) = key_pair(other.path());
     let peer = snowflake_peer(public_key, fingerprint).await;
-    let pairs = with(
-        snowflake_config(&account_url(&peer)),
-        "SNOWFLAKE_PRIVATE_KEY_B64",
-        &wrong_key,
-    );
-    let result = check(IntegrationKind::Snowflake, &borrowed(&pairs)).await;
+    let result = check_snowflake_with(&peer, "SNOWFLAKE_PRIVATE_KEY_B64", &wrong_key).await;
     assert_failed(
         &result,
         "authenticate",
@@ -1006,12 +1038,7 @@ async fn snowflake_with_a_key_the_user_does_not_have_fails_to_authenticate() {
 async fn snowflake_with_a_wrong_password_fails_to_authenticate() {
     let peer = snowflake_peer(Vec::new(), String::new()).await;
     let wrong = "sf-wrong-Mm44";
-    let pairs = with(
-        snowflake_config(&account_url(&peer)),
-        "SNOWFLAKE_PASSWORD",
-        wrong,
-    );
-    let result = check(IntegrationKind::Snowflake, &borrowed(&pairs)).await;
+    let result = check_snowflake_with(&peer, "SNOWFLAKE_PASSWORD", wrong).await;
     assert_failed(
         &result,
         "authenticate",
@@ -1023,12 +1050,7 @@ async fn snowflake_with_a_wrong_password_fails_to_authenticate() {
 #[tokio::test]
 async fn snowflake_with_a_missing_database_names_it() {
     let peer = snowflake_peer(Vec::new(), String::new()).await;
-    let pairs = with(
-        snowflake_config(&account_url(&peer)),
-        "SNOWFLAKE_DATABASE",
-        "nope",
-    );
-    let result = check(IntegrationKind::Snowflake, &borrowed(&pairs)).await;
+    let result = check_snowflake_with(&peer, "SNOWFLAKE_DATABASE", "nope").await;
     assert_failed(
         &result,
         "query",
@@ -1040,11 +1062,7 @@ async fn snowflake_with_a_missing_database_names_it() {
 #[tokio::test]
 async fn snowflake_against_a_closed_port_says_connection_refused() {
     let account = format!("http://xy12345@127.0.0.1:{}", closed_port());
-    let result = check(
-        IntegrationKind::Snowflake,
-        &borrowed(&snowflake_config(&account)),
-    )
-    .await;
+    let result = check_owned(IntegrationKind::Snowflake, &snowflake_config(&account)).await;
     assert_failed(&result, "connect", "connection refused by 127.0.0.1:");
     assert_lacks(&result, &[SF_PASSWORD]);
 }
@@ -1052,12 +1070,13 @@ async fn snowflake_against_a_closed_port_says_connection_refused() {
 #[tokio::test]
 async fn snowflake_with_an_unreadable_key_fails_at_resolve_without_quoting_it() {
     let key = STANDARD.encode("-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD9\n-----END RSA PRIVATE KEY-----\n");
-    let pairs = with(
+    let result = check_with(
+        IntegrationKind::Snowflake,
         snowflake_config("http://xy12345@127.0.0.1:1"),
         "SNOWFLAKE_PRIVATE_KEY_B64",
         &key,
-    );
-    let result = check(IntegrationKind::Snowflake, &borrowed(&pairs)).await;
+    )
+    .await;
     assert_failed(
         &result,
         "resolve",

@@ -157,6 +157,15 @@ impl Certificates {
 
     /// A TLS server configuration presenting `name`.pem with `name`.key.
     fn server_config(&self, name: &str) -> Arc<rustls::ServerConfig> {
+        Arc::new(self.server_config_with(name, rustls::DEFAULT_VERSIONS))
+    }
+
+    /// [`Certificates::server_config`] speaking only the TLS `versions`.
+    fn server_config_with(
+        &self,
+        name: &str,
+        versions: &[&'static rustls::SupportedProtocolVersion],
+    ) -> rustls::ServerConfig {
         let chain: Vec<CertificateDer<'static>> =
             CertificateDer::pem_file_iter(self.path(&format!("{name}.pem")))
                 .unwrap()
@@ -164,13 +173,12 @@ impl Certificates {
                 .collect();
         let key = PrivateKeyDer::from_pem_file(self.path(&format!("{name}.key"))).unwrap();
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
+        rustls::ServerConfig::builder_with_provider(provider)
+            .with_protocol_versions(versions)
             .unwrap()
             .with_no_client_auth()
             .with_single_cert(chain, key)
-            .unwrap();
-        Arc::new(config)
+            .unwrap()
     }
 }
 
@@ -242,21 +250,34 @@ fn sasl_keys<'a>(
     ]
 }
 
-#[tokio::test]
-async fn kafka_plaintext_metadata_finds_the_topic_without_creating_anything() {
-    let broker = Broker::start(Options {
+/// A broker serving [`orders`], with `sasl` and `tls` if given.
+async fn orders_broker(sasl: Option<Sasl>, tls: Option<Arc<rustls::ServerConfig>>) -> Broker {
+    Broker::start(Options {
         topics: vec![orders()],
+        sasl,
+        tls,
         ..Default::default()
     })
-    .await;
+    .await
+}
+
+/// Tests a Kafka draft ([`kafka_config`]).
+async fn test_kafka(
+    server: &TestServer,
+    port: u16,
+    topic: &str,
+    extra: &[(&str, &str)],
+    include_preview: bool,
+) -> TestIntegrationResponse {
+    let config = kafka_config(port, topic, extra);
+    test_draft(server, IntegrationKind::Kafka, config, include_preview).await
+}
+
+#[tokio::test]
+async fn kafka_plaintext_metadata_finds_the_topic_without_creating_anything() {
+    let broker = orders_broker(None, None).await;
     let server = TestServer::start().await;
-    let result = test_draft(
-        &server,
-        IntegrationKind::Kafka,
-        kafka_config(broker.port, "orders", &[]),
-        false,
-    )
-    .await;
+    let result = test_kafka(&server, broker.port, "orders", &[], false).await;
     assert!(result.success, "{}", result.message);
     assert!(
         result
@@ -281,19 +302,9 @@ async fn kafka_plaintext_metadata_finds_the_topic_without_creating_anything() {
 
 #[tokio::test]
 async fn kafka_preview_answers_the_five_most_recent_messages_decoded() {
-    let broker = Broker::start(Options {
-        topics: vec![orders()],
-        ..Default::default()
-    })
-    .await;
+    let broker = orders_broker(None, None).await;
     let server = TestServer::start().await;
-    let result = test_draft(
-        &server,
-        IntegrationKind::Kafka,
-        kafka_config(broker.port, "orders", &[]),
-        true,
-    )
-    .await;
+    let result = test_kafka(&server, broker.port, "orders", &[], true).await;
     assert_succeeded_with(&result, "previewed 5 recent messages");
     let t = 1_750_000_000_000;
     let got: Vec<(Option<String>, String, String, String, i64)> = result
@@ -343,13 +354,7 @@ async fn kafka_preview_reads_each_partition_from_its_leader() {
     })
     .await;
     let server = TestServer::start().await;
-    let result = test_draft(
-        &server,
-        IntegrationKind::Kafka,
-        kafka_config(bootstrap.port, "orders", &[]),
-        true,
-    )
-    .await;
+    let result = test_kafka(&server, bootstrap.port, "orders", &[], true).await;
     assert_succeeded_with(&result, "on 2 brokers");
     assert_eq!(result.preview_messages.len(), 5);
     assert!(result.preview_messages.iter().any(|m| m.partition == "1"));
@@ -359,19 +364,9 @@ async fn kafka_preview_reads_each_partition_from_its_leader() {
 
 #[tokio::test]
 async fn kafka_missing_topic_fails_at_query_naming_it() {
-    let broker = Broker::start(Options {
-        topics: vec![orders()],
-        ..Default::default()
-    })
-    .await;
+    let broker = orders_broker(None, None).await;
     let server = TestServer::start().await;
-    let result = test_draft(
-        &server,
-        IntegrationKind::Kafka,
-        kafka_config(broker.port, "no-such-topic", &[]),
-        true,
-    )
-    .await;
+    let result = test_kafka(&server, broker.port, "no-such-topic", &[], true).await;
     assert_failed_with(
         &result,
         "query failed: topic \"no-such-topic\" does not exist",
@@ -389,13 +384,7 @@ async fn kafka_topic_without_describe_permission_says_so() {
     })
     .await;
     let server = TestServer::start().await;
-    let result = test_draft(
-        &server,
-        IntegrationKind::Kafka,
-        kafka_config(broker.port, "orders", &[]),
-        false,
-    )
-    .await;
+    let result = test_kafka(&server, broker.port, "orders", &[], false).await;
     assert_failed_with(
         &result,
         "query failed: not authorized to access topic \"orders\" (TOPIC_AUTHORIZATION_FAILED)",
@@ -404,33 +393,16 @@ async fn kafka_topic_without_describe_permission_says_so() {
 
 #[tokio::test]
 async fn kafka_sasl_plain_logs_in_and_a_wrong_password_fails_at_authenticate() {
-    let broker = Broker::start(Options {
-        topics: vec![orders()],
-        sasl: sasl("PLAIN"),
-        ..Default::default()
-    })
-    .await;
+    let broker = orders_broker(sasl("PLAIN"), None).await;
     let server = TestServer::start().await;
     let good = sasl_keys("SASL_PLAINTEXT", "PLAIN", KAFKA_PASSWORD);
-    let result = test_draft(
-        &server,
-        IntegrationKind::Kafka,
-        kafka_config(broker.port, "orders", &good),
-        true,
-    )
-    .await;
+    let result = test_kafka(&server, broker.port, "orders", &good, true).await;
     assert_succeeded_with(&result, "SASL PLAIN as alice");
     assert_eq!(result.preview_messages.len(), 5);
     assert_no_secret(&result);
 
     let bad = sasl_keys("SASL_PLAINTEXT", "PLAIN", "wrong-password-Zr4");
-    let result = test_draft(
-        &server,
-        IntegrationKind::Kafka,
-        kafka_config(broker.port, "orders", &bad),
-        false,
-    )
-    .await;
+    let result = test_kafka(&server, broker.port, "orders", &bad, false).await;
     assert_failed_with(
         &result,
         "authenticate failed: authentication failed for user alice with SASL PLAIN",
@@ -440,21 +412,10 @@ async fn kafka_sasl_plain_logs_in_and_a_wrong_password_fails_at_authenticate() {
 #[tokio::test]
 async fn kafka_scram_sha_256_and_512_log_in_and_a_wrong_password_fails() {
     for mechanism in ["SCRAM-SHA-256", "SCRAM-SHA-512"] {
-        let broker = Broker::start(Options {
-            topics: vec![orders()],
-            sasl: sasl(mechanism),
-            ..Default::default()
-        })
-        .await;
+        let broker = orders_broker(sasl(mechanism), None).await;
         let server = TestServer::start().await;
         let good = sasl_keys("SASL_PLAINTEXT", mechanism, KAFKA_PASSWORD);
-        let result = test_draft(
-            &server,
-            IntegrationKind::Kafka,
-            kafka_config(broker.port, "orders", &good),
-            false,
-        )
-        .await;
+        let result = test_kafka(&server, broker.port, "orders", &good, false).await;
         assert!(result.success, "{mechanism}: {}", result.message);
         assert!(
             result
@@ -466,13 +427,7 @@ async fn kafka_scram_sha_256_and_512_log_in_and_a_wrong_password_fails() {
         assert_no_secret(&result);
 
         let bad = sasl_keys("SASL_PLAINTEXT", mechanism, "wrong-password-Zr4");
-        let result = test_draft(
-            &server,
-            IntegrationKind::Kafka,
-            kafka_config(broker.port, "orders", &bad),
-            false,
-        )
-        .await;
+        let result = test_kafka(&server, broker.port, "orders", &bad, false).await;
         assert_failed_with(
             &result,
             &format!(
@@ -484,21 +439,10 @@ async fn kafka_scram_sha_256_and_512_log_in_and_a_wrong_password_fails() {
 
 #[tokio::test]
 async fn kafka_mechanism_the_broker_does_not_enable_and_unsupported_ones_fail_at_authenticate() {
-    let broker = Broker::start(Options {
-        topics: vec![orders()],
-        sasl: sasl("SCRAM-SHA-512"),
-        ..Default::default()
-    })
-    .await;
+    let broker = orders_broker(sasl("SCRAM-SHA-512"), None).await;
     let server = TestServer::start().await;
     let plain = sasl_keys("SASL_PLAINTEXT", "PLAIN", KAFKA_PASSWORD);
-    let result = test_draft(
-        &server,
-        IntegrationKind::Kafka,
-        kafka_config(broker.port, "orders", &plain),
-        false,
-    )
-    .await;
+    let result = test_kafka(&server, broker.port, "orders", &plain, false).await;
     assert_failed_with(
         &result,
         "the broker does not enable SASL PLAIN (it offers SCRAM-SHA-512)",
@@ -508,13 +452,7 @@ async fn kafka_mechanism_the_broker_does_not_enable_and_unsupported_ones_fail_at
         ("KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT"),
         ("KAFKA_SASL_MECHANISM", "GSSAPI"),
     ];
-    let result = test_draft(
-        &server,
-        IntegrationKind::Kafka,
-        kafka_config(broker.port, "orders", &gssapi),
-        false,
-    )
-    .await;
+    let result = test_kafka(&server, broker.port, "orders", &gssapi, false).await;
     assert_failed_with(
         &result,
         "authenticate failed: not supported by the connectivity test: SASL GSSAPI (Kerberos)",
@@ -528,13 +466,7 @@ async fn kafka_missing_credentials_fail_at_resolve_naming_the_key() {
         ("KAFKA_SECURITY_PROTOCOL", "SASL_SSL"),
         ("KAFKA_SASL_USERNAME", "alice"),
     ];
-    let result = test_draft(
-        &server,
-        IntegrationKind::Kafka,
-        kafka_config(closed_port(), "orders", &keys),
-        false,
-    )
-    .await;
+    let result = test_kafka(&server, closed_port(), "orders", &keys, false).await;
     assert_failed_with(&result, "resolve failed: KAFKA_SASL_PASSWORD is not set");
 }
 
@@ -559,45 +491,26 @@ async fn kafka_silent_listener_hits_the_deadline() {
 #[tokio::test]
 async fn kafka_ssl_against_a_self_signed_certificate_is_not_trusted() {
     let certificates = Certificates::make();
-    let broker = Broker::start(Options {
-        topics: vec![orders()],
-        tls: Some(certificates.server_config("self")),
-        ..Default::default()
-    })
-    .await;
+    let broker = orders_broker(None, Some(certificates.server_config("self"))).await;
     let server = TestServer::start().await;
     let keys = [("KAFKA_SECURITY_PROTOCOL", "SSL")];
-    let result = test_draft(
-        &server,
-        IntegrationKind::Kafka,
-        kafka_config(broker.port, "orders", &keys),
-        false,
-    )
-    .await;
+    let result = test_kafka(&server, broker.port, "orders", &keys, false).await;
     assert_failed_with(&result, "TLS failed: certificate not trusted: self-signed");
 }
 
 #[tokio::test]
 async fn kafka_sasl_ssl_with_a_ca_file_logs_in_over_tls() {
     let certificates = Certificates::make();
-    let broker = Broker::start(Options {
-        topics: vec![orders()],
-        sasl: sasl("SCRAM-SHA-256"),
-        tls: Some(certificates.server_config("leaf")),
-        ..Default::default()
-    })
+    let broker = orders_broker(
+        sasl("SCRAM-SHA-256"),
+        Some(certificates.server_config("leaf")),
+    )
     .await;
     let server = TestServer::start().await;
     let ca = certificates.path("ca.pem").display().to_string();
     let mut keys = sasl_keys("SASL_SSL", "SCRAM-SHA-256", KAFKA_PASSWORD);
     keys.push(("KAFKA_SSL_CA_FILE", &ca));
-    let result = test_draft(
-        &server,
-        IntegrationKind::Kafka,
-        kafka_config(broker.port, "orders", &keys),
-        true,
-    )
-    .await;
+    let result = test_kafka(&server, broker.port, "orders", &keys, true).await;
     assert!(result.success, "{}", result.message);
     assert!(
         result
@@ -611,13 +524,7 @@ async fn kafka_sasl_ssl_with_a_ca_file_logs_in_over_tls() {
 
     // Without the CA the same broker's certificate has an unknown issuer.
     let keys = sasl_keys("SASL_SSL", "SCRAM-SHA-256", KAFKA_PASSWORD);
-    let result = test_draft(
-        &server,
-        IntegrationKind::Kafka,
-        kafka_config(broker.port, "orders", &keys),
-        false,
-    )
-    .await;
+    let result = test_kafka(&server, broker.port, "orders", &keys, false).await;
     assert_failed_with(
         &result,
         "TLS failed: certificate not trusted: unknown issuer",
@@ -627,20 +534,9 @@ async fn kafka_sasl_ssl_with_a_ca_file_logs_in_over_tls() {
 #[tokio::test]
 async fn kafka_plaintext_client_against_a_tls_listener_fails_in_one_line() {
     let certificates = Certificates::make();
-    let broker = Broker::start(Options {
-        topics: vec![orders()],
-        tls: Some(certificates.server_config("self")),
-        ..Default::default()
-    })
-    .await;
+    let broker = orders_broker(None, Some(certificates.server_config("self"))).await;
     let server = TestServer::with_test_timeout(Duration::from_secs(5)).await;
-    let result = test_draft(
-        &server,
-        IntegrationKind::Kafka,
-        kafka_config(broker.port, "orders", &[]),
-        false,
-    )
-    .await;
+    let result = test_kafka(&server, broker.port, "orders", &[], false).await;
     assert!(!result.success);
     assert!(
         result.message.contains("authenticate failed"),
@@ -684,17 +580,32 @@ fn redshift_config(port: u16, engine_arguments: &str) -> HashMap<String, Integra
     ])
 }
 
+/// Tests a PostgreSQL draft ([`pg_config`]) without a preview.
+async fn test_postgres(
+    server: &TestServer,
+    port: u16,
+    database: &str,
+    extra: &[(&str, &str)],
+) -> TestIntegrationResponse {
+    let config = pg_config(port, database, extra);
+    test_draft(server, IntegrationKind::Postgresql, config, false).await
+}
+
+/// Tests a Redshift draft ([`redshift_config`]) without a preview.
+async fn test_redshift(
+    server: &TestServer,
+    port: u16,
+    engine_arguments: &str,
+) -> TestIntegrationResponse {
+    let config = redshift_config(port, engine_arguments);
+    test_draft(server, IntegrationKind::Redshift, config, false).await
+}
+
 #[tokio::test]
 async fn postgres_sslmode_require_against_a_server_without_tls_fails_at_tls() {
     let plain = PgTlsProxy::start(None, 5432).await;
     let server = TestServer::start().await;
-    let result = test_draft(
-        &server,
-        IntegrationKind::Postgresql,
-        pg_config(plain.port, "test", &[("PGSSLMODE", "require")]),
-        false,
-    )
-    .await;
+    let result = test_postgres(&server, plain.port, "test", &[("PGSSLMODE", "require")]).await;
     assert_failed_with(
         &result,
         "TLS failed: the server does not support TLS (sslmode is require)",
@@ -706,13 +617,7 @@ async fn postgres_sslmode_prefer_falls_back_to_plain_text_and_disable_skips_tls(
     let plain = PgTlsProxy::start(None, 5432).await;
     let server = TestServer::start().await;
     for (mode, port) in [("prefer", plain.port), ("disable", 5432)] {
-        let result = test_draft(
-            &server,
-            IntegrationKind::Postgresql,
-            pg_config(port, "test", &[("PGSSLMODE", mode)]),
-            false,
-        )
-        .await;
+        let result = test_postgres(&server, port, "test", &[("PGSSLMODE", mode)]).await;
         assert!(result.success, "{mode}: {}", result.message);
         assert!(
             result.message.contains("(no TLS); SELECT 1 ok"),
@@ -730,13 +635,7 @@ async fn postgres_verify_full_over_tls_with_the_ca_file_runs_select_1() {
     let server = TestServer::start().await;
     let ca = certificates.path("ca.pem").display().to_string();
     let keys = [("PGSSLMODE", "verify-full"), ("PGSSLROOTCERT", ca.as_str())];
-    let result = test_draft(
-        &server,
-        IntegrationKind::Postgresql,
-        pg_config(proxy.port, "test", &keys),
-        false,
-    )
-    .await;
+    let result = test_postgres(&server, proxy.port, "test", &keys).await;
     assert_succeeded_with(&result, "(TLS); SELECT 1 ok");
     assert!(
         result.message.contains("TLS "),
@@ -745,26 +644,14 @@ async fn postgres_verify_full_over_tls_with_the_ca_file_runs_select_1() {
     );
     assert_no_secret(&result);
 
-    let result = test_draft(
-        &server,
-        IntegrationKind::Postgresql,
-        pg_config(proxy.port, "no_such_db_tls", &keys),
-        false,
-    )
-    .await;
+    let result = test_postgres(&server, proxy.port, "no_such_db_tls", &keys).await;
     assert_failed_with(
         &result,
         "query failed: database \"no_such_db_tls\" does not exist",
     );
 
     // Without the CA file the same certificate has an unknown issuer.
-    let result = test_draft(
-        &server,
-        IntegrationKind::Postgresql,
-        pg_config(proxy.port, "test", &[("PGSSLMODE", "verify-ca")]),
-        false,
-    )
-    .await;
+    let result = test_postgres(&server, proxy.port, "test", &[("PGSSLMODE", "verify-ca")]).await;
     assert_failed_with(
         &result,
         "TLS failed: certificate not trusted: unknown issuer",
@@ -777,23 +664,11 @@ async fn postgres_verify_full_against_a_self_signed_certificate_is_not_trusted_b
     let certificates = Certificates::make();
     let proxy = PgTlsProxy::start(Some(certificates.server_config("self")), 5432).await;
     let server = TestServer::start().await;
-    let result = test_draft(
-        &server,
-        IntegrationKind::Postgresql,
-        pg_config(proxy.port, "test", &[("PGSSLMODE", "verify-full")]),
-        false,
-    )
-    .await;
+    let result = test_postgres(&server, proxy.port, "test", &[("PGSSLMODE", "verify-full")]).await;
     assert_failed_with(&result, "TLS failed: certificate not trusted: self-signed");
 
     // libpq's require encrypts without checking the certificate.
-    let result = test_draft(
-        &server,
-        IntegrationKind::Postgresql,
-        pg_config(proxy.port, "test", &[("PGSSLMODE", "require")]),
-        false,
-    )
-    .await;
+    let result = test_postgres(&server, proxy.port, "test", &[("PGSSLMODE", "require")]).await;
     assert_succeeded_with(&result, "(TLS); SELECT 1 ok");
 }
 
@@ -805,34 +680,21 @@ async fn redshift_takes_sslmode_from_engine_arguments() {
     let plain = PgTlsProxy::start(None, 5432).await;
     let server = TestServer::start().await;
     let verify_ca = r#"{"connect_args": {"sslmode": "verify-ca"}}"#;
-    let result = test_draft(
-        &server,
-        IntegrationKind::Redshift,
-        redshift_config(self_signed.port, verify_ca),
-        false,
-    )
-    .await;
+    let result = test_redshift(&server, self_signed.port, verify_ca).await;
     assert_failed_with(&result, "TLS failed: certificate not trusted: self-signed");
 
     let with_ca = format!(
         r#"{{"connect_args": {{"sslmode": "verify-full", "sslrootcert": "{}"}}}}"#,
         certificates.path("ca.pem").display()
     );
-    let result = test_draft(
-        &server,
-        IntegrationKind::Redshift,
-        redshift_config(signed.port, &with_ca),
-        false,
-    )
-    .await;
+    let result = test_redshift(&server, signed.port, &with_ca).await;
     assert_succeeded_with(&result, "(TLS); SELECT 1 ok");
     assert_no_secret(&result);
 
-    let result = test_draft(
+    let result = test_redshift(
         &server,
-        IntegrationKind::Redshift,
-        redshift_config(plain.port, r#"{"connect_args": {"sslmode": "require"}}"#),
-        false,
+        plain.port,
+        r#"{"connect_args": {"sslmode": "require"}}"#,
     )
     .await;
     assert_failed_with(
@@ -880,18 +742,14 @@ async fn postgres_unknown_sslmode_is_refused_naming_the_key() {
         status.message()
     );
     // Through ENGINE_ARGUMENTS the check itself reads it and fails at resolve.
-    let result = test_draft(
+    let result = test_postgres(
         &server,
-        IntegrationKind::Postgresql,
-        pg_config(
-            5432,
-            "test",
-            &[(
-                "ENGINE_ARGUMENTS",
-                r#"{"connect_args": {"sslmode": "always"}}"#,
-            )],
-        ),
-        false,
+        5432,
+        "test",
+        &[(
+            "ENGINE_ARGUMENTS",
+            r#"{"connect_args": {"sslmode": "always"}}"#,
+        )],
     )
     .await;
     assert_failed_with(&result, "resolve failed:");
@@ -921,21 +779,15 @@ async fn tds_server(
 
 /// A TLS 1.2-only server configuration, as SQL Server speaks TLS with TDS 7.x.
 fn tds_tls(certificates: &Certificates, name: &str) -> Arc<rustls::ServerConfig> {
-    let chain: Vec<CertificateDer<'static>> =
-        CertificateDer::pem_file_iter(certificates.path(&format!("{name}.pem")))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
-    let key = PrivateKeyDer::from_pem_file(certificates.path(&format!("{name}.key"))).unwrap();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_protocol_versions(&[&rustls::version::TLS12])
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(chain, key)
-        .unwrap();
+    let mut config = certificates.server_config_with(name, &[&rustls::version::TLS12]);
     config.send_tls13_tickets = 0;
     Arc::new(config)
+}
+
+/// A TDS peer with `encryption` presenting the self-signed certificate.
+async fn self_signed_tds_server(encryption: tds::Encryption) -> TdsServer {
+    let certificates = Certificates::make();
+    tds_server(encryption, Some(tds_tls(&certificates, "self"))).await
 }
 
 fn mssql_config(
@@ -953,17 +805,22 @@ fn mssql_config(
     ])
 }
 
+/// Tests an MSSQL draft ([`mssql_config`]) without a preview.
+async fn test_mssql(
+    server: &TestServer,
+    port: u16,
+    database: &str,
+    password: &str,
+) -> TestIntegrationResponse {
+    let config = mssql_config(port, database, password);
+    test_draft(server, IntegrationKind::Mssql, config, false).await
+}
+
 #[tokio::test]
 async fn mssql_sql_login_runs_select_1() {
     let peer = tds_server(tds::Encryption::NotSupported, None).await;
     let server = TestServer::start().await;
-    let result = test_draft(
-        &server,
-        IntegrationKind::Mssql,
-        mssql_config(peer.port, "features", MSSQL_PASSWORD),
-        false,
-    )
-    .await;
+    let result = test_mssql(&server, peer.port, "features", MSSQL_PASSWORD).await;
     assert_succeeded_with(&result, "as sa, database \"features\"");
     assert!(result.message.contains("SELECT 1 ok"), "{}", result.message);
     assert_no_secret(&result);
@@ -973,13 +830,7 @@ async fn mssql_sql_login_runs_select_1() {
 async fn mssql_wrong_password_says_login_failed() {
     let peer = tds_server(tds::Encryption::NotSupported, None).await;
     let server = TestServer::start().await;
-    let result = test_draft(
-        &server,
-        IntegrationKind::Mssql,
-        mssql_config(peer.port, "features", "wrong-password-Zr4"),
-        false,
-    )
-    .await;
+    let result = test_mssql(&server, peer.port, "features", "wrong-password-Zr4").await;
     assert_failed_with(&result, "authenticate failed: Login failed for user 'sa'.");
 }
 
@@ -987,13 +838,7 @@ async fn mssql_wrong_password_says_login_failed() {
 async fn mssql_missing_database_fails_at_query() {
     let peer = tds_server(tds::Encryption::NotSupported, None).await;
     let server = TestServer::start().await;
-    let result = test_draft(
-        &server,
-        IntegrationKind::Mssql,
-        mssql_config(peer.port, "no_such_db", MSSQL_PASSWORD),
-        false,
-    )
-    .await;
+    let result = test_mssql(&server, peer.port, "no_such_db", MSSQL_PASSWORD).await;
     assert_failed_with(
         &result,
         "query failed: Cannot open database \"no_such_db\" requested by the login. The login failed.",
@@ -1002,49 +847,21 @@ async fn mssql_missing_database_fails_at_query() {
 
 #[tokio::test]
 async fn mssql_login_only_encryption_wraps_the_tls_handshake_in_prelogin_packets() {
-    let certificates = Certificates::make();
-    let peer = tds_server(
-        tds::Encryption::LoginOnly,
-        Some(tds_tls(&certificates, "self")),
-    )
-    .await;
+    let peer = self_signed_tds_server(tds::Encryption::LoginOnly).await;
     let server = TestServer::start().await;
-    let result = test_draft(
-        &server,
-        IntegrationKind::Mssql,
-        mssql_config(peer.port, "features", MSSQL_PASSWORD),
-        false,
-    )
-    .await;
+    let result = test_mssql(&server, peer.port, "features", MSSQL_PASSWORD).await;
     assert_succeeded_with(&result, "(login encrypted); SELECT 1 ok");
     assert_no_secret(&result);
 
-    let result = test_draft(
-        &server,
-        IntegrationKind::Mssql,
-        mssql_config(peer.port, "features", "wrong-password-Zr4"),
-        false,
-    )
-    .await;
+    let result = test_mssql(&server, peer.port, "features", "wrong-password-Zr4").await;
     assert_failed_with(&result, "authenticate failed: Login failed for user 'sa'.");
 }
 
 #[tokio::test]
 async fn mssql_forced_encryption_checks_the_certificate_unless_told_to_trust_it() {
-    let certificates = Certificates::make();
-    let peer = tds_server(
-        tds::Encryption::Required,
-        Some(tds_tls(&certificates, "self")),
-    )
-    .await;
+    let peer = self_signed_tds_server(tds::Encryption::Required).await;
     let server = TestServer::start().await;
-    let result = test_draft(
-        &server,
-        IntegrationKind::Mssql,
-        mssql_config(peer.port, "features", MSSQL_PASSWORD),
-        false,
-    )
-    .await;
+    let result = test_mssql(&server, peer.port, "features", MSSQL_PASSWORD).await;
     assert_failed_with(&result, "TLS failed: certificate not trusted: self-signed");
 
     let mut trusting = mssql_config(peer.port, "features", MSSQL_PASSWORD);
@@ -1123,12 +940,7 @@ async fn no_password_of_any_shape_appears_in_a_message() {
     ];
     let server = TestServer::start().await;
     let tds = tds_server(tds::Encryption::NotSupported, None).await;
-    let plain = Broker::start(Options {
-        topics: vec![orders()],
-        sasl: sasl("PLAIN"),
-        ..Default::default()
-    })
-    .await;
+    let plain = orders_broker(sasl("PLAIN"), None).await;
     for password in passwords {
         let scram = Broker::start(Options {
             topics: vec![orders()],
@@ -1150,20 +962,8 @@ async fn no_password_of_any_shape_appears_in_a_message() {
         let results = [
             test_draft(&server, IntegrationKind::Kafka, missing_topic, true).await,
             test_draft(&server, IntegrationKind::Kafka, wrong_plain, false).await,
-            test_draft(
-                &server,
-                IntegrationKind::Mssql,
-                mssql_config(tds.port, "features", password),
-                false,
-            )
-            .await,
-            test_draft(
-                &server,
-                IntegrationKind::Postgresql,
-                pg_config(closed_port(), "test", &[("PGPASSWORD", password)]),
-                false,
-            )
-            .await,
+            test_mssql(&server, tds.port, "features", password).await,
+            test_postgres(&server, closed_port(), "test", &[("PGPASSWORD", password)]).await,
         ];
         assert!(
             results[0]

@@ -52,6 +52,23 @@ pub fn assert_failed(result: &TestIntegrationResponse, stage: &str, needle: &str
     );
 }
 
+/// Asserts a check on a server with a 1 s test deadline gave up in time: the call took `took`,
+/// under 8 s, and the latency it reports is between 0.9 and 8 s.
+#[track_caller]
+pub fn assert_kept_a_1s_deadline(took: Duration, result: &TestIntegrationResponse) {
+    assert!(
+        took < Duration::from_secs(8),
+        "took {took:?} with a 1 s deadline"
+    );
+    assert!(
+        result
+            .latency_seconds
+            .is_some_and(|s| (0.9..8.0).contains(&s)),
+        "{:?}",
+        result.latency_seconds
+    );
+}
+
 /// A listener on 127.0.0.1 that accepts every connection and never answers, for deadlines;
 /// aborted on drop.
 pub struct SilentListener {
@@ -198,6 +215,31 @@ impl TestServer {
         store
             .set_local_secret(&environment.id, name, &Secret::new(value))
             .expect("secret stored");
+    }
+}
+
+/// A server plus an authenticated raw IntegrationsService client; each test binary adds the
+/// methods it calls.
+pub struct Api {
+    pub server: TestServer,
+    pub client: IntegrationsServiceClient<Channel>,
+    pub headers: Headers,
+}
+
+impl Api {
+    /// An API over a server with the defaults.
+    pub async fn start() -> Self {
+        Self::over(TestServer::start().await).await
+    }
+
+    /// An API over `server`.
+    pub async fn over(server: TestServer) -> Self {
+        let (client, headers) = server.raw().await;
+        Self {
+            server,
+            client,
+            headers,
+        }
     }
 }
 
