@@ -4,12 +4,11 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::io;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use common::{TestServer, credentials, serve_options};
+use common::{TestServer, credentials, machine_postgres, serve_options};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -57,24 +56,15 @@ fn console(url: &str, environment: &str, readonly: bool, copies: Recorder) -> Ru
     )
 }
 
-fn pg_config(password: &str) -> BTreeMap<String, ConfigValue> {
-    [
-        ("PGHOST", "127.0.0.1"),
-        ("PGPORT", "5432"),
-        ("PGDATABASE", "test"),
-        ("PGUSER", "postgres"),
-        ("PGPASSWORD", password),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), ConfigValue::Literal(Secret::new(v))))
-    .collect()
-}
-
 async fn seeded() -> TestServer {
     let server = TestServer::start().await;
     let session = server.session().await;
     session
-        .create(Kind::Postgresql, "orders_pg", &pg_config(PG_PASSWORD))
+        .create(
+            Kind::Postgresql,
+            "orders_pg",
+            &machine_postgres(PG_PASSWORD),
+        )
         .await
         .unwrap();
     let kafka = [
@@ -328,7 +318,7 @@ async fn keys_stay_live_while_a_slow_test_is_pending() {
     });
     let server = TestServer::with_test_timeout(Duration::from_secs(3)).await;
     let session = server.session().await;
-    let mut config = pg_config(PG_PASSWORD);
+    let mut config = machine_postgres(PG_PASSWORD);
     config.insert(
         "PGPORT".into(),
         ConfigValue::Literal(Secret::new(port.to_string())),
@@ -338,7 +328,7 @@ async fn keys_stay_live_while_a_slow_test_is_pending() {
         .await
         .unwrap();
     session
-        .create(Kind::Postgresql, "b_fine", &pg_config(PG_PASSWORD))
+        .create(Kind::Postgresql, "b_fine", &machine_postgres(PG_PASSWORD))
         .await
         .unwrap();
     let mut runtime = console(&server.url(), "default", false, Recorder::default());

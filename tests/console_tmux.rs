@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use common::{Cli, wait_until_blocking};
+use common::{Cli, create_machine_postgres, wait_until_blocking};
 
 const PG_PASSWORD: &str = "tmux-pg-password-4c1";
 const WAIT: Duration = Duration::from_secs(30);
@@ -120,27 +120,8 @@ fn shell_quote(path: &Path) -> String {
 /// machine's PostgreSQL and a second source.
 fn seeded_home() -> Cli {
     let cli = Cli::isolated();
-    cli.run(
-        &[
-            "create",
-            "--kind",
-            "postgresql",
-            "--name",
-            "orders_pg",
-            "--set",
-            "PGHOST=127.0.0.1",
-            "--set",
-            "PGPORT=5432",
-            "--set",
-            "PGDATABASE=test",
-            "--set",
-            "PGUSER=postgres",
-            "--secret",
-            "PGPASSWORD",
-        ],
-        Some(PG_PASSWORD),
-    )
-    .assert_ok();
+    cli.run(&create_machine_postgres("orders_pg"), Some(PG_PASSWORD))
+        .assert_ok();
     cli.run(
         &[
             "create",

@@ -12,7 +12,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::{
-    CLIENT_ID, CLIENT_SECRET, credentials, sourcedeck_command, wait_until, wait_until_blocking,
+    CLIENT_ID, CLIENT_SECRET, credentials, machine_postgres, sourcedeck_command, wait_until,
+    wait_until_blocking,
 };
 use sourcedeck::client::Session;
 use sourcedeck::domain::{ConfigValue, Kind, Secret};
@@ -107,19 +108,6 @@ fn parse_listening_line(line: &str) -> Option<String> {
     (port != 0).then(|| url.to_string())
 }
 
-fn pg_config(password: &str) -> BTreeMap<String, ConfigValue> {
-    [
-        ("PGHOST", "127.0.0.1"),
-        ("PGPORT", "5432"),
-        ("PGDATABASE", "test"),
-        ("PGUSER", "postgres"),
-        ("PGPASSWORD", password),
-    ]
-    .into_iter()
-    .map(|(key, value)| (key.to_string(), ConfigValue::Literal(Secret::new(value))))
-    .collect()
-}
-
 /// One acknowledged create: id, name and the secret it stored.
 #[derive(Clone, Debug)]
 struct Acknowledged {
@@ -170,7 +158,7 @@ async fn every_acknowledged_create_survives_a_kill_9_mid_burst() {
                     let name = format!("burst_{writer}_{index:05}");
                     let password = format!("pw-{writer}-{index}-Kk19");
                     match session
-                        .create(Kind::Postgresql, &name, &pg_config(&password))
+                        .create(Kind::Postgresql, &name, &machine_postgres(&password))
                         .await
                     {
                         Ok(created) => acknowledged.lock().unwrap().push(Acknowledged {
@@ -245,7 +233,11 @@ async fn every_acknowledged_create_survives_a_kill_9_mid_burst() {
 
     // The restarted server still accepts writes and the database is intact.
     session
-        .create(Kind::Postgresql, "after_restart", &pg_config("pw-after"))
+        .create(
+            Kind::Postgresql,
+            "after_restart",
+            &machine_postgres("pw-after"),
+        )
         .await
         .expect("create after restart");
     assert_database_intact(&data_dir);
@@ -259,7 +251,7 @@ async fn encrypted_values_stay_readable_after_a_kill_9_and_are_never_stored_in_p
     let mut first = ServeProcess::start(home.path(), &data_dir);
     let session = first.session().await;
     let created = session
-        .create(Kind::Postgresql, "orders", &pg_config(password))
+        .create(Kind::Postgresql, "orders", &machine_postgres(password))
         .await
         .expect("create");
     let updated_password = "rotated-canary-Qq58-secret";
@@ -441,7 +433,11 @@ async fn restart_on_the_same_port(home: &Path) -> (ServeProcess, Session, String
     let listen = first.url.trim_start_matches("http://").to_string();
     let session = first.session().await;
     let created = session
-        .create(Kind::Postgresql, "orders", &pg_config("pw-survives-Bb12"))
+        .create(
+            Kind::Postgresql,
+            "orders",
+            &machine_postgres("pw-survives-Bb12"),
+        )
         .await
         .expect("create");
     first.kill_hard();

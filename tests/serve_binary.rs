@@ -204,26 +204,7 @@ fn logs_never_contain_secret_values_even_at_trace_level() {
         assert!(!out.contains(pg_password) && !err.contains(pg_password));
         assert!(!out.contains(my_password) && !err.contains(my_password));
     };
-    create(
-        &[
-            "create",
-            "--kind",
-            "postgresql",
-            "--name",
-            "pg",
-            "--set",
-            "PGHOST=127.0.0.1",
-            "--set",
-            "PGPORT=5432",
-            "--set",
-            "PGDATABASE=test",
-            "--set",
-            "PGUSER=postgres",
-            "--secret",
-            "PGPASSWORD",
-        ],
-        pg_password,
-    );
+    create(&common::create_machine_postgres("pg"), pg_password);
     create(
         &[
             "create",

@@ -8,7 +8,7 @@
 
 pub mod certs;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 
 use sourcedeck::client::Session;
 use sourcedeck::client::credentials::{Auth, CredentialSource, Credentials};
-use sourcedeck::domain::Secret;
 use sourcedeck::domain::secret_ref::SecretStore;
+use sourcedeck::domain::{ConfigValue, Secret};
 use sourcedeck::proto::auth_service_client::AuthServiceClient;
 use sourcedeck::proto::integrations_service_client::IntegrationsServiceClient;
 use sourcedeck::proto::{
@@ -533,4 +533,41 @@ pub fn run_command(mut command: Command, stdin: Option<&str>) -> Run {
         stdout: String::from_utf8_lossy(&stdout).into_owned(),
         stderr: String::from_utf8_lossy(&stderr).into_owned(),
     }
+}
+
+/// A PostgreSQL config pointing at the machine's PostgreSQL (127.0.0.1:5432, database `test`,
+/// user `postgres`) with `password`.
+pub fn machine_postgres(password: &str) -> BTreeMap<String, ConfigValue> {
+    [
+        ("PGHOST", "127.0.0.1"),
+        ("PGPORT", "5432"),
+        ("PGDATABASE", "test"),
+        ("PGUSER", "postgres"),
+        ("PGPASSWORD", password),
+    ]
+    .into_iter()
+    .map(|(key, value)| (key.to_string(), ConfigValue::Literal(Secret::new(value))))
+    .collect()
+}
+
+/// `sourcedeck create` arguments for a source `name` pointing at the machine's PostgreSQL; the
+/// password comes from stdin (`--secret PGPASSWORD`).
+pub fn create_machine_postgres(name: &str) -> [&str; 15] {
+    [
+        "create",
+        "--kind",
+        "postgresql",
+        "--name",
+        name,
+        "--set",
+        "PGHOST=127.0.0.1",
+        "--set",
+        "PGPORT=5432",
+        "--set",
+        "PGDATABASE=test",
+        "--set",
+        "PGUSER=postgres",
+        "--secret",
+        "PGPASSWORD",
+    ]
 }
