@@ -638,3 +638,28 @@ fn alt_key_from_a_quick_escape_counts_as_escape_then_the_key() {
     assert_eq!(app.focus, Focus::List);
     assert_eq!(selected_name(&app), "orders_pg");
 }
+
+#[test]
+fn debug_output_of_the_state_and_messages_never_shows_a_revealed_secret() {
+    let mut app = loaded("default", false);
+    update(&mut app, key(KeyCode::Tab));
+    update(&mut app, key(KeyCode::Char('j')));
+    let commands = update(&mut app, key(KeyCode::Char('x')));
+    let reveal = sent(&commands, |r| matches!(r, Request::Reveal { .. }));
+    let answer = Msg::Reply(Reply {
+        id: reveal,
+        outcome: Outcome::Revealed(Ok(Secret::new("hunter2-debug"))),
+    });
+    assert!(!format!("{answer:?}").contains("hunter2-debug"));
+    update(&mut app, answer);
+    let copy = update(&mut app, key(KeyCode::Char('y')));
+    assert!(app.revealed.is_some());
+    assert!(
+        !format!("{app:?}").contains("hunter2-debug"),
+        "a log or panic of the state"
+    );
+    assert!(
+        !format!("{copy:?}").contains("hunter2-debug"),
+        "a log of the commands"
+    );
+}
