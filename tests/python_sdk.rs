@@ -6,6 +6,8 @@
 //! `.ci/run` creates (`python3 -m venv .venv && .venv/bin/pip install chalkpy==2.166.1`). Without
 //! it this test fails: it never passes silently.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -62,21 +64,6 @@ fn parse_listening(line: &str) -> Option<Listening> {
         port,
         environment_id,
     })
-}
-
-fn venv_python() -> PathBuf {
-    let python = match std::env::var_os("SOURCEDECK_TEST_PYTHON") {
-        Some(path) if !path.is_empty() => PathBuf::from(path),
-        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python"),
-    };
-    assert!(
-        python.is_file(),
-        "no Python with the Chalk SDK at {}: run `bash .ci/run` once (it creates the venv with \
-         `python3 -m venv .venv && .venv/bin/pip install chalkpy==2.166.1`), or point \
-         SOURCEDECK_TEST_PYTHON at a python that has chalkpy==2.166.1",
-        python.display()
-    );
-    python
 }
 
 /// Removes what could send the SDK or the CLI elsewhere than our server: the caller's Chalk
@@ -171,7 +158,7 @@ fn collect(mut pipe: impl Read + Send + 'static) -> mpsc::Receiver<String> {
 
 #[test]
 fn official_python_sdk_runs_the_documented_examples() {
-    let python = venv_python();
+    let python = common::venv_python();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/sdk_examples.py");
     assert!(script.is_file(), "missing {}", script.display());
 

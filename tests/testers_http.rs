@@ -1085,29 +1085,77 @@ async fn snowflake_with_an_unreadable_key_fails_at_resolve_without_quoting_it() 
     assert_lacks(&result, &[&key, "MIIBOgIBAAJBAKj34GkxFhD9"]);
 }
 
-/// Against fakesnow's server mode (PyPI `fakesnow[server]`, a Snowflake emulator speaking the
-/// REST API the drivers use): the login and query-request formats are accepted and the answers
-/// read. Not run by default, since it needs the package: `cargo test --test testers_http --
-/// --ignored` with `fakesnow` on PATH (or FAKESNOW_BIN naming it).
+/// fakesnow's server mode (PyPI `fakesnow[server]`, pinned in tests/python/requirements.txt): a
+/// Snowflake emulator speaking the REST API the drivers use, from the venv `.ci/run` creates. It
+/// listens on a port the system picks and announces (`Uvicorn running on http://127.0.0.1:PORT`).
+struct Fakesnow {
+    child: std::process::Child,
+    port: u16,
+    _log: tempfile::TempDir,
+}
+
+impl Fakesnow {
+    fn start() -> Self {
+        let binary = common::venv_python().with_file_name("fakesnow");
+        let log = tempfile::tempdir().expect("log dir");
+        let log_path = log.path().join("fakesnow.log");
+        let log_file = std::fs::File::create(&log_path).expect("log file");
+        let mut child = std::process::Command::new(&binary)
+            .args(["-s", "-p", "0", "--host", "127.0.0.1"])
+            .stdin(std::process::Stdio::null())
+            .stdout(log_file.try_clone().expect("log file"))
+            .stderr(log_file)
+            .spawn()
+            .unwrap_or_else(|error| {
+                panic!(
+                    "{} does not start ({error}): run `bash .ci/run` once",
+                    binary.display()
+                )
+            });
+        let mut port = None;
+        let announced = common::wait_until_blocking(Duration::from_secs(60), || {
+            let text = std::fs::read_to_string(&log_path).unwrap_or_default();
+            port = text
+                .split("running on http://127.0.0.1:")
+                .nth(1)
+                .and_then(|rest| {
+                    rest.chars()
+                        .take_while(char::is_ascii_digit)
+                        .collect::<String>()
+                        .parse()
+                        .ok()
+                });
+            port.is_some() || matches!(child.try_wait(), Ok(Some(_)))
+        });
+        let Some(port) = port.filter(|_| announced) else {
+            let _ = child.kill();
+            panic!(
+                "fakesnow did not start:\n{}",
+                std::fs::read_to_string(&log_path).unwrap_or_default()
+            );
+        };
+        Self {
+            child,
+            port,
+            _log: log,
+        }
+    }
+}
+
+impl Drop for Fakesnow {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Against fakesnow: the login and query-request formats are accepted and the answers read.
 #[tokio::test]
-#[ignore = "needs fakesnow[server] from PyPI"]
 async fn snowflake_against_the_fakesnow_emulator() {
-    let binary = std::env::var("FAKESNOW_BIN").unwrap_or_else(|_| "fakesnow".into());
-    let port = closed_port();
-    let mut child = tokio::process::Command::new(&binary)
-        .args(["-s", "-p", &port.to_string(), "--host", "127.0.0.1"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("fakesnow starts (pip install 'fakesnow[server]')");
-    let up = common::wait_until(Duration::from_secs(30), || async move {
-        tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-    })
-    .await;
-    assert!(up, "fakesnow listens on {port}");
+    let fakesnow = tokio::task::spawn_blocking(Fakesnow::start)
+        .await
+        .expect("fakesnow starts");
+    let port = fakesnow.port;
     let account = format!("http://xy12345@127.0.0.1:{port}");
     let result = check(
         IntegrationKind::Snowflake,
@@ -1120,7 +1168,7 @@ async fn snowflake_against_the_fakesnow_emulator() {
         ],
     )
     .await;
-    let _ = child.kill().await;
+    drop(fakesnow);
     assert_passed(&result);
     assert_lacks(&result, &[SF_PASSWORD]);
 }

@@ -571,3 +571,21 @@ pub fn create_machine_postgres(name: &str) -> [&str; 15] {
         "PGPASSWORD",
     ]
 }
+
+/// The Python of the project's venv (`$SOURCEDECK_TEST_PYTHON`, else `<repo>/.venv/bin/python`),
+/// which `.ci/run` creates from tests/python/requirements.txt: the official SDK (chalkpy), moto's
+/// server mode and the fakesnow emulator. Fails loudly when it is missing, never skips.
+pub fn venv_python() -> PathBuf {
+    let python = match std::env::var_os("SOURCEDECK_TEST_PYTHON") {
+        Some(path) if !path.is_empty() => PathBuf::from(path),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python"),
+    };
+    assert!(
+        python.is_file(),
+        "no Python venv at {}: run `bash .ci/run` once (it creates .venv from \
+         tests/python/requirements.txt: chalkpy, moto[server], fakesnow[server]), or point \
+         SOURCEDECK_TEST_PYTHON at a python that has them",
+        python.display()
+    );
+    python
+}

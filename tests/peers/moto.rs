@@ -4,7 +4,7 @@
 
 use std::fs::File;
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -37,25 +37,9 @@ impl Drop for Moto {
     }
 }
 
-/// The venv's python (with moto[server]); fails loudly when it is missing.
-pub fn venv_python() -> PathBuf {
-    let python = match std::env::var_os("SOURCEDECK_TEST_PYTHON") {
-        Some(path) if !path.is_empty() => PathBuf::from(path),
-        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python"),
-    };
-    assert!(
-        python.is_file(),
-        "no Python venv at {}: run `bash .ci/run` once (it creates .venv with \
-         tests/python/requirements.txt, which pins moto[server]), or point \
-         SOURCEDECK_TEST_PYTHON at a python that has moto[server]",
-        python.display()
-    );
-    python
-}
-
 /// A command for the venv's python with no proxy settings (set-up traffic stays on loopback).
 fn python(args: &[&str]) -> Command {
-    let mut command = Command::new(venv_python());
+    let mut command = Command::new(super::common::venv_python());
     command.args(args);
     for (name, _) in std::env::vars_os() {
         let upper = name.to_string_lossy().to_ascii_uppercase();
