@@ -23,13 +23,27 @@ fn pg_flags(port: u16) -> Vec<String> {
     .collect()
 }
 
+/// `create --kind postgresql --name NAME <pg flags> --secret PGPASSWORD`.
+fn create_pg_args(name: &str, port: u16) -> Vec<String> {
+    let mut args: Vec<String> = ["create", "--kind", "postgresql", "--name", name]
+        .map(String::from)
+        .into();
+    args.extend(pg_flags(port));
+    args.extend(["--secret".to_string(), "PGPASSWORD".to_string()]);
+    args
+}
+
+/// The arguments as the `&[&str]` that `Cli::run` takes.
+fn as_strs(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
+}
+
 /// `create --kind postgresql --name NAME <pg flags> --secret PGPASSWORD` with the password on stdin.
 async fn create_pg(cli: &Cli, name: &str, port: u16) -> Run {
-    let mut args = vec!["create", "--kind", "postgresql", "--name", name];
-    let flags = pg_flags(port);
-    args.extend(flags.iter().map(String::as_str));
-    args.extend(["--secret", "PGPASSWORD"]);
-    let run = cli.run_async(&args, Some(&format!("{PASSWORD}\n"))).await;
+    let args = create_pg_args(name, port);
+    let run = cli
+        .run_async(&as_strs(&args), Some(&format!("{PASSWORD}\n")))
+        .await;
     run.assert_ok();
     run.assert_never_shows(PASSWORD);
     run
@@ -41,6 +55,29 @@ fn assert_one_line_error(run: &Run) {
     let lines: Vec<&str> = run.stderr.lines().collect();
     assert_eq!(lines.len(), 1, "one line on stderr, got {:?}", run.stderr);
     assert!(lines[0].starts_with("sourcedeck: "), "{:?}", lines[0]);
+}
+
+async fn assert_no_integrations(server: &TestServer) {
+    assert!(server.session().await.list().await.unwrap().is_empty());
+}
+
+/// Runs `args` (no stdin) against `server` and expects a failure reported in one line.
+async fn refused(server: &TestServer, args: &[&str]) -> Run {
+    let run = Cli::against(server).run_async(args, None).await;
+    assert_ne!(run.code, 0);
+    assert_one_line_error(&run);
+    run
+}
+
+/// `create … --name x FLAG PGPASSWORD=<leaked>`: refused in one line, the value never echoed,
+/// nothing stored.
+async fn refused_secret_on_argv(server: &TestServer, flag: &str, leaked: &str) -> Run {
+    let pair = format!("PGPASSWORD={leaked}");
+    let args = ["create", "--kind", "postgresql", "--name", "x", flag, &pair];
+    let run = refused(server, &args).await;
+    run.assert_never_shows(leaked);
+    assert_no_integrations(server).await;
+    run
 }
 
 async fn reveal(server: &TestServer, name: &str, key: &str) -> String {
@@ -398,10 +435,10 @@ async fn test_of_a_draft_runs_without_saving() {
     let cli = Cli::against(&server);
     let mut args = vec!["test", "--kind", "postgresql"];
     let flags = pg_flags(5432);
-    args.extend(flags.iter().map(String::as_str));
+    args.extend(as_strs(&flags));
     let run = cli.run_async(&args, None).await;
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    assert!(server.session().await.list().await.unwrap().is_empty());
+    assert_no_integrations(&server).await;
 }
 
 #[tokio::test]
@@ -500,7 +537,7 @@ async fn delete_with_yes_deletes() {
     let run = cli.run_async(&["delete", "orders", "--yes"], None).await;
     run.assert_ok();
     assert!(run.stdout.starts_with("deleted orders"), "{}", run.stdout);
-    assert!(server.session().await.list().await.unwrap().is_empty());
+    assert_no_integrations(&server).await;
     let again = cli.run_async(&["delete", "orders", "--yes"], None).await;
     assert_eq!(again.code, 1);
     assert_one_line_error(&again);
@@ -509,77 +546,36 @@ async fn delete_with_yes_deletes() {
 #[tokio::test]
 async fn an_unknown_kind_is_refused_listing_the_valid_kinds() {
     let server = TestServer::start().await;
-    let run = Cli::against(&server)
-        .run_async(&["create", "--kind", "oracle", "--name", "x"], None)
-        .await;
-    assert_ne!(run.code, 0);
-    assert_one_line_error(&run);
+    let run = refused(&server, &["create", "--kind", "oracle", "--name", "x"]).await;
     for kind in ["oracle", "postgresql", "snowflake", "bigquery", "mysql"] {
         assert!(run.stderr.contains(kind), "{kind} not in {}", run.stderr);
     }
-    assert!(server.session().await.list().await.unwrap().is_empty());
+    assert_no_integrations(&server).await;
 }
 
 #[tokio::test]
 async fn set_of_a_secret_key_is_refused_without_echoing_the_value() {
     let server = TestServer::start().await;
     let leaked = "set-pw-Jj44-must-not-echo";
-    let run = Cli::against(&server)
-        .run_async(
-            &[
-                "create",
-                "--kind",
-                "postgresql",
-                "--name",
-                "x",
-                "--set",
-                &format!("PGPASSWORD={leaked}"),
-            ],
-            None,
-        )
-        .await;
-    assert_ne!(run.code, 0);
-    assert_one_line_error(&run);
+    let run = refused_secret_on_argv(&server, "--set", leaked).await;
     assert!(run.stderr.contains("--secret PGPASSWORD"), "{}", run.stderr);
-    run.assert_never_shows(leaked);
-    assert!(server.session().await.list().await.unwrap().is_empty());
 }
 
 #[tokio::test]
 async fn a_secret_value_on_the_command_line_is_refused_without_echoing_it() {
     let server = TestServer::start().await;
     let leaked = "argv-pw-Uu12-must-not-echo";
-    let run = Cli::against(&server)
-        .run_async(
-            &[
-                "create",
-                "--kind",
-                "postgresql",
-                "--name",
-                "x",
-                "--secret",
-                &format!("PGPASSWORD={leaked}"),
-            ],
-            None,
-        )
-        .await;
-    assert_ne!(run.code, 0);
-    assert_one_line_error(&run);
-    run.assert_never_shows(leaked);
-    assert!(server.session().await.list().await.unwrap().is_empty());
+    refused_secret_on_argv(&server, "--secret", leaked).await;
 }
 
 #[tokio::test]
 async fn a_bad_name_is_refused_naming_the_character() {
     let server = TestServer::start().await;
-    let run = Cli::against(&server)
-        .run_async(
-            &["create", "--kind", "postgresql", "--name", "my-source"],
-            None,
-        )
-        .await;
-    assert_ne!(run.code, 0);
-    assert_one_line_error(&run);
+    let run = refused(
+        &server,
+        &["create", "--kind", "postgresql", "--name", "my-source"],
+    )
+    .await;
     assert!(run.stderr.contains("'-'"), "{}", run.stderr);
 }
 
@@ -588,11 +584,8 @@ async fn a_server_error_is_one_line_and_leaks_no_secret() {
     let server = TestServer::start().await;
     let cli = Cli::against(&server);
     create_pg(&cli, "orders", 5432).await;
-    let mut args = vec!["create", "--kind", "postgresql", "--name", "ORDERS"];
-    let flags = pg_flags(5432);
-    args.extend(flags.iter().map(String::as_str));
-    args.extend(["--secret", "PGPASSWORD"]);
-    let run = cli.run_async(&args, Some(PASSWORD)).await;
+    let args = create_pg_args("ORDERS", 5432);
+    let run = cli.run_async(&as_strs(&args), Some(PASSWORD)).await;
     assert_eq!(run.code, 1);
     assert_one_line_error(&run);
     assert!(run.stderr.contains("already exists"), "{}", run.stderr);
@@ -670,11 +663,8 @@ fn without_any_server_configured_list_uses_the_embedded_server() {
 #[test]
 fn the_embedded_server_keeps_data_across_invocations_in_xdg_data_home() {
     let cli = Cli::isolated();
-    let mut args = vec!["create", "--kind", "postgresql", "--name", "local_pg"];
-    let flags = pg_flags(5432);
-    args.extend(flags.iter().map(String::as_str));
-    args.extend(["--secret", "PGPASSWORD"]);
-    let created = cli.run(&args, Some(PASSWORD));
+    let args = create_pg_args("local_pg", 5432);
+    let created = cli.run(&as_strs(&args), Some(PASSWORD));
     created.assert_ok();
     created.assert_never_shows(PASSWORD);
 
