@@ -57,6 +57,12 @@ fn assert_one_line_error(run: &Run) {
     assert!(lines[0].starts_with("sourcedeck: "), "{:?}", lines[0]);
 }
 
+/// Replaces the variable `name` in the environment the binary runs with.
+fn set_env(cli: &mut Cli, name: &str, value: &str) {
+    cli.env.retain(|(key, _)| key != name);
+    cli.env.push((name.into(), value.into()));
+}
+
 async fn assert_no_integrations(server: &TestServer) {
     assert!(server.session().await.list().await.unwrap().is_empty());
 }
@@ -597,8 +603,7 @@ async fn a_wrong_client_secret_fails_without_printing_it() {
     let server = TestServer::start().await;
     let mut cli = Cli::against(&server);
     let wrong = "wrong-client-secret-Ee90";
-    cli.env.retain(|(name, _)| name != "CHALK_CLIENT_SECRET");
-    cli.env.push(("CHALK_CLIENT_SECRET".into(), wrong.into()));
+    set_env(&mut cli, "CHALK_CLIENT_SECRET", wrong);
     let run = cli.run_async(&["list"], None).await;
     assert_eq!(run.code, 1);
     assert_one_line_error(&run);
@@ -789,9 +794,7 @@ async fn the_api_server_may_be_given_without_a_scheme_or_with_a_trailing_slash()
     let address = server.server.address.to_string();
     for api_server in [address.clone(), format!("http://{address}/")] {
         let mut cli = Cli::against(&server);
-        cli.env.retain(|(name, _)| name != "CHALK_API_SERVER");
-        cli.env
-            .push(("CHALK_API_SERVER".into(), api_server.clone()));
+        set_env(&mut cli, "CHALK_API_SERVER", &api_server);
         let run = cli.run_async(&["list"], None).await;
         assert_eq!(run.code, 0, "{api_server}: {}", run.stderr);
     }
@@ -864,29 +867,34 @@ fn kinds_lists_the_catalog_and_one_kind_marks_its_secret_keys() {
     assert_eq!(password["secret"], true);
 }
 
+/// Starts six `args` at once and expects every one to succeed ("{what} failed: <stderr>" if not).
+fn assert_six_parallel_runs_succeed(cli: &Cli, args: &[&str], what: &str) {
+    let children: Vec<_> = (0..6)
+        .map(|_| {
+            cli.command(args)
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("binary starts")
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().expect("finishes");
+        assert!(
+            output.status.success(),
+            "{what} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
 #[test]
 fn parallel_first_runs_on_a_fresh_data_dir_all_succeed() {
     // Scripts may start several commands at once on a machine that never ran sourcedeck.
     for _ in 0..5 {
         let cli = Cli::isolated();
-        let children: Vec<_> = (0..6)
-            .map(|_| {
-                cli.command(&["list"])
-                    .stdin(std::process::Stdio::null())
-                    .stdout(std::process::Stdio::piped())
-                    .stderr(std::process::Stdio::piped())
-                    .spawn()
-                    .expect("binary starts")
-            })
-            .collect();
-        for child in children {
-            let output = child.wait_with_output().expect("finishes");
-            assert!(
-                output.status.success(),
-                "a parallel first run failed: {}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-        }
+        assert_six_parallel_runs_succeed(&cli, &["list"], "a parallel first run");
     }
 }
 
@@ -895,24 +903,11 @@ fn parallel_first_uses_of_a_new_environment_all_succeed() {
     for _ in 0..5 {
         let cli = Cli::isolated();
         cli.run(&["secrets", "list"], None).assert_ok(); // schema and "default" exist now
-        let children: Vec<_> = (0..6)
-            .map(|_| {
-                cli.command(&["secrets", "list", "--environment", "staging"])
-                    .stdin(std::process::Stdio::null())
-                    .stdout(std::process::Stdio::piped())
-                    .stderr(std::process::Stdio::piped())
-                    .spawn()
-                    .expect("binary starts")
-            })
-            .collect();
-        for child in children {
-            let output = child.wait_with_output().expect("finishes");
-            assert!(
-                output.status.success(),
-                "a parallel first use of an environment failed: {}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-        }
+        assert_six_parallel_runs_succeed(
+            &cli,
+            &["secrets", "list", "--environment", "staging"],
+            "a parallel first use of an environment",
+        );
     }
 }
 
@@ -922,11 +917,11 @@ async fn credentials_written_into_the_api_server_url_are_never_echoed() {
     let leaked = "url-pw-Hh83-never-echoed";
     let mut cli = Cli::against(&server);
     let authority = server.url().trim_start_matches("http://").to_string();
-    cli.env.retain(|(name, _)| name != "CHALK_API_SERVER");
-    cli.env.push((
-        "CHALK_API_SERVER".into(),
-        format!("http://admin:{leaked}@{authority}"),
-    ));
+    set_env(
+        &mut cli,
+        "CHALK_API_SERVER",
+        &format!("http://admin:{leaked}@{authority}"),
+    );
     let run = cli.run_async(&["list"], None).await;
     assert_ne!(run.code, 0);
     assert_one_line_error(&run);
