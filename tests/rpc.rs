@@ -207,6 +207,16 @@ fn good_pg() -> HashMap<String, IntegrationConfigValue> {
     pg_config(5432, "test")
 }
 
+/// [`good_pg`] with `key` set to `value` (added, or replacing the good one).
+fn good_pg_with(
+    key: &str,
+    value: IntegrationConfigValue,
+) -> HashMap<String, IntegrationConfigValue> {
+    let mut config = good_pg();
+    config.insert(key.into(), value);
+    config
+}
+
 /// The machine's MariaDB as root; `password` may be empty.
 fn mysql_config(password: &str) -> HashMap<String, IntegrationConfigValue> {
     literals(&[
@@ -236,6 +246,20 @@ fn assert_status(result: Result<impl std::fmt::Debug, Status>, code: Code) -> St
             status
         }
     }
+}
+
+/// [`assert_status`], and its message names every one of `needles`.
+#[track_caller]
+fn assert_status_mentions(
+    result: Result<impl std::fmt::Debug, Status>,
+    code: Code,
+    needles: &[&str],
+) -> Status {
+    let status = assert_status(result, code);
+    for needle in needles {
+        assert_contains(status.message(), needle);
+    }
+    status
 }
 
 #[track_caller]
@@ -348,8 +372,7 @@ async fn get_token_with_an_unsupported_grant_type_is_invalid_argument() {
         sourcedeck::proto::auth_service_client::AuthServiceClient::new(server.channel().await)
             .get_token(request)
             .await;
-    let status = assert_status(result, Code::InvalidArgument);
-    assert_contains(status.message(), "grant_type");
+    assert_status_mentions(result, Code::InvalidArgument, &["grant_type"]);
 }
 
 #[tokio::test]
@@ -464,8 +487,7 @@ async fn a_call_without_the_environment_header_is_invalid_argument() {
         .client()
         .list_integrations(headers.request(ListIntegrationsRequest {}))
         .await;
-    let status = assert_status(result, Code::InvalidArgument);
-    assert_contains(status.message(), "x-chalk-env-id");
+    assert_status_mentions(result, Code::InvalidArgument, &["x-chalk-env-id"]);
 }
 
 #[tokio::test]
@@ -476,8 +498,7 @@ async fn a_call_for_another_environment_is_permission_denied() {
         .client()
         .list_integrations(headers.request(ListIntegrationsRequest {}))
         .await;
-    let status = assert_status(result, Code::PermissionDenied);
-    assert_contains(status.message(), "prod");
+    assert_status_mentions(result, Code::PermissionDenied, &["prod"]);
 }
 
 #[tokio::test]
@@ -598,8 +619,7 @@ async fn list_reports_missing_required_keys_as_warnings_naming_them() {
 #[tokio::test]
 async fn list_reports_unknown_keys_as_warnings() {
     let api = Api::start().await;
-    let mut config = good_pg();
-    config.insert("PGHOTS".into(), literal("typo"));
+    let config = good_pg_with("PGHOTS", literal("typo"));
     api.create_pg("typo_source", config).await;
     let listed = api.list().await.unwrap();
     let warning = listed[0]
@@ -709,20 +729,22 @@ async fn insert_accepts_the_postgresql_product_example_without_warnings() {
 #[tokio::test]
 async fn insert_refuses_a_name_with_a_dash_naming_the_character() {
     let api = Api::start().await;
-    let status = assert_status(
+    assert_status_mentions(
         api.insert("my-source", PG, good_pg()).await,
         Code::InvalidArgument,
+        &["'-'", "name"],
     );
-    assert_contains(status.message(), "'-'");
-    assert_contains(status.message(), "name");
     assert!(api.list().await.unwrap().is_empty());
 }
 
 #[tokio::test]
 async fn insert_refuses_an_empty_name() {
     let api = Api::start().await;
-    let status = assert_status(api.insert("", PG, good_pg()).await, Code::InvalidArgument);
-    assert_contains(status.message(), "name");
+    assert_status_mentions(
+        api.insert("", PG, good_pg()).await,
+        Code::InvalidArgument,
+        &["name"],
+    );
 }
 
 #[tokio::test]
@@ -748,8 +770,7 @@ async fn insert_refuses_a_kind_number_outside_the_enum() {
             ..Default::default()
         })
         .await;
-    let status = assert_status(result, Code::InvalidArgument);
-    assert_contains(status.message(), "999");
+    assert_status_mentions(result, Code::InvalidArgument, &["999"]);
 }
 
 #[tokio::test]
@@ -757,8 +778,11 @@ async fn insert_refuses_a_duplicate_name_even_differing_only_in_case() {
     let api = Api::start().await;
     api.create_pg("orders", good_pg()).await;
     for name in ["orders", "ORDERS", "Orders"] {
-        let status = assert_status(api.insert(name, PG, good_pg()).await, Code::AlreadyExists);
-        assert_contains(status.message(), name);
+        assert_status_mentions(
+            api.insert(name, PG, good_pg()).await,
+            Code::AlreadyExists,
+            &[name],
+        );
     }
     assert_eq!(api.list().await.unwrap().len(), 1);
 }
@@ -766,7 +790,7 @@ async fn insert_refuses_a_duplicate_name_even_differing_only_in_case() {
 #[tokio::test]
 async fn insert_refuses_a_malformed_pgport_naming_pgport_and_stores_nothing() {
     let api = Api::start().await;
-    let status = assert_status(
+    let status = assert_status_mentions(
         api.insert(
             "pg",
             PG,
@@ -777,8 +801,8 @@ async fn insert_refuses_a_malformed_pgport_naming_pgport_and_stores_nothing() {
         )
         .await,
         Code::InvalidArgument,
+        &["PGPORT"],
     );
-    assert_contains(status.message(), "PGPORT");
     assert_lacks(status.message(), PG_PASSWORD);
     assert!(api.list().await.unwrap().is_empty());
 }
@@ -787,7 +811,7 @@ async fn insert_refuses_a_malformed_pgport_naming_pgport_and_stores_nothing() {
 async fn insert_refuses_bad_base64_in_a_secret_key_without_echoing_the_value() {
     let api = Api::start().await;
     let bad = "not*base64*secret-Qw77!";
-    let status = assert_status(
+    let status = assert_status_mentions(
         api.insert(
             "bq",
             IntegrationKind::Bigquery,
@@ -799,9 +823,8 @@ async fn insert_refuses_bad_base64_in_a_secret_key_without_echoing_the_value() {
         )
         .await,
         Code::InvalidArgument,
+        &["BQ_CREDENTIALS_BASE64", "base64"],
     );
-    assert_contains(status.message(), "BQ_CREDENTIALS_BASE64");
-    assert_contains(status.message(), "base64");
     assert_lacks(status.message(), bad);
     assert_lacks(status.message(), "secret-Qw77");
 }
@@ -810,10 +833,12 @@ async fn insert_refuses_bad_base64_in_a_secret_key_without_echoing_the_value() {
 async fn insert_refuses_a_config_key_that_is_not_an_environment_variable_name() {
     let api = Api::start().await;
     for key in ["PG-HOST", "1PGHOST", "PG HOST"] {
-        let mut config = good_pg();
-        config.insert(key.into(), literal("x"));
-        let status = assert_status(api.insert("pg", PG, config).await, Code::InvalidArgument);
-        assert_contains(status.message(), key);
+        let config = good_pg_with(key, literal("x"));
+        assert_status_mentions(
+            api.insert("pg", PG, config).await,
+            Code::InvalidArgument,
+            &[key],
+        );
     }
     assert!(api.list().await.unwrap().is_empty());
 }
@@ -821,18 +846,19 @@ async fn insert_refuses_a_config_key_that_is_not_an_environment_variable_name() 
 #[tokio::test]
 async fn insert_refuses_a_value_with_neither_literal_nor_secret_id() {
     let api = Api::start().await;
-    let mut config = good_pg();
-    config.insert("PGUSER".into(), IntegrationConfigValue { value: None });
-    let status = assert_status(api.insert("pg", PG, config).await, Code::InvalidArgument);
-    assert_contains(status.message(), "PGUSER");
+    let config = good_pg_with("PGUSER", IntegrationConfigValue { value: None });
+    assert_status_mentions(
+        api.insert("pg", PG, config).await,
+        Code::InvalidArgument,
+        &["PGUSER"],
+    );
 }
 
 #[tokio::test]
 async fn insert_stores_an_aws_arn_as_the_short_secret_name() {
     let api = Api::over(TestServer::with_aws_store().await).await;
-    let mut config = good_pg();
-    config.insert(
-        "PGPASSWORD".into(),
+    let config = good_pg_with(
+        "PGPASSWORD",
         linked("arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-password-AbCdEf"),
     );
     let created = api.create_pg("pg", config).await;
@@ -846,27 +872,30 @@ async fn insert_stores_an_aws_arn_as_the_short_secret_name() {
 #[tokio::test]
 async fn insert_refuses_an_arn_of_another_aws_account() {
     let api = Api::over(TestServer::with_aws_store().await).await;
-    let mut config = good_pg();
-    config.insert(
-        "PGPASSWORD".into(),
+    let config = good_pg_with(
+        "PGPASSWORD",
         linked("arn:aws:secretsmanager:us-east-1:999999999999:secret:prod/db-password-AbCdEf"),
     );
-    let status = assert_status(api.insert("pg", PG, config).await, Code::InvalidArgument);
-    assert_contains(status.message(), "PGPASSWORD");
-    assert_contains(status.message(), "999999999999");
+    assert_status_mentions(
+        api.insert("pg", PG, config).await,
+        Code::InvalidArgument,
+        &["PGPASSWORD", "999999999999"],
+    );
     assert!(api.list().await.unwrap().is_empty());
 }
 
 #[tokio::test]
 async fn insert_on_a_local_store_refuses_an_arn() {
     let api = Api::start().await;
-    let mut config = good_pg();
-    config.insert(
-        "PGPASSWORD".into(),
+    let config = good_pg_with(
+        "PGPASSWORD",
         linked("arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-password-AbCdEf"),
     );
-    let status = assert_status(api.insert("pg", PG, config).await, Code::InvalidArgument);
-    assert_contains(status.message(), "PGPASSWORD");
+    assert_status_mentions(
+        api.insert("pg", PG, config).await,
+        Code::InvalidArgument,
+        &["PGPASSWORD"],
+    );
 }
 
 #[tokio::test]
@@ -914,8 +943,7 @@ async fn insert_prefers_config_over_environment_variables_for_the_same_key() {
 #[tokio::test]
 async fn get_answers_each_key_as_a_secret_with_value_following_the_design_rules() {
     let api = Api::start().await;
-    let mut config = good_pg();
-    config.insert("PGUSER".into(), linked("team-db-user"));
+    let config = good_pg_with("PGUSER", linked("team-db-user"));
     let created = api.create_pg("My_Pg", config).await;
     let response = api.get(&created.id).await.unwrap();
     assert_not_on_the_wire(&response, PG_PASSWORD);
@@ -949,15 +977,17 @@ async fn get_answers_each_key_as_a_secret_with_value_following_the_design_rules(
 #[tokio::test]
 async fn get_of_an_unknown_id_is_not_found() {
     let api = Api::start().await;
-    let status = assert_status(api.get("no-such-id").await, Code::NotFound);
-    assert_contains(status.message(), "no-such-id");
+    assert_status_mentions(api.get("no-such-id").await, Code::NotFound, &["no-such-id"]);
 }
 
 #[tokio::test]
 async fn get_with_an_empty_id_is_invalid_argument() {
     let api = Api::start().await;
-    let status = assert_status(api.get("").await, Code::InvalidArgument);
-    assert_contains(status.message(), "integration_id");
+    assert_status_mentions(
+        api.get("").await,
+        Code::InvalidArgument,
+        &["integration_id"],
+    );
 }
 
 #[tokio::test]
@@ -976,8 +1006,11 @@ async fn get_by_name_finds_the_integration_ignoring_case() {
 async fn get_by_name_of_an_unknown_name_is_not_found() {
     let api = Api::start().await;
     api.create_pg("orders", good_pg()).await;
-    let status = assert_status(api.by_name("customers").await, Code::NotFound);
-    assert_contains(status.message(), "customers");
+    assert_status_mentions(
+        api.by_name("customers").await,
+        Code::NotFound,
+        &["customers"],
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1002,8 +1035,11 @@ async fn get_value_reveals_a_secret_literal_by_key_and_by_full_name() {
 async fn get_value_of_an_unknown_key_is_not_found() {
     let api = Api::start().await;
     let created = api.create_pg("orders", good_pg()).await;
-    let status = assert_status(api.value(&created.id, "PGSSLMODE").await, Code::NotFound);
-    assert_contains(status.message(), "PGSSLMODE");
+    assert_status_mentions(
+        api.value(&created.id, "PGSSLMODE").await,
+        Code::NotFound,
+        &["PGSSLMODE"],
+    );
     assert_status(api.value("no-such-id", "PGHOST").await, Code::NotFound);
     assert_status(api.value(&created.id, "").await, Code::InvalidArgument);
 }
@@ -1011,8 +1047,7 @@ async fn get_value_of_an_unknown_key_is_not_found() {
 #[tokio::test]
 async fn get_value_resolves_a_linked_key_from_the_local_secret_store() {
     let api = Api::start().await;
-    let mut config = good_pg();
-    config.insert("PGPASSWORD".into(), linked("orders-db-password"));
+    let config = good_pg_with("PGPASSWORD", linked("orders-db-password"));
     let created = api.create_pg("orders", config).await;
     api.server
         .set_local_secret("orders-db-password", "linked-pw-Tt55");
@@ -1024,15 +1059,13 @@ async fn get_value_resolves_a_linked_key_from_the_local_secret_store() {
 #[tokio::test]
 async fn get_value_of_a_linked_key_missing_from_the_store_is_failed_precondition() {
     let api = Api::start().await;
-    let mut config = good_pg();
-    config.insert("PGPASSWORD".into(), linked("never-stored"));
+    let config = good_pg_with("PGPASSWORD", linked("never-stored"));
     let created = api.create_pg("orders", config).await;
-    let status = assert_status(
+    assert_status_mentions(
         api.value(&created.id, "PGPASSWORD").await,
         Code::FailedPrecondition,
+        &["PGPASSWORD", "never-stored"],
     );
-    assert_contains(status.message(), "PGPASSWORD");
-    assert_contains(status.message(), "never-stored");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1120,8 +1153,7 @@ async fn update_to_a_taken_name_is_already_exists_and_changes_nothing() {
         let result = api
             .update(&sales.id, Some(name), literals(&[("PGHOST", "moved")]))
             .await;
-        let status = assert_status(result, Code::AlreadyExists);
-        assert_contains(status.message(), name);
+        assert_status_mentions(result, Code::AlreadyExists, &[name]);
     }
     assert_eq!(
         api.integration(&sales.id).await.name.as_deref(),
@@ -1134,12 +1166,12 @@ async fn update_to_a_taken_name_is_already_exists_and_changes_nothing() {
 async fn update_refuses_a_bad_new_name() {
     let api = Api::start().await;
     let created = api.create_pg("orders", good_pg()).await;
-    let status = assert_status(
+    assert_status_mentions(
         api.update(&created.id, Some("orders.v2"), HashMap::new())
             .await,
         Code::InvalidArgument,
+        &["'.'"],
     );
-    assert_contains(status.message(), "'.'");
     assert_eq!(
         api.integration(&created.id).await.name.as_deref(),
         Some("orders")
@@ -1149,12 +1181,12 @@ async fn update_refuses_a_bad_new_name() {
 #[tokio::test]
 async fn update_of_an_unknown_id_is_not_found() {
     let api = Api::start().await;
-    let status = assert_status(
+    assert_status_mentions(
         api.update("no-such-id", None, literals(&[("PGHOST", "x")]))
             .await,
         Code::NotFound,
+        &["no-such-id"],
     );
-    assert_contains(status.message(), "no-such-id");
     assert_status(
         api.update("", None, HashMap::new()).await,
         Code::InvalidArgument,
@@ -1186,11 +1218,11 @@ async fn update_with_a_malformed_value_is_refused_and_changes_nothing() {
     let created = api.create_pg("orders", good_pg()).await;
     let mut changes = literals(&[("PGHOST", "db.internal"), ("PGPORT", "70000")]);
     changes.insert("PGPASSWORD".into(), literal("new-pw-Hh42"));
-    let status = assert_status(
+    let status = assert_status_mentions(
         api.update(&created.id, Some("renamed"), changes).await,
         Code::InvalidArgument,
+        &["PGPORT"],
     );
-    assert_contains(status.message(), "PGPORT");
     assert_lacks(status.message(), "new-pw-Hh42");
     let stored = api.integration(&created.id).await;
     assert_eq!(stored.name.as_deref(), Some("orders"));
@@ -1213,8 +1245,7 @@ async fn delete_removes_the_integration_and_a_second_delete_is_not_found() {
     assert_status(api.get(&doomed.id).await, Code::NotFound);
     assert_status(api.by_name("orders").await, Code::NotFound);
     assert_status(api.value(&doomed.id, "PGPASSWORD").await, Code::NotFound);
-    let status = assert_status(api.delete(&doomed.id).await, Code::NotFound);
-    assert_contains(status.message(), &doomed.id);
+    assert_status_mentions(api.delete(&doomed.id).await, Code::NotFound, &[&doomed.id]);
     let listed = api.list().await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].id, kept.id);
@@ -1363,15 +1394,15 @@ async fn test_of_a_draft_over_a_saved_source_overrides_only_the_given_keys() {
 #[tokio::test]
 async fn test_of_a_draft_without_kind_or_id_is_invalid_argument() {
     let api = Api::start().await;
-    let status = assert_status(
+    assert_status_mentions(
         api.test(TestIntegrationRequest {
             config: good_pg(),
             ..Default::default()
         })
         .await,
         Code::InvalidArgument,
+        &["kind"],
     );
-    assert_contains(status.message(), "kind");
 }
 
 #[tokio::test]
@@ -1390,8 +1421,7 @@ async fn test_of_an_unknown_saved_id_is_not_found() {
 #[tokio::test]
 async fn test_with_an_unresolvable_linked_secret_fails_naming_the_key() {
     let api = Api::start().await;
-    let mut config = good_pg();
-    config.insert("PGPASSWORD".into(), linked("absent-secret"));
+    let config = good_pg_with("PGPASSWORD", linked("absent-secret"));
     let result = api.test_draft(PG, config).await;
     assert!(!result.success);
     assert_contains(&result.message, "PGPASSWORD");
@@ -1428,9 +1458,8 @@ async fn test_of_a_kind_without_a_check_fails_with_a_clear_message() {
 #[tokio::test]
 async fn test_refuses_a_malformed_draft_value() {
     let api = Api::start().await;
-    let mut config = good_pg();
-    config.insert("PGPORT".into(), literal("port"));
-    let status = assert_status(
+    let config = good_pg_with("PGPORT", literal("port"));
+    assert_status_mentions(
         api.test(TestIntegrationRequest {
             kind: PG as i32,
             config,
@@ -1438,8 +1467,8 @@ async fn test_refuses_a_malformed_draft_value() {
         })
         .await,
         Code::InvalidArgument,
+        &["PGPORT"],
     );
-    assert_contains(status.message(), "PGPORT");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1520,8 +1549,7 @@ async fn insert_refuses_malformed_boolean_json_and_reference_values_naming_the_k
         ("PGPASSWORD", linked("projects/p/secrets/s/versions/3")),
     ];
     for (key, value) in cases {
-        let mut config = good_pg();
-        config.insert(key.into(), value);
+        let config = good_pg_with(key, value);
         let status = assert_status(api.insert("pg", PG, config).await, Code::InvalidArgument);
         assert!(
             status.message().starts_with(&format!("{key}: ")),
@@ -1530,19 +1558,19 @@ async fn insert_refuses_malformed_boolean_json_and_reference_values_naming_the_k
         );
         assert_lacks(status.message(), PG_PASSWORD);
     }
-    let status = assert_status(
+    assert_status_mentions(
         api.insert("pg", PG, literals(&[("ENGINE_ARGUMENTS", "[1, 2]")]))
             .await,
         Code::InvalidArgument,
+        &["JSON object"],
     );
-    assert_contains(status.message(), "JSON object");
     assert!(api.list().await.unwrap().is_empty());
 }
 
 #[tokio::test]
 async fn insert_reports_every_malformed_value_in_one_message() {
     let api = Api::start().await;
-    let status = assert_status(
+    assert_status_mentions(
         api.insert(
             "pg",
             PG,
@@ -1550,20 +1578,19 @@ async fn insert_reports_every_malformed_value_in_one_message() {
         )
         .await,
         Code::InvalidArgument,
+        &["PGPORT", "PG_AWS_IAM_AUTH"],
     );
-    assert_contains(status.message(), "PGPORT");
-    assert_contains(status.message(), "PG_AWS_IAM_AUTH");
 }
 
 #[tokio::test]
 async fn insert_refuses_a_name_longer_than_128_characters() {
     let api = Api::start().await;
     api.create_pg(&"a".repeat(128), good_pg()).await;
-    let status = assert_status(
+    assert_status_mentions(
         api.insert(&"b".repeat(129), PG, good_pg()).await,
         Code::InvalidArgument,
+        &["129"],
     );
-    assert_contains(status.message(), "129");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1596,14 +1623,13 @@ async fn concurrent_inserts_of_one_name_create_exactly_one_integration() {
 #[tokio::test]
 async fn an_aws_store_server_cannot_read_linked_values_and_says_so() {
     let api = Api::over(TestServer::with_aws_store().await).await;
-    let mut config = good_pg();
-    config.insert("PGPASSWORD".into(), linked("prod/db-password"));
+    let config = good_pg_with("PGPASSWORD", linked("prod/db-password"));
     let created = api.create_pg("pg", config.clone()).await;
-    let status = assert_status(
+    assert_status_mentions(
         api.value(&created.id, "PGPASSWORD").await,
         Code::FailedPrecondition,
+        &["PGPASSWORD"],
     );
-    assert_contains(status.message(), "PGPASSWORD");
     let result = api.test_draft(PG, config).await;
     assert!(!result.success);
     assert_contains(&result.message, "PGPASSWORD");
