@@ -8,8 +8,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use base64::Engine as _;
 use common::{
-    Api, CLIENT_ID, CLIENT_SECRET, TestServer, assert_kept_a_1s_deadline, closed_port, get_token,
-    linked, literal, literals,
+    Api, CLIENT_ID, CLIENT_SECRET, Headers, TestServer, assert_kept_a_1s_deadline, closed_port,
+    get_token, linked, literal, literals,
 };
 use sourcedeck::proto::integrations_service_client::IntegrationsServiceClient;
 use sourcedeck::proto::*;
@@ -33,6 +33,12 @@ impl Api {
             .await?
             .into_inner()
             .integrations)
+    }
+
+    /// ListIntegrations sent with `headers` instead of the good ones.
+    async fn list_as(&self, headers: &Headers) -> Result<ListIntegrationsResponse, Status> {
+        let request = headers.request(ListIntegrationsRequest {});
+        Ok(self.client().list_integrations(request).await?.into_inner())
     }
 
     async fn list_response(&self) -> Result<ListIntegrationsResponse, Status> {
@@ -297,16 +303,21 @@ fn assert_not_on_the_wire(message: &impl prost::Message, needle: &str) {
 // AuthService and the headers every call carries
 // ---------------------------------------------------------------------------------------------
 
+/// A GetToken request with the right credential and `grant_type`.
+fn token_request(grant_type: &str) -> tonic::Request<GetTokenRequest> {
+    tonic::Request::new(GetTokenRequest {
+        client_id: CLIENT_ID.into(),
+        client_secret: CLIENT_SECRET.into(),
+        grant_type: grant_type.into(),
+        ..Default::default()
+    })
+}
+
 #[tokio::test]
 async fn get_token_with_the_right_credential_returns_a_bearer_token_and_the_environment() {
     let server = TestServer::start().await;
     let channel = server.channel().await;
-    let mut request = tonic::Request::new(GetTokenRequest {
-        client_id: CLIENT_ID.into(),
-        client_secret: CLIENT_SECRET.into(),
-        grant_type: "client_credentials".into(),
-        ..Default::default()
-    });
+    let mut request = token_request("client_credentials");
     request.metadata_mut().insert(
         "x-chalk-server",
         tonic::metadata::MetadataValue::from_static("go-api"),
@@ -362,12 +373,7 @@ async fn get_token_with_an_unknown_client_id_is_unauthenticated() {
 #[tokio::test]
 async fn get_token_with_an_unsupported_grant_type_is_invalid_argument() {
     let server = TestServer::start().await;
-    let request = tonic::Request::new(GetTokenRequest {
-        client_id: CLIENT_ID.into(),
-        client_secret: CLIENT_SECRET.into(),
-        grant_type: "password".into(),
-        ..Default::default()
-    });
+    let request = token_request("password");
     let result =
         sourcedeck::proto::auth_service_client::AuthServiceClient::new(server.channel().await)
             .get_token(request)
@@ -446,10 +452,7 @@ async fn a_forged_token_is_unauthenticated() {
     let forged = api
         .headers
         .with_token(Some("not-a-token-the-server-issued"));
-    let result = api
-        .client()
-        .list_integrations(forged.request(ListIntegrationsRequest {}))
-        .await;
+    let result = api.list_as(&forged).await;
     assert_status(result, Code::Unauthenticated);
 }
 
@@ -472,10 +475,7 @@ async fn a_token_of_another_server_is_unauthenticated() {
     let api = Api::start().await;
     let other = Api::start().await;
     let foreign = api.headers.with_token(other.headers.token.as_deref());
-    let result = api
-        .client()
-        .list_integrations(foreign.request(ListIntegrationsRequest {}))
-        .await;
+    let result = api.list_as(&foreign).await;
     assert_status(result, Code::Unauthenticated);
 }
 
@@ -483,10 +483,7 @@ async fn a_token_of_another_server_is_unauthenticated() {
 async fn a_call_without_the_environment_header_is_invalid_argument() {
     let api = Api::start().await;
     let headers = api.headers.with_environment(None);
-    let result = api
-        .client()
-        .list_integrations(headers.request(ListIntegrationsRequest {}))
-        .await;
+    let result = api.list_as(&headers).await;
     assert_status_mentions(result, Code::InvalidArgument, &["x-chalk-env-id"]);
 }
 
@@ -494,10 +491,7 @@ async fn a_call_without_the_environment_header_is_invalid_argument() {
 async fn a_call_for_another_environment_is_permission_denied() {
     let api = Api::start().await;
     let headers = api.headers.with_environment(Some("prod"));
-    let result = api
-        .client()
-        .list_integrations(headers.request(ListIntegrationsRequest {}))
-        .await;
+    let result = api.list_as(&headers).await;
     assert_status_mentions(result, Code::PermissionDenied, &["prod"]);
 }
 
@@ -506,10 +500,7 @@ async fn the_environment_header_may_name_the_environment_in_any_case() {
     let api = Api::start().await;
     for name in ["default", "DEFAULT", "Default"] {
         let headers = api.headers.with_environment(Some(name));
-        let result = api
-            .client()
-            .list_integrations(headers.request(ListIntegrationsRequest {}))
-            .await;
+        let result = api.list_as(&headers).await;
         assert!(result.is_ok(), "{name}: {result:?}");
     }
 }
