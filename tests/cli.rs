@@ -49,6 +49,14 @@ async fn create_pg(cli: &Cli, name: &str, port: u16) -> Run {
     run
 }
 
+/// A fresh server with one PostgreSQL source `orders` (made through the CLI), and a CLI against it.
+async fn server_with_orders() -> (TestServer, Cli) {
+    let server = TestServer::start().await;
+    let cli = Cli::against(&server);
+    create_pg(&cli, "orders", 5432).await;
+    (server, cli)
+}
+
 #[track_caller]
 fn assert_one_line_error(run: &Run) {
     assert_ne!(run.code, 0, "expected a failure:\nstdout: {}", run.stdout);
@@ -211,9 +219,7 @@ async fn create_prints_warnings_for_missing_required_keys() {
 
 #[tokio::test]
 async fn list_prints_a_table_and_parseable_json() {
-    let server = TestServer::start().await;
-    let cli = Cli::against(&server);
-    create_pg(&cli, "orders", 5432).await;
+    let (server, cli) = server_with_orders().await;
     let run = cli
         .run_async(
             &[
@@ -268,9 +274,7 @@ async fn list_prints_a_table_and_parseable_json() {
 
 #[tokio::test]
 async fn get_masks_a_secret_and_shows_plain_values_and_links() {
-    let server = TestServer::start().await;
-    let cli = Cli::against(&server);
-    create_pg(&cli, "orders", 5432).await;
+    let (_server, cli) = server_with_orders().await;
     let update = cli
         .run_async(&["update", "orders", "--link", "PGUSER=orders-user"], None)
         .await;
@@ -300,9 +304,7 @@ async fn get_masks_a_secret_and_shows_plain_values_and_links() {
 
 #[tokio::test]
 async fn get_json_withholds_the_secret_value() {
-    let server = TestServer::start().await;
-    let cli = Cli::against(&server);
-    create_pg(&cli, "orders", 5432).await;
+    let (_server, cli) = server_with_orders().await;
     let run = cli.run_async(&["get", "orders", "--json"], None).await;
     run.assert_ok();
     run.assert_never_shows(PASSWORD);
@@ -314,9 +316,7 @@ async fn get_json_withholds_the_secret_value() {
 
 #[tokio::test]
 async fn get_reveal_shows_the_one_value_asked_for() {
-    let server = TestServer::start().await;
-    let cli = Cli::against(&server);
-    create_pg(&cli, "orders", 5432).await;
+    let (_server, cli) = server_with_orders().await;
     let run = cli
         .run_async(&["get", "orders", "--reveal", "PGPASSWORD"], None)
         .await;
@@ -333,9 +333,7 @@ async fn get_reveal_shows_the_one_value_asked_for() {
 
 #[tokio::test]
 async fn get_by_id_works_like_by_name() {
-    let server = TestServer::start().await;
-    let cli = Cli::against(&server);
-    create_pg(&cli, "orders", 5432).await;
+    let (server, cli) = server_with_orders().await;
     let session = server.session().await;
     let id = session.get_by_name("orders").await.unwrap().id;
     let run = cli.run_async(&["get", &id], None).await;
@@ -357,9 +355,7 @@ async fn get_of_an_unknown_integration_is_a_one_line_error() {
 
 #[tokio::test]
 async fn update_changes_only_the_given_keys_and_renames() {
-    let server = TestServer::start().await;
-    let cli = Cli::against(&server);
-    create_pg(&cli, "orders", 5432).await;
+    let (server, cli) = server_with_orders().await;
     let run = cli
         .run_async(
             &[
@@ -382,9 +378,7 @@ async fn update_changes_only_the_given_keys_and_renames() {
 
 #[tokio::test]
 async fn update_of_a_secret_reads_it_from_stdin() {
-    let server = TestServer::start().await;
-    let cli = Cli::against(&server);
-    create_pg(&cli, "orders", 5432).await;
+    let (server, cli) = server_with_orders().await;
     let new_password = "rotated-pw-Nn20";
     let run = cli
         .run_async(
@@ -399,9 +393,7 @@ async fn update_of_a_secret_reads_it_from_stdin() {
 
 #[tokio::test]
 async fn update_with_nothing_to_change_is_an_error() {
-    let server = TestServer::start().await;
-    let cli = Cli::against(&server);
-    create_pg(&cli, "orders", 5432).await;
+    let (_server, cli) = server_with_orders().await;
     let run = cli.run_async(&["update", "orders"], None).await;
     assert_eq!(run.code, 1);
     assert_one_line_error(&run);
@@ -409,9 +401,7 @@ async fn update_with_nothing_to_change_is_an_error() {
 
 #[tokio::test]
 async fn test_exits_0_when_the_source_answers() {
-    let server = TestServer::start().await;
-    let cli = Cli::against(&server);
-    create_pg(&cli, "orders", 5432).await;
+    let (_server, cli) = server_with_orders().await;
     let run = cli.run_async(&["test", "orders"], None).await;
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.starts_with("ok"), "{}", run.stdout);
@@ -525,9 +515,7 @@ async fn secrets_list_never_shows_values() {
 
 #[tokio::test]
 async fn delete_without_yes_on_a_non_terminal_stdin_refuses_and_keeps_the_integration() {
-    let server = TestServer::start().await;
-    let cli = Cli::against(&server);
-    create_pg(&cli, "orders", 5432).await;
+    let (server, cli) = server_with_orders().await;
     let run = cli.run_async(&["delete", "orders"], Some("orders\n")).await;
     assert_ne!(run.code, 0);
     assert_one_line_error(&run);
@@ -537,9 +525,7 @@ async fn delete_without_yes_on_a_non_terminal_stdin_refuses_and_keeps_the_integr
 
 #[tokio::test]
 async fn delete_with_yes_deletes() {
-    let server = TestServer::start().await;
-    let cli = Cli::against(&server);
-    create_pg(&cli, "orders", 5432).await;
+    let (server, cli) = server_with_orders().await;
     let run = cli.run_async(&["delete", "orders", "--yes"], None).await;
     run.assert_ok();
     assert!(run.stdout.starts_with("deleted orders"), "{}", run.stdout);
@@ -587,9 +573,7 @@ async fn a_bad_name_is_refused_naming_the_character() {
 
 #[tokio::test]
 async fn a_server_error_is_one_line_and_leaks_no_secret() {
-    let server = TestServer::start().await;
-    let cli = Cli::against(&server);
-    create_pg(&cli, "orders", 5432).await;
+    let (_server, cli) = server_with_orders().await;
     let args = create_pg_args("ORDERS", 5432);
     let run = cli.run_async(&as_strs(&args), Some(PASSWORD)).await;
     assert_eq!(run.code, 1);
@@ -825,9 +809,7 @@ async fn the_environment_may_be_chosen_by_name_and_an_unknown_one_lists_the_know
 
 #[tokio::test]
 async fn update_and_test_also_refuse_a_secret_key_given_with_set() {
-    let server = TestServer::start().await;
-    let cli = Cli::against(&server);
-    create_pg(&cli, "orders", 5432).await;
+    let (server, cli) = server_with_orders().await;
     let leaked = "update-pw-Ff81-must-not-echo";
     let set = format!("PGPASSWORD={leaked}");
     for args in [
