@@ -149,6 +149,18 @@ impl Api {
         Ok(response.integration.expect("integration in the answer"))
     }
 
+    /// UpdateIntegration with only a new name.
+    async fn rename(&self, id: &str, name: &str) -> Result<Integration, Status> {
+        self.update(id, Some(name), HashMap::new()).await
+    }
+
+    /// Asserts GetIntegrationValue answers each `(key, value)` of `expected` for `id`.
+    async fn assert_values(&self, id: &str, expected: &[(&str, &str)]) {
+        for (key, value) in expected {
+            assert_eq!(self.value_text(id, key).await, *value, "{key}");
+        }
+    }
+
     async fn delete(&self, id: &str) -> Result<(), Status> {
         let request = self
             .headers
@@ -1085,11 +1097,17 @@ async fn update_changes_only_the_given_keys() {
         .await
         .unwrap();
     assert_eq!(updated.name.as_deref(), Some("orders"));
-    assert_eq!(api.value_text(&created.id, "PGHOST").await, "db.internal");
-    assert_eq!(api.value_text(&created.id, "PGPASSWORD").await, PG_PASSWORD);
-    assert_eq!(api.value_text(&created.id, "PGDATABASE").await, "test");
-    assert_eq!(api.value_text(&created.id, "PGUSER").await, "postgres");
-    assert_eq!(api.value_text(&created.id, "PGPORT").await, "5432");
+    api.assert_values(
+        &created.id,
+        &[
+            ("PGHOST", "db.internal"),
+            ("PGPASSWORD", PG_PASSWORD),
+            ("PGDATABASE", "test"),
+            ("PGUSER", "postgres"),
+            ("PGPORT", "5432"),
+        ],
+    )
+    .await;
     assert_eq!(api.secrets(&created.id).await.len(), 5);
 }
 
@@ -1117,10 +1135,7 @@ async fn update_can_add_a_key_and_turn_a_literal_into_a_link() {
 async fn update_renames_and_full_names_follow() {
     let api = Api::start().await;
     let created = api.create_pg("orders", good_pg()).await;
-    let renamed = api
-        .update(&created.id, Some("sales"), HashMap::new())
-        .await
-        .unwrap();
+    let renamed = api.rename(&created.id, "sales").await.unwrap();
     assert_eq!(renamed.id, created.id);
     assert_eq!(renamed.name.as_deref(), Some("sales"));
     assert_eq!(api.by_name("sales").await.unwrap().id, created.id);
@@ -1141,10 +1156,7 @@ async fn update_renames_and_full_names_follow() {
 async fn update_may_change_only_the_case_of_the_name() {
     let api = Api::start().await;
     let created = api.create_pg("orders", good_pg()).await;
-    let renamed = api
-        .update(&created.id, Some("Orders"), HashMap::new())
-        .await
-        .unwrap();
+    let renamed = api.rename(&created.id, "Orders").await.unwrap();
     assert_eq!(renamed.name.as_deref(), Some("Orders"));
 }
 
@@ -1171,8 +1183,7 @@ async fn update_refuses_a_bad_new_name() {
     let api = Api::start().await;
     let created = api.create_pg("orders", good_pg()).await;
     assert_status_mentions(
-        api.update(&created.id, Some("orders.v2"), HashMap::new())
-            .await,
+        api.rename(&created.id, "orders.v2").await,
         Code::InvalidArgument,
         &["'.'"],
     );
@@ -1231,9 +1242,15 @@ async fn update_with_a_malformed_value_is_refused_and_changes_nothing() {
     let stored = api.integration(&created.id).await;
     assert_eq!(stored.name.as_deref(), Some("orders"));
     assert_eq!(stored.updated_at, created.updated_at);
-    assert_eq!(api.value_text(&created.id, "PGHOST").await, "127.0.0.1");
-    assert_eq!(api.value_text(&created.id, "PGPORT").await, "5432");
-    assert_eq!(api.value_text(&created.id, "PGPASSWORD").await, PG_PASSWORD);
+    api.assert_values(
+        &created.id,
+        &[
+            ("PGHOST", "127.0.0.1"),
+            ("PGPORT", "5432"),
+            ("PGPASSWORD", PG_PASSWORD),
+        ],
+    )
+    .await;
 }
 
 // ---------------------------------------------------------------------------------------------
