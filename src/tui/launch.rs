@@ -84,10 +84,7 @@ pub async fn run(launch: Launch) -> Result<()> {
             runtime.draw()?;
         }
     }
-    if runtime.app.clipboard_clear_at.is_some() {
-        // A secret is still on the clipboard: clear it on the way out rather than leave it.
-        let _ = Clipboard::new().copy(&Secret::new(""), &mut io::stdout());
-    }
+    runtime.finish();
     let _ = io::stdout().flush();
     drop(runtime);
     drop(guard);

@@ -15,7 +15,7 @@ use super::app::App;
 use super::clipboard::Route;
 use super::msg::{Command, Msg};
 use super::theme::Theme;
-use super::update::{init, update};
+use super::update::{flash, init, update};
 use super::view;
 use super::worker::{self, Connector, WorkerCommand, WorkerHandle};
 
@@ -33,6 +33,8 @@ pub struct Runtime<B: Backend> {
     events: mpsc::UnboundedReceiver<Msg>,
     sender: mpsc::UnboundedSender<Msg>,
     copier: Box<dyn Copier>,
+    /// Expiry of the reveal last handed to the panic hook (`None`: nothing on screen).
+    on_screen_until: Option<Instant>,
 }
 
 impl<B: Backend> Runtime<B> {
@@ -54,6 +56,7 @@ impl<B: Backend> Runtime<B> {
             events,
             sender,
             copier,
+            on_screen_until: None,
         };
         let commands = init(&mut runtime.app);
         runtime.apply(commands);
@@ -79,19 +82,19 @@ impl<B: Backend> Runtime<B> {
                 }
                 Command::Cancel(ids) => self.worker.send(WorkerCommand::Cancel(ids)),
                 Command::Copy { text, what, secret } => {
-                    let result = self.copier.copy(&text);
-                    let message = match result {
-                        Ok(route) if secret => {
-                            format!("copied {what} to the {}; cleared in 30 s", route.describe())
-                        }
-                        Ok(route) => format!("copied {what} to the {}", route.describe()),
-                        Err(error) => format!("copying {what} failed: {error}"),
+                    let (message, failed) = match self.copier.copy(&text) {
+                        Ok(route) if secret => (
+                            format!("copied {what} to the {}; cleared in 30 s", route.describe()),
+                            false,
+                        ),
+                        Ok(route) => (format!("copied {what} to the {}", route.describe()), false),
+                        Err(error) => (format!("copying {what} failed: {error}"), true),
                     };
-                    self.flash(message);
+                    flash(&mut self.app, message, failed);
                 }
                 Command::ClearClipboard => {
                     if self.copier.copy(&Secret::new("")).is_ok() {
-                        self.flash("clipboard cleared".into());
+                        flash(&mut self.app, "clipboard cleared", false);
                     }
                 }
                 Command::Quit => self.app.quit = true,
@@ -99,13 +102,11 @@ impl<B: Backend> Runtime<B> {
         }
     }
 
-    fn flash(&mut self, text: String) {
-        let error = text.contains("failed");
-        self.app.flash = Some(super::app::Flash {
-            text,
-            error,
-            until: self.app.now + super::update::FLASH_FOR,
-        });
+    /// On the way out: a secret still on the clipboard is cleared rather than left behind.
+    pub fn finish(&mut self) {
+        if self.app.clipboard_clear_at.take().is_some() {
+            let _ = self.copier.copy(&Secret::new(""));
+        }
     }
 
     /// Draws a frame; remembers how many list rows fit, for paging.
@@ -115,13 +116,18 @@ impl<B: Backend> Runtime<B> {
             ratatui::layout::Rect::new(0, 0, area.width, area.height),
             &self.app,
         );
-        super::terminal::set_on_screen(
-            self.app
-                .revealed
-                .iter()
-                .map(|revealed| revealed.value.clone())
-                .collect(),
-        );
+        // The panic hook's list of on-screen secrets changes only when a reveal starts or ends.
+        let revealed_until = self.app.revealed.as_ref().map(|revealed| revealed.until);
+        if revealed_until != self.on_screen_until {
+            self.on_screen_until = revealed_until;
+            super::terminal::set_on_screen(
+                self.app
+                    .revealed
+                    .iter()
+                    .map(|revealed| revealed.value.clone())
+                    .collect(),
+            );
+        }
         let (app, theme) = (&self.app, self.theme);
         self.terminal.draw(|frame| view::draw(frame, app, theme))?;
         Ok(())

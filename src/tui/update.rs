@@ -49,7 +49,8 @@ fn send(app: &mut App, request: Request) -> Command {
     Command::Send { id, request }
 }
 
-fn flash(app: &mut App, text: impl Into<String>, error: bool) {
+/// Shows `text` on the flash line for [`FLASH_FOR`].
+pub(crate) fn flash(app: &mut App, text: impl Into<String>, error: bool) {
     app.flash = Some(Flash {
         text: text.into(),
         error,

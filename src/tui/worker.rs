@@ -61,10 +61,10 @@ pub fn backoff(attempt: u32) -> Duration {
     Duration::from_secs(1u64 << attempt.min(4)).min(Duration::from_secs(15))
 }
 
-/// Whether an error means the server could not be reached (rather than an answer from it).
+/// Whether an error means the server could not be reached (rather than an answer from it). The
+/// session already reports a dropped connection as UNAVAILABLE.
 fn is_connection_lost(error: &ClientError) -> bool {
-    matches!(error.code, Code::Unavailable)
-        || (error.code == Code::Unknown && error.message.contains("transport"))
+    error.code == Code::Unavailable
 }
 
 /// Starts the worker; answers and connection changes arrive on `events`.
@@ -409,14 +409,10 @@ mod tests {
     }
 
     #[test]
-    fn unavailable_and_transport_errors_mean_the_connection_is_lost() {
+    fn unavailable_means_the_connection_is_lost() {
         assert!(is_connection_lost(&ClientError::new(
             Code::Unavailable,
             "x"
-        )));
-        assert!(is_connection_lost(&ClientError::new(
-            Code::Unknown,
-            "transport error"
         )));
         assert!(!is_connection_lost(&ClientError::new(Code::NotFound, "x")));
     }

@@ -94,6 +94,27 @@ fn detail(id: &str) -> IntegrationWithSecrets {
     }
 }
 
+/// Presses `x` on the detail cursor (expected on PGPASSWORD) and answers the reveal with `value`.
+fn reveal_password(app: &mut App, value: &str) {
+    let commands = update(app, key(KeyCode::Char('x')));
+    let reveal = sent(
+        &commands,
+        |r| matches!(r, Request::Reveal { key, .. } if key == "PGPASSWORD"),
+    );
+    reply(app, reveal, Outcome::Revealed(Ok(Secret::new(value))));
+}
+
+/// A clock tick at `now`.
+fn tick_at(app: &mut App, now: Instant) -> Vec<Command> {
+    update(
+        app,
+        Msg::Tick {
+            now,
+            wall: SystemTime::now(),
+        },
+    )
+}
+
 fn selected_name(app: &App) -> String {
     app.selected_integration()
         .and_then(|i| i.name.clone())
@@ -467,45 +488,18 @@ fn reveal_fetches_one_key_and_masks_again_after_30_s_or_on_move() {
     // Row 0 is PGHOST (sorted), a plain value: nothing to reveal.
     assert!(update(&mut app, key(KeyCode::Char('x'))).is_empty());
     update(&mut app, key(KeyCode::Char('j')));
-    let commands = update(&mut app, key(KeyCode::Char('x')));
-    let reveal = sent(
-        &commands,
-        |r| matches!(r, Request::Reveal { key, .. } if key == "PGPASSWORD"),
-    );
-    reply(
-        &mut app,
-        reveal,
-        Outcome::Revealed(Ok(Secret::new("hunter2"))),
-    );
+    reveal_password(&mut app, "hunter2");
     assert_eq!(
         app.revealed.as_ref().map(|r| r.value.expose()),
         Some("hunter2")
     );
     let start = app.now;
-    update(
-        &mut app,
-        Msg::Tick {
-            now: start + Duration::from_secs(29),
-            wall: SystemTime::now(),
-        },
-    );
+    tick_at(&mut app, start + Duration::from_secs(29));
     assert!(app.revealed.is_some());
-    update(
-        &mut app,
-        Msg::Tick {
-            now: start + REVEAL_FOR,
-            wall: SystemTime::now(),
-        },
-    );
+    tick_at(&mut app, start + REVEAL_FOR);
     assert!(app.revealed.is_none(), "masked again after 30 s");
     // Reveal again, then move the selection: masked at once.
-    let commands = update(&mut app, key(KeyCode::Char('x')));
-    let reveal = sent(&commands, |r| matches!(r, Request::Reveal { .. }));
-    reply(
-        &mut app,
-        reveal,
-        Outcome::Revealed(Ok(Secret::new("hunter2"))),
-    );
+    reveal_password(&mut app, "hunter2");
     update(&mut app, key(KeyCode::Esc));
     update(&mut app, key(KeyCode::Char('j')));
     assert!(app.revealed.is_none());
@@ -524,25 +518,13 @@ fn copying_a_secret_needs_a_reveal_and_the_clipboard_is_cleared_after_30_s() {
         update(&mut app, key(KeyCode::Char('y'))).is_empty(),
         "not while masked"
     );
-    let commands = update(&mut app, key(KeyCode::Char('x')));
-    let reveal = sent(&commands, |r| matches!(r, Request::Reveal { .. }));
-    reply(
-        &mut app,
-        reveal,
-        Outcome::Revealed(Ok(Secret::new("hunter2"))),
-    );
+    reveal_password(&mut app, "hunter2");
     let commands = update(&mut app, key(KeyCode::Char('y')));
     assert!(
         matches!(&commands[..], [Command::Copy { secret: true, text, .. }] if text.expose() == "hunter2")
     );
     let now = app.now;
-    let commands = update(
-        &mut app,
-        Msg::Tick {
-            now: now + REVEAL_FOR,
-            wall: SystemTime::now(),
-        },
-    );
+    let commands = tick_at(&mut app, now + REVEAL_FOR);
     assert_eq!(commands, vec![Command::ClearClipboard]);
     // A linked key copies the secret's name, never a value.
     update(&mut app, key(KeyCode::Char('j')));
@@ -616,13 +598,7 @@ fn flashes_expire() {
     update(&mut app, key(KeyCode::Char('s')));
     assert!(app.flash.is_some());
     let now = app.now;
-    update(
-        &mut app,
-        Msg::Tick {
-            now: now + FLASH_FOR,
-            wall: SystemTime::now(),
-        },
-    );
+    tick_at(&mut app, now + FLASH_FOR);
     assert!(app.flash.is_none());
 }
 
