@@ -26,6 +26,24 @@ impl Secret {
         &self.0
     }
 
+    /// Appends text typed into a masked input. The buffer is reserved up front so typing a
+    /// secret does not leave unzeroized copies behind in reallocated memory.
+    pub fn push_str(&mut self, text: &str) {
+        if self.0.capacity() < self.0.len() + text.len() {
+            let mut grown = Zeroizing::new(String::with_capacity(
+                (self.0.len() + text.len()).max(64) * 2,
+            ));
+            grown.push_str(&self.0);
+            self.0 = grown;
+        }
+        self.0.push_str(text);
+    }
+
+    /// Removes the last character typed.
+    pub fn pop(&mut self) {
+        self.0.pop();
+    }
+
     /// True when the value is the empty string.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

@@ -180,6 +180,12 @@ pub struct App {
     pub quit: bool,
     /// Ticks seen, for the spinner.
     pub ticks: u64,
+    /// The config form (`n`, `e`), over the main screen while open.
+    pub form: Option<super::form::FormScreen>,
+    /// `e` waits for this source's detail, then opens the form with these warnings on its keys.
+    pub edit_when_loaded: Option<(String, Vec<crate::proto::IntegrationWarning>)>,
+    /// After a create, the list moves to this source once it is listed.
+    pub select_when_listed: Option<String>,
 }
 
 impl App {
@@ -213,6 +219,9 @@ impl App {
             wall: SystemTime::UNIX_EPOCH,
             quit: false,
             ticks: 0,
+            form: None,
+            edit_when_loaded: None,
+            select_when_listed: None,
         }
     }
 
@@ -231,5 +240,13 @@ impl App {
     /// The environment's name suggests production: deletes need the name typed.
     pub fn is_production(&self) -> bool {
         self.environment.to_ascii_lowercase().contains("prod")
+    }
+
+    /// The secret store references are checked against, when the console knows it: the
+    /// embedded server uses its local store. A remote server checks references on save.
+    pub fn known_store(&self) -> Option<crate::domain::secret_ref::SecretStore> {
+        self.server
+            .local
+            .then_some(crate::domain::secret_ref::SecretStore::Local)
     }
 }

@@ -9,6 +9,7 @@ pub mod clipboard;
 pub mod filter;
 #[cfg(test)]
 mod fixtures;
+pub mod form;
 pub mod launch;
 pub mod msg;
 pub mod runtime;

@@ -2,12 +2,13 @@
 //! commands `update` hands back for the runtime to carry out. Keeping them plain data is what
 //! lets the reducer be tested without a terminal or a network.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use crossterm::event::KeyEvent;
 
 use crate::client::ClientError;
-use crate::domain::Secret;
+use crate::domain::{ConfigValue, Kind, Secret};
 use crate::proto::{Integration, IntegrationWithSecrets, TestIntegrationResponse};
 
 /// Identifies one request to the worker; answers carrying an id the state no longer waits for
@@ -29,6 +30,12 @@ pub enum Msg {
     Reply(Reply),
     /// The worker's view of the connection changed.
     Connection(ConnectionState),
+    /// A file asked for by the form was read (or could not be).
+    FileLoaded {
+        key: String,
+        path: String,
+        result: Result<Secret, String>,
+    },
 }
 
 /// What the worker knows about the server.
@@ -49,19 +56,54 @@ pub enum ConnectionState {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Request {
     List,
-    Get { id: String },
-    Reveal { id: String, key: String },
-    Test { id: String },
-    Delete { id: String },
-    SwitchEnvironment { name: String },
+    Get {
+        id: String,
+    },
+    Reveal {
+        id: String,
+        key: String,
+    },
+    Test {
+        id: String,
+    },
+    Delete {
+        id: String,
+    },
+    SwitchEnvironment {
+        name: String,
+    },
+    /// Saves a new source. Never replayed after a lost connection: it may have been applied.
+    Create {
+        kind: Kind,
+        name: String,
+        config: BTreeMap<String, ConfigValue>,
+    },
+    /// Renames (when `name` is given) and changes only the given keys.
+    Update {
+        id: String,
+        name: Option<String>,
+        changes: BTreeMap<String, ConfigValue>,
+    },
+    /// Tests a draft: `config` over the saved source `integration_id` when editing.
+    TestDraft {
+        kind: Kind,
+        integration_id: Option<String>,
+        config: BTreeMap<String, ConfigValue>,
+    },
 }
 
 impl Request {
+    /// Whether the worker may send the request again after the connection dropped under it.
+    /// Everything is safe to repeat except a create.
+    pub fn replayable(&self) -> bool {
+        !matches!(self, Request::Create { .. })
+    }
+
     /// How long the worker lets the request run before answering with a deadline error.
     /// Tests get the server's own deadline plus room for the round trip.
     pub fn deadline(&self) -> Duration {
         match self {
-            Request::Test { .. } => Duration::from_secs(40),
+            Request::Test { .. } | Request::TestDraft { .. } => Duration::from_secs(40),
             _ => Duration::from_secs(20),
         }
     }
@@ -83,6 +125,8 @@ pub enum Outcome {
     Tested(Result<TestIntegrationResponse, ClientError>),
     Deleted(Result<(), ClientError>),
     EnvironmentSwitched(Result<String, ClientError>),
+    /// A create or an update, with the source as saved (and its warnings).
+    Saved(Result<Integration, ClientError>),
 }
 
 /// What `update` asks the runtime to do.
@@ -101,5 +145,11 @@ pub enum Command {
         secret: bool,
     },
     ClearClipboard,
+    /// Read a file into a form field (`encode`: as base64); answered with `Msg::FileLoaded`.
+    LoadFile {
+        key: String,
+        path: String,
+        encode: bool,
+    },
     Quit,
 }

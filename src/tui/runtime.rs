@@ -33,8 +33,8 @@ pub struct Runtime<B: Backend> {
     events: mpsc::UnboundedReceiver<Msg>,
     sender: mpsc::UnboundedSender<Msg>,
     copier: Box<dyn Copier>,
-    /// Expiry of the reveal last handed to the panic hook (`None`: nothing on screen).
-    on_screen_until: Option<Instant>,
+    /// What was revealed when the panic hook's list was last set.
+    on_screen: OnScreen,
 }
 
 impl<B: Backend> Runtime<B> {
@@ -56,7 +56,7 @@ impl<B: Backend> Runtime<B> {
             events,
             sender,
             copier,
-            on_screen_until: None,
+            on_screen: OnScreen::default(),
         };
         let commands = init(&mut runtime.app);
         runtime.apply(commands);
@@ -97,6 +97,10 @@ impl<B: Backend> Runtime<B> {
                         flash(&mut self.app, "clipboard cleared", false);
                     }
                 }
+                Command::LoadFile { key, path, encode } => {
+                    let result = load_file(&path, encode);
+                    let _ = self.sender.send(Msg::FileLoaded { key, path, result });
+                }
                 Command::Quit => self.app.quit = true,
             }
         }
@@ -116,17 +120,11 @@ impl<B: Backend> Runtime<B> {
             ratatui::layout::Rect::new(0, 0, area.width, area.height),
             &self.app,
         );
-        // The panic hook's list of on-screen secrets changes only when a reveal starts or ends.
-        let revealed_until = self.app.revealed.as_ref().map(|revealed| revealed.until);
-        if revealed_until != self.on_screen_until {
-            self.on_screen_until = revealed_until;
-            super::terminal::set_on_screen(
-                self.app
-                    .revealed
-                    .iter()
-                    .map(|revealed| revealed.value.clone())
-                    .collect(),
-            );
+        // The panic hook's list of on-screen secrets changes only when what is revealed changes.
+        let on_screen = OnScreen::of(&self.app);
+        if on_screen != self.on_screen {
+            super::terminal::set_on_screen(revealed_values(&self.app));
+            self.on_screen = on_screen;
         }
         let (app, theme) = (&self.app, self.theme);
         self.terminal.draw(|frame| view::draw(frame, app, theme))?;
@@ -174,5 +172,81 @@ impl<B: Backend> Runtime<B> {
             }
             self.step(left.min(Duration::from_millis(50))).await;
         }
+    }
+}
+
+/// A fingerprint of the secrets on screen (a detail reveal, form fields shown on purpose), so the
+/// panic hook's list is rebuilt only when it changes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct OnScreen {
+    detail_until: Option<Instant>,
+    /// (field index, value length) of each revealed form field.
+    form_fields: Vec<(usize, usize)>,
+}
+
+impl OnScreen {
+    fn of(app: &App) -> Self {
+        Self {
+            detail_until: app.revealed.as_ref().map(|revealed| revealed.until),
+            form_fields: revealed_form_fields(app)
+                .map(|(index, value)| (index, value.expose().len()))
+                .collect(),
+        }
+    }
+}
+
+fn revealed_form_fields(app: &App) -> impl Iterator<Item = (usize, &Secret)> {
+    let form = match &app.form {
+        Some(super::form::FormScreen::Form(form)) => Some(form),
+        _ => None,
+    };
+    form.into_iter().flat_map(|form| {
+        form.fields
+            .iter()
+            .enumerate()
+            .filter(|(_, field)| field.revealed && !field.literal.is_empty())
+            .map(|(index, field)| (index, &field.literal))
+    })
+}
+
+/// Every secret value on screen right now.
+fn revealed_values(app: &App) -> Vec<Secret> {
+    app.revealed
+        .iter()
+        .map(|revealed| revealed.value.clone())
+        .chain(revealed_form_fields(app).map(|(_, value)| value.clone()))
+        .collect()
+}
+
+/// Reads a file for a form field: as text, or base64-encoded (a service-account key). `~/` is
+/// the home directory. Refuses files over [`MAX_FILE_BYTES`](super::update::MAX_FILE_BYTES).
+fn load_file(path: &str, encode: bool) -> Result<Secret, String> {
+    use base64::Engine as _;
+    let expanded = match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => std::path::Path::new(&home).join(rest),
+        _ => std::path::PathBuf::from(path),
+    };
+    let size = std::fs::metadata(&expanded)
+        .map_err(|error| format!("cannot read {path}: {error}"))?
+        .len();
+    if size > super::update::MAX_FILE_BYTES {
+        return Err(format!(
+            "{path} is {size} bytes; the form loads files up to {} bytes",
+            super::update::MAX_FILE_BYTES
+        ));
+    }
+    let bytes = zeroize::Zeroizing::new(
+        std::fs::read(&expanded).map_err(|error| format!("cannot read {path}: {error}"))?,
+    );
+    if encode {
+        return Ok(Secret::new(
+            base64::engine::general_purpose::STANDARD.encode(bytes.as_slice()),
+        ));
+    }
+    match std::str::from_utf8(&bytes) {
+        Ok(text) => Ok(Secret::new(text.trim_end_matches('\n'))),
+        Err(_) => Err(format!(
+            "{path} is not text; for a binary key use a base64 key, which encodes the file"
+        )),
     }
 }

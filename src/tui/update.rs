@@ -38,6 +38,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
         Msg::Tick { now, wall } => on_tick(app, now, wall),
         Msg::Reply(reply) => on_reply(app, reply),
         Msg::Connection(state) => on_connection(app, state),
+        Msg::FileLoaded { key, path, result } => form::on_file_loaded(app, key, path, result),
     }
 }
 
@@ -97,17 +98,20 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
     if key.kind == crossterm::event::KeyEventKind::Release {
         return Vec::new();
     }
-    let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
-    if ctrl_c {
-        app.quit = true;
-        return vec![Command::Quit];
-    }
     // A terminal delivers Esc followed quickly by a key as Alt+key: treat it as both.
     if key.modifiers.contains(KeyModifiers::ALT) && matches!(key.code, KeyCode::Char(_)) {
         let mut commands = on_key(app, KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
         let plain = KeyEvent::new(key.code, key.modifiers - KeyModifiers::ALT);
         commands.extend(on_key(app, plain));
         return commands;
+    }
+    if app.form.is_some() {
+        return form::on_key(app, key);
+    }
+    let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+    if ctrl_c {
+        app.quit = true;
+        return vec![Command::Quit];
     }
     if app.overlay.is_some() {
         return on_overlay_key(app, key);
@@ -171,6 +175,8 @@ fn on_action(app: &mut App, action: Action) -> Vec<Command> {
         Action::Test => test_selected(app),
         Action::TestAll => test_all(app),
         Action::Delete => ask_delete(app),
+        Action::New => form::open_new(app),
+        Action::Edit => form::open_edit(app),
         Action::CopyId => copy_id_or_value(app),
         Action::CopyName => copy_name(app),
         Action::Reveal => reveal(app),
@@ -716,12 +722,18 @@ fn on_reply(app: &mut App, reply: Reply) -> Vec<Command> {
     let Some(request) = app.pending.remove(&reply.id) else {
         return Vec::new();
     };
+    let request_id = reply.id;
     match (request, reply.outcome) {
         (Request::List, Outcome::Listed(result)) => on_listed(app, result),
         (Request::Get { id }, Outcome::Detail(result)) => {
             match result {
                 Ok(mut detail) => {
                     detail.secrets.sort_by(|a, b| a.name.cmp(&b.name));
+                    if let Some((_, warnings)) =
+                        app.edit_when_loaded.take_if(|(waiting, _)| *waiting == id)
+                    {
+                        form::open_edit_from(app, &detail, &warnings);
+                    }
                     app.details.insert(
                         id,
                         Detail {
@@ -749,6 +761,12 @@ fn on_reply(app: &mut App, reply: Reply) -> Vec<Command> {
             Vec::new()
         }
         (Request::Test { id }, Outcome::Tested(result)) => on_tested(app, id, result),
+        (Request::TestDraft { .. }, Outcome::Tested(result)) => {
+            form::on_draft_tested(app, request_id, result)
+        }
+        (Request::Create { .. } | Request::Update { .. }, Outcome::Saved(result)) => {
+            form::on_saved(app, request_id, result)
+        }
         (Request::Delete { id }, Outcome::Deleted(result)) => on_deleted(app, id, result),
         (Request::SwitchEnvironment { name }, Outcome::EnvironmentSwitched(result)) => {
             match result {
@@ -791,6 +809,15 @@ fn on_listed(
             app.tests.retain(|id, _| live.contains(id.as_str()));
             app.details.retain(|id, _| live.contains(id.as_str()));
             refilter(app);
+            if let Some(wanted) = app.select_when_listed.take()
+                && let Some(position) = app
+                    .visible
+                    .iter()
+                    .position(|index| app.integrations[*index].id == wanted)
+            {
+                app.selected = position;
+                keep_cursor_in_view(app);
+            }
             let after = app.selected_integration().map(|i| i.id.clone());
             if after != before {
                 return selection_changed(app);
@@ -907,6 +934,10 @@ fn on_deleted(
         }
     }
 }
+
+mod form;
+
+pub use form::MAX_FILE_BYTES;
 
 #[cfg(test)]
 mod tests;

@@ -224,9 +224,21 @@ impl Worker {
                 if self.running.remove(&id).is_none() {
                     return; // cancelled meanwhile
                 }
-                if lost {
+                if lost && request.replayable() {
                     // Keep the request for after the reconnect instead of failing it.
                     self.queue.push_back((id, request, true));
+                    self.connection_lost();
+                } else if lost {
+                    // A create may have been applied before the connection dropped: sending it
+                    // again could make a second source, so the form gets the error and keeps
+                    // every value for the user to check and retry.
+                    self.emit(Msg::Reply(Reply {
+                        id,
+                        outcome: Outcome::Saved(Err(ClientError::new(
+                            Code::Unavailable,
+                            "the connection dropped while saving; refresh the list to see whether it was created before saving again",
+                        ))),
+                    }));
                     self.connection_lost();
                 } else {
                     self.emit(Msg::Reply(Reply { id, outcome }));
@@ -286,7 +298,9 @@ impl Worker {
         let handle = tokio::spawn(async move {
             let started = std::time::Instant::now();
             let _permit = match task_request {
-                Request::Test { .. } => tests.acquire_owned().await.ok(),
+                Request::Test { .. } | Request::TestDraft { .. } => {
+                    tests.acquire_owned().await.ok()
+                }
                 _ => None,
             };
             let outcome =
@@ -337,6 +351,26 @@ async fn execute(session: &Session, request: &Request) -> Outcome {
                 .await,
         ),
         Request::Delete { id } => Outcome::Deleted(session.delete(id).await),
+        Request::Create { kind, name, config } => {
+            Outcome::Saved(session.create(*kind, name, config).await)
+        }
+        Request::Update { id, name, changes } => {
+            Outcome::Saved(session.update(id, name.as_deref(), changes).await)
+        }
+        Request::TestDraft {
+            kind,
+            integration_id,
+            config,
+        } => Outcome::Tested(
+            session
+                .test(&TestTarget {
+                    kind: Some(*kind),
+                    integration_id: integration_id.clone(),
+                    config: config.clone(),
+                    include_preview: true,
+                })
+                .await,
+        ),
         Request::SwitchEnvironment { .. } => Outcome::EnvironmentSwitched(Err(ClientError::new(
             Code::Internal,
             "environment switches are handled by the worker itself",
@@ -354,7 +388,8 @@ fn timed_out(request: &Request, deadline: Duration) -> Outcome {
         Request::List => Outcome::Listed(Err(error)),
         Request::Get { .. } => Outcome::Detail(Err(error)),
         Request::Reveal { .. } => Outcome::Revealed(Err(error)),
-        Request::Test { .. } => Outcome::Tested(Err(error)),
+        Request::Test { .. } | Request::TestDraft { .. } => Outcome::Tested(Err(error)),
+        Request::Create { .. } | Request::Update { .. } => Outcome::Saved(Err(error)),
         Request::Delete { .. } => Outcome::Deleted(Err(error)),
         Request::SwitchEnvironment { .. } => Outcome::EnvironmentSwitched(Err(error)),
     }
@@ -367,7 +402,8 @@ fn error_of(outcome: &Outcome) -> Option<&ClientError> {
         | Outcome::Revealed(Err(e))
         | Outcome::Tested(Err(e))
         | Outcome::Deleted(Err(e))
-        | Outcome::EnvironmentSwitched(Err(e)) => Some(e),
+        | Outcome::EnvironmentSwitched(Err(e))
+        | Outcome::Saved(Err(e)) => Some(e),
         _ => None,
     }
 }

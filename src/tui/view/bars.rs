@@ -6,6 +6,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
+use unicode_width::UnicodeWidthStr;
 
 use super::super::actions::{Action, available};
 use super::super::app::{App, Focus, Overlay};
@@ -82,7 +83,7 @@ pub fn flash(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
 }
 
 pub fn hints(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
-    let mut spans = Vec::new();
+    let mut pairs: Vec<(&str, &str)> = Vec::new();
     for info in available(app.readonly).filter(|info| !info.hint.is_empty()) {
         if info.action == Action::Reveal && app.focus != Focus::Detail {
             continue;
@@ -93,8 +94,30 @@ pub fn hints(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
             _ => info.hint,
         };
         let key = info.keys.split(' ').next().unwrap_or(info.keys);
-        spans.push(Span::styled(format!(" {key}"), theme.key()));
-        spans.push(Span::styled(format!(" {label} "), theme.dim()));
+        pairs.push((key, label));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    frame.render_widget(Paragraph::new(hint_line(&pairs, area.width, theme)), area);
+}
+
+/// Key hints that fit in `width`: in order, skipping what does not fit, but always keeping the
+/// last (help), so the way to every other key is never cut off.
+pub fn hint_line(pairs: &[(&str, &str)], width: u16, theme: Theme) -> Line<'static> {
+    let cost = |(key, label): &(&str, &str)| key.width() + label.width() + 3;
+    let Some((last, rest)) = pairs.split_last() else {
+        return Line::default();
+    };
+    let mut room = usize::from(width).saturating_sub(cost(last));
+    let mut spans = Vec::new();
+    for pair in rest.iter().chain(std::iter::once(last)) {
+        let needed = cost(pair);
+        if !std::ptr::eq(pair, last) {
+            if needed > room {
+                continue;
+            }
+            room -= needed;
+        }
+        spans.push(Span::styled(format!(" {}", pair.0), theme.key()));
+        spans.push(Span::styled(format!(" {} ", pair.1), theme.dim()));
+    }
+    Line::from(spans)
 }

@@ -4,6 +4,7 @@
 
 mod bars;
 mod detail;
+mod form;
 mod list;
 mod overlay;
 
@@ -11,6 +12,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
 
 use super::app::App;
+use super::form::FormScreen;
 use super::theme::Theme;
 
 /// The spinner's frames, advanced by ticks.
@@ -83,6 +85,15 @@ pub fn list_page(area: Rect, app: &App) -> usize {
 
 /// Draws the whole console.
 pub fn draw(frame: &mut Frame<'_>, app: &App, theme: Theme) {
+    if let Some(FormScreen::Form(open)) = &app.form {
+        // The form takes the body; header and flash line stay where they always are.
+        let areas = areas(frame.area(), 0);
+        bars::header(frame, areas.header, app, theme);
+        form::draw(frame, areas.list, app, open, theme);
+        bars::flash(frame, areas.flash, app, theme);
+        form::hints(frame, areas.hints, open, theme);
+        return;
+    }
     let areas = areas(frame.area(), app.visible.len());
     bars::header(frame, areas.header, app, theme);
     list::draw(frame, areas.list, app, theme);
@@ -92,6 +103,9 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: Theme) {
     bars::flash(frame, areas.flash, app, theme);
     bars::hints(frame, areas.hints, app, theme);
     overlay::draw(frame, app, theme);
+    if let Some(FormScreen::PickKind(picker)) = &app.form {
+        form::draw_picker(frame, picker, theme);
+    }
 }
 
 #[cfg(test)]
