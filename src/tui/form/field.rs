@@ -54,6 +54,9 @@ pub struct Field {
     pub revealed: bool,
     /// What the server said about this key at the last save (an error, or a warning after it).
     pub server_message: Option<String>,
+    /// Shown with the required keys: required, or an option of a one-of rule (Snowflake's
+    /// password or private key), so what a working config needs is never behind the toggle.
+    pub essential: bool,
 }
 
 impl Field {
@@ -82,6 +85,7 @@ impl Field {
             clear: false,
             revealed: false,
             server_message: None,
+            essential: spec.is_some_and(|spec| spec.required),
         }
     }
 
@@ -100,9 +104,9 @@ impl Field {
         self.spec.is_some_and(|spec| spec.required)
     }
 
-    /// Behind the "optional keys" toggle: catalog keys that are not required.
+    /// Behind the "optional keys" toggle: catalog keys that are not essential.
     pub fn is_optional(&self) -> bool {
-        self.spec.is_some_and(|spec| !spec.required)
+        self.spec.is_some() && !self.essential
     }
 
     pub fn is_custom(&self) -> bool {

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use tui_textarea::TextArea;
 
-use crate::catalog::{KindSpec, kind_spec};
+use crate::catalog::{GroupRule, KindSpec, kind_spec};
 use crate::domain::secret_ref::SecretStore;
 use crate::domain::validate::is_secret_key;
 use crate::domain::{ConfigValue, Kind};
@@ -378,15 +378,29 @@ impl Form {
 /// its own, so what is sent is always the name the server has.
 fn catalog_fields(spec: &'static KindSpec, original_of: impl Fn(&str) -> Original) -> Vec<Field> {
     let mut keys: Vec<_> = spec.keys.iter().collect();
-    keys.sort_by_key(|key| (!key.required, key.advanced));
+    keys.sort_by_key(|key| {
+        (
+            !(key.required || in_one_of_rule(spec, &key.key)),
+            key.advanced,
+        )
+    });
     keys.into_iter()
         .map(|key| {
-            Field::new(
+            let mut field = Field::new(
                 key.key.clone(),
                 Some(key),
                 key.secret,
                 original_of(&key.key),
-            )
+            );
+            field.essential = key.required || in_one_of_rule(spec, &key.key);
+            field
         })
         .collect()
+}
+
+/// Whether `key` is an option of one of the kind's one-of rules.
+fn in_one_of_rule(spec: &KindSpec, key: &str) -> bool {
+    spec.groups
+        .iter()
+        .any(|rule| matches!(rule, GroupRule::OneOf { .. }) && rule.keys().contains(&key))
 }

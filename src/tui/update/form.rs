@@ -721,3 +721,6 @@ pub(super) fn on_file_loaded(
     }
     Vec::new()
 }
+
+#[cfg(test)]
+mod tests;

@@ -24,11 +24,11 @@ use super::spinner;
 const LABEL_WIDTH: usize = 22;
 /// Key-name column width, shown from [`WIDE`] columns on.
 const KEY_WIDTH: usize = 26;
-const WIDE: usize = 100;
+const WIDE: usize = 96;
 /// Value column width (the message column takes the rest).
 const VALUE_WIDTH: usize = 30;
 /// Lines of the panel that explains the key under the cursor.
-const PANEL_HEIGHT: u16 = 6;
+const PANEL_HEIGHT: u16 = 7;
 
 /// Draws the form into the body area.
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, form: &Form, theme: Theme) {
@@ -70,10 +70,13 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, form: &Form, theme: Th
 fn status_line(app: &App, form: &Form, problems: &Problems, theme: Theme) -> Line<'static> {
     let mut spans = Vec::new();
     let changes = describe_changes(form).len() - usize::from(form.is_new());
-    spans.push(Span::styled(
-        format!(" {changes} change{} ", if changes == 1 { "" } else { "s" }),
-        theme.dim(),
-    ));
+    let plural = if changes == 1 { "" } else { "s" };
+    let count = if form.is_new() {
+        format!(" {changes} key{plural} set ")
+    } else {
+        format!(" {changes} change{plural} ")
+    };
+    spans.push(Span::styled(count, theme.dim()));
     if form.attempted && problems.is_blocking() {
         spans.push(Span::styled(
             format!("· {} to fix ", problems.count()),
@@ -121,11 +124,11 @@ fn draw_rows(frame: &mut Frame<'_>, area: Rect, form: &Form, problems: &Problems
     let mut section: Option<&str> = None;
     for slot in form.slots() {
         let title = match slot {
-            Slot::Field(index) if form.fields[index].is_required() => Some("Required"),
             Slot::Field(index) if form.fields[index].is_custom() => {
                 Some("Custom keys (not in the catalog)")
             }
-            Slot::Field(_) => Some("Optional"),
+            Slot::Field(index) if form.fields[index].is_optional() => Some("Optional"),
+            Slot::Field(_) => Some("Required"),
             Slot::AddCustom => None,
             Slot::Name | Slot::OptionalToggle => None,
         };
@@ -277,17 +280,23 @@ fn field_row(
 ) -> Line<'static> {
     let field = &form.fields[index];
     let (label_width, key_width, value_width, message_width) = columns(width);
-    let changed = if field.is_touched() { "*" } else { "" };
+    let changed = if field.is_touched() && !form.is_new() {
+        "*"
+    } else {
+        ""
+    };
     let label = format!("{}{changed}", field.label());
     let mut spans = vec![
         Span::raw(if focused { "› " } else { "  " }),
         Span::styled(
-            fit(&label, label_width),
+            fit(&label, label_width - 1),
             style_if(focused, theme.plain(), theme),
         ),
+        Span::raw(" "),
     ];
     if key_width > 0 {
-        spans.push(Span::styled(fit(&field.key, key_width), theme.dim()));
+        spans.push(Span::styled(fit(&field.key, key_width - 1), theme.dim()));
+        spans.push(Span::raw(" "));
     }
     let (text, style) = value_text(field, focused, value_width, theme);
     spans.push(Span::styled(fit(&text, value_width), style));
@@ -415,10 +424,15 @@ fn draw_panel(frame: &mut Frame<'_>, area: Rect, form: &Form, problems: &Problem
     match form.current() {
         Slot::Name => {
             lines.push(Line::from(Span::styled("name", theme.key())));
-            lines.push(Line::from(
-                "Letters, digits and underscores; it prefixes the source's environment variables \
-                 (NAME_PGHOST).",
-            ));
+            let example = form
+                .fields
+                .first()
+                .map(|field| format!(" (NAME_{})", field.key))
+                .unwrap_or_default();
+            lines.push(Line::from(format!(
+                "Letters, digits and underscores; it prefixes the source's environment \
+                 variables{example}."
+            )));
             if let Some(problem) = &problems.name {
                 lines.push(Line::from(Span::styled(
                     format!("✗ {problem}"),
@@ -484,6 +498,18 @@ fn field_panel(
         Span::styled(field.key.clone(), theme.key()),
         Span::styled(format!(" · {}", facts.join(" · ")), theme.dim()),
     ]));
+    // The problem first: the panel may be too short for everything below it.
+    if let Some(error) = problems.errors.get(&index) {
+        lines.push(Line::from(Span::styled(
+            format!("✗ {error}"),
+            theme.error(),
+        )));
+    } else if let Some(note) = problems.warnings.get(&index) {
+        lines.push(Line::from(Span::styled(
+            format!("! {note}"),
+            theme.warning(),
+        )));
+    }
     if let Some(spec) = field.spec {
         lines.push(Line::from(spec.help.clone()));
     }
@@ -528,17 +554,6 @@ fn field_panel(
         .filter(|rule| rule.keys().contains(&field.key.as_str()))
     {
         lines.push(Line::from(Span::styled(rule_text(rule), theme.dim())));
-    }
-    if let Some(error) = problems.errors.get(&index) {
-        lines.push(Line::from(Span::styled(
-            format!("✗ {error}"),
-            theme.error(),
-        )));
-    } else if let Some(note) = problems.warnings.get(&index) {
-        lines.push(Line::from(Span::styled(
-            format!("! {note}"),
-            theme.warning(),
-        )));
     }
 }
 
@@ -679,9 +694,18 @@ fn help_lines(theme: Theme) -> Vec<Line<'static>> {
 /// then the form's own.
 pub fn hints(frame: &mut Frame<'_>, area: Rect, form: &Form, theme: Theme) {
     let mut keys: Vec<(&str, &str)> = Vec::new();
-    if form.editor.is_some() {
+    if let Some(editor) = &form.editor {
+        if form.fields[editor.field].secret {
+            keys.push(("^R", "reveal"));
+        }
         keys.push(("Esc", "done"));
-    } else if let Some(index) = form.current_field() {
+        frame.render_widget(
+            Paragraph::new(super::bars::hint_line(&keys, area.width, theme)),
+            area,
+        );
+        return;
+    }
+    if let Some(index) = form.current_field() {
         let field = &form.fields[index];
         if matches!(field.value_type(), ValueType::Boolean | ValueType::Enum) && !field.linked {
             keys.push(("←→", "choose"));

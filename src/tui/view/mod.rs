@@ -109,4 +109,6 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: Theme) {
 }
 
 #[cfg(test)]
+mod form_tests;
+#[cfg(test)]
 mod tests;
