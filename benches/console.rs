@@ -152,5 +152,64 @@ fn bench(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, bench);
+/// The config form: one keystroke typed into a field is a reducer step, a full validation of the
+/// draft (name, types, groups, references) and a redraw; measured on Snowflake's form, the
+/// largest with group rules, with the optional keys shown.
+fn bench_form(c: &mut Criterion) {
+    let theme = Theme::new(true);
+    let mut app = app_with_rows();
+    update(&mut app, key('n'));
+    for c in "snow".chars() {
+        update(&mut app, key(c));
+    }
+    update(
+        &mut app,
+        Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+    );
+    update(
+        &mut app,
+        Msg::Key(KeyEvent::new(KeyCode::Char('o'), KeyModifiers::CONTROL)),
+    );
+    let down = || Msg::Key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE));
+    update(&mut app, down());
+    update(&mut app, down());
+    let mut test_terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+    c.bench_function(
+        "form keystroke: type + validate + redraw (Snowflake)",
+        |b| {
+            b.iter(|| {
+                update(&mut app, key('a'));
+                update(
+                    &mut app,
+                    Msg::Key(KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE)),
+                );
+                test_terminal
+                    .draw(|frame| view::draw(frame, &app, theme))
+                    .expect("draw");
+            })
+        },
+    );
+    let written = Arc::new(AtomicUsize::new(0));
+    let mut terminal = Terminal::with_options(
+        CrosstermBackend::new(Counter(Arc::clone(&written))),
+        TerminalOptions {
+            viewport: Viewport::Fixed(Rect::new(0, 0, 120, 40)),
+        },
+    )
+    .expect("terminal");
+    terminal
+        .draw(|frame| view::draw(frame, &app, theme))
+        .expect("first frame");
+    let first_frame = written.swap(0, Ordering::Relaxed);
+    update(&mut app, key('a'));
+    terminal
+        .draw(|frame| view::draw(frame, &app, theme))
+        .expect("second frame");
+    eprintln!(
+        "form bytes written: first frame {first_frame}, one keystroke {} (120x40)",
+        written.swap(0, Ordering::Relaxed)
+    );
+}
+
+criterion_group!(benches, bench, bench_form);
 criterion_main!(benches);

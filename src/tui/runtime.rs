@@ -250,3 +250,65 @@ fn load_file(path: &str, encode: bool) -> Result<Secret, String> {
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::load_file;
+    use crate::domain::{ConfigValue, Kind, Secret};
+    use crate::tui::msg::Request;
+
+    #[test]
+    fn a_file_loads_as_text_or_as_base64() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sa.json");
+        std::fs::write(&path, "{\"type\": \"service_account\"}\n").unwrap();
+        let path = path.to_str().unwrap();
+        assert_eq!(
+            load_file(path, false).unwrap().expose(),
+            "{\"type\": \"service_account\"}"
+        );
+        assert_eq!(
+            load_file(path, true).unwrap().expose(),
+            "eyJ0eXBlIjogInNlcnZpY2VfYWNjb3VudCJ9Cg=="
+        );
+    }
+
+    #[test]
+    fn missing_binary_and_oversized_files_are_refused_with_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("nope.pem");
+        let error = load_file(missing.to_str().unwrap(), false).unwrap_err();
+        assert!(error.contains("nope.pem"), "{error}");
+        let binary = dir.path().join("key.der");
+        std::fs::write(&binary, [0x30, 0x82, 0xff, 0xfe]).unwrap();
+        let binary = binary.to_str().unwrap();
+        assert!(load_file(binary, false).unwrap_err().contains("not text"));
+        assert_eq!(load_file(binary, true).unwrap().expose(), "MIL//g==");
+        let big = dir.path().join("big.bin");
+        let file = std::fs::File::create(&big).unwrap();
+        file.set_len(super::super::update::MAX_FILE_BYTES + 1)
+            .unwrap();
+        assert!(
+            load_file(big.to_str().unwrap(), true)
+                .unwrap_err()
+                .contains("up to")
+        );
+    }
+
+    #[test]
+    fn a_save_request_as_logged_shows_keys_never_values() {
+        let request = Request::Create {
+            kind: Kind::Postgresql,
+            name: "orders_pg".into(),
+            config: [(
+                "PGPASSWORD".to_string(),
+                ConfigValue::Literal(Secret::new("typed-in-the-form-91")),
+            )]
+            .into_iter()
+            .collect(),
+        };
+        let logged = format!("{request:?}");
+        assert!(logged.contains("PGPASSWORD"), "{logged}");
+        assert!(!logged.contains("typed-in-the-form-91"), "{logged}");
+    }
+}

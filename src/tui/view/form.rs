@@ -40,12 +40,23 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, form: &Form, theme: Th
         .title_bottom(status_line(app, form, &problems, theme));
     let inner = block.inner(area);
     frame.render_widget(block, area);
+    let test_height = u16::from(form.test.is_some());
     let parts = Layout::default()
         .direction(Direction::Vertical)
-        .constraints([Constraint::Min(3), Constraint::Length(PANEL_HEIGHT)])
+        .constraints([
+            Constraint::Min(3),
+            Constraint::Length(test_height),
+            Constraint::Length(PANEL_HEIGHT),
+        ])
         .split(inner);
     draw_rows(frame, parts[0], form, &problems, theme);
-    draw_panel(frame, parts[1], form, &problems, theme);
+    if let Some(test) = &form.test {
+        frame.render_widget(
+            Paragraph::new(test_line(app, test, parts[1].width, theme)),
+            parts[1],
+        );
+    }
+    draw_panel(frame, parts[2], form, &problems, theme);
     if let Some(editor) = &form.editor {
         let field = &form.fields[editor.field];
         let popup = centered(
@@ -109,6 +120,41 @@ fn status_line(app: &App, form: &Form, problems: &Problems, theme: Theme) -> Lin
         ));
     }
     Line::from(spans)
+}
+
+/// The draft test's result in full: verdict, latency and the server's message (which names the
+/// stage that failed), kept on screen until the next test.
+fn test_line(app: &App, test: &DraftTest, width: u16, theme: Theme) -> Line<'static> {
+    let (text, style) = match test {
+        DraftTest::Running { .. } => (
+            format!(
+                "{} testing the draft on the server (not saved)…",
+                spinner(app)
+            ),
+            theme.warning(),
+        ),
+        DraftTest::Done(result) => {
+            let latency = result
+                .latency_ms
+                .map(|ms| format!(" in {ms} ms"))
+                .unwrap_or_default();
+            let verdict = if result.success {
+                "✓ ok"
+            } else {
+                "✗ failed"
+            };
+            let style = if result.success {
+                theme.ok()
+            } else {
+                theme.error()
+            };
+            (
+                format!("draft test {verdict}{latency}: {}", result.message),
+                style,
+            )
+        }
+    };
+    Line::from(Span::styled(fit(&text, usize::from(width)), style))
 }
 
 /// One screen row: the slot it belongs to (none for section titles) and its text.
