@@ -18,13 +18,13 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use sourcedeck::client::Session;
 use sourcedeck::client::api::Found;
-use sourcedeck::domain::{Kind, Secret};
+use sourcedeck::domain::{ConfigValue, Kind, Secret};
 use sourcedeck::proto::SecretSource;
 use sourcedeck::tui::app::{App, ServerInfo};
 use sourcedeck::tui::clipboard::Route;
 use sourcedeck::tui::form::changes::describe_changes;
 use sourcedeck::tui::form::{DraftTest, Form, FormScreen, Mode, Original, Prompt, Slot};
-use sourcedeck::tui::msg::Msg;
+use sourcedeck::tui::msg::{Msg, Request};
 use sourcedeck::tui::runtime::{Copier, Runtime};
 use sourcedeck::tui::theme::Theme;
 use sourcedeck::tui::worker::Connector;
@@ -277,11 +277,23 @@ impl Console {
         describe_changes(self.form())
     }
 
-    /// Enter in the Review: sends the save and waits for the answer.
-    async fn confirm_save(&mut self) {
+    /// Enter in the Review: sends the save and waits for the answer. Returns the request exactly
+    /// as it went to the worker, which is what the server receives.
+    async fn confirm_save(&mut self) -> Request {
         assert_eq!(self.form().prompt, Some(Prompt::Review));
         self.key(KeyCode::Enter);
+        let saving = self
+            .form()
+            .saving
+            .expect("Enter in the review sends the save");
+        let request = self
+            .app()
+            .pending
+            .get(&saving)
+            .cloned()
+            .expect("the save is in flight");
         self.idle().await;
+        request
     }
 
     /// `e` on the only source listed, once its detail is here: the edit form.
@@ -309,6 +321,11 @@ async fn server_with_orders(password: &str) -> (TestServer, String) {
         .await
         .unwrap();
     (server, created.id)
+}
+
+/// A literal config value, as the form sends it.
+fn literal(value: &str) -> ConfigValue {
+    ConfigValue::Literal(Secret::new(value))
 }
 
 /// The stored value of `key` as GetIntegration shows it (`None` for a secret literal).
@@ -369,7 +386,16 @@ async fn create_a_postgresql_source_through_the_form() {
             "PGPASSWORD: set (secret, not shown)",
         ]
     );
-    console.confirm_save().await;
+    let sent = console.confirm_save().await;
+    assert_eq!(
+        sent,
+        Request::Create {
+            kind: Kind::Postgresql,
+            name: "shop_pg".into(),
+            config: machine_postgres(password),
+        },
+        "every key typed, nothing else"
+    );
 
     assert!(
         console.app().form.is_none(),
@@ -482,10 +508,16 @@ async fn editing_the_port_sends_only_the_port_and_keeps_the_password() {
         ["PGPORT: \"5432\" → \"5433\""],
         "exactly one change"
     );
-    let sent: Vec<String> = console.form().changes().into_keys().collect();
-    assert_eq!(sent, ["PGPORT"], "only the changed key is sent");
-    assert_eq!(console.form().renamed_to(), None);
-    console.confirm_save().await;
+    let sent = console.confirm_save().await;
+    assert_eq!(
+        sent,
+        Request::Update {
+            id: id.clone(),
+            name: None,
+            changes: [("PGPORT".to_string(), literal("5433"))].into(),
+        },
+        "only the changed key is sent; the untouched password is not"
+    );
 
     assert!(
         console.app().form.is_none(),
@@ -510,8 +542,16 @@ async fn renaming_keeps_the_id_and_the_config() {
     console.type_text("orders_main");
     let changes = console.review();
     assert_eq!(changes, ["name: orders_pg → orders_main"]);
-    assert!(console.form().changes().is_empty(), "no key is sent");
-    console.confirm_save().await;
+    let sent = console.confirm_save().await;
+    assert_eq!(
+        sent,
+        Request::Update {
+            id: id.clone(),
+            name: Some("orders_main".into()),
+            changes: Default::default(),
+        },
+        "the new name and no key"
+    );
 
     assert!(console.app().form.is_none());
     assert_eq!(console.flash(), "saved orders_main");
@@ -615,7 +655,14 @@ async fn a_linked_aws_arn_is_stored_as_its_short_secret_name() {
         changes.contains(&"PGPASSWORD: linked → prod/pg".to_string()),
         "{changes:?}"
     );
-    console.confirm_save().await;
+    let Request::Create { config, .. } = console.confirm_save().await else {
+        panic!("a new source is created");
+    };
+    assert_eq!(
+        config.get("PGPASSWORD"),
+        Some(&ConfigValue::Linked(arn.into())),
+        "the reference is sent as typed; the server normalizes it"
+    );
 
     assert!(console.app().form.is_none(), "flash: {}", console.flash());
     assert_eq!(console.flash(), "created linked_pg");
