@@ -4,6 +4,7 @@
 
 mod common;
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -17,6 +18,8 @@ const WAIT: Duration = Duration::from_secs(30);
 struct Console {
     socket: String,
     log: PathBuf,
+    /// Every screen captured so far, for [`Console::assert_never_showed`].
+    captures: RefCell<Vec<String>>,
 }
 
 impl Console {
@@ -68,7 +71,11 @@ impl Console {
             .status()
             .expect("tmux runs");
         assert!(status.success(), "tmux new-session failed");
-        Self { socket, log }
+        Self {
+            socket,
+            log,
+            captures: RefCell::default(),
+        }
     }
 
     fn keys(&self, keys: &[&str]) {
@@ -85,7 +92,29 @@ impl Console {
             .args(["-L", &self.socket, "capture-pane", "-p"])
             .output()
             .expect("tmux capture-pane");
-        String::from_utf8_lossy(&output.stdout).into_owned()
+        let screen = String::from_utf8_lossy(&output.stdout).into_owned();
+        self.captures.borrow_mut().push(screen.clone());
+        screen
+    }
+
+    /// Types `text` literally (no key names).
+    fn type_text(&self, text: &str) {
+        self.keys(&["-l", text]);
+    }
+
+    /// Asserts no screen captured so far, nor the log, contains `secret`.
+    fn assert_never_showed(&self, secret: &str) {
+        let captures = self.captures.borrow();
+        assert!(!captures.is_empty());
+        for screen in captures.iter() {
+            assert!(
+                !screen.contains(secret),
+                "a capture shows {secret:?}:\n{screen}"
+            );
+        }
+        let log = self.log_text();
+        assert!(!log.is_empty(), "the console wrote its log");
+        assert!(!log.contains(secret), "the log holds {secret:?}");
     }
 
     /// Polls the screen until it contains `text`; panics with the last screen otherwise.
@@ -221,4 +250,78 @@ fn readonly_shows_the_badge_and_refuses_delete() {
     console.wait_for("console exited with 0");
     let listed = cli.run(&["list", "--json"], None);
     assert!(listed.stdout.contains("\"events\""));
+}
+
+/// The config form end to end in a real terminal: `n`, pick PostgreSQL, fill it for the
+/// machine's PostgreSQL, test the draft (Ctrl-T), save it (Ctrl-S, Enter), then `e` to change
+/// its port and save again; the CLI then sees the new port and the password kept, and the typed
+/// password never reached a screen or the log.
+#[test]
+fn create_test_and_edit_a_postgresql_source_in_the_form() {
+    let cli = Cli::isolated();
+    let password = "tmux-form-pw-8Vd3q";
+    let console = Console::start(&cli, &[]);
+    console.wait_for("(local)");
+    console.keys(&["n"]);
+    console.wait_for("New source: pick a kind");
+    console.type_text("postgres");
+    console.wait_for("kind: postgres");
+    console.keys(&["Enter"]);
+    console.wait_for("New PostgreSQL source");
+    // Name, then the required keys in catalog order, then the optional keys' toggle.
+    console.type_text("tmux_form_pg");
+    for value in ["127.0.0.1", "5432", "test", "postgres"] {
+        console.keys(&["Down"]);
+        console.type_text(value);
+    }
+    console.wait_for("postgres▏");
+    console.keys(&["Down", "Enter", "Down"]);
+    console.type_text(password);
+    console.wait_for(&"•".repeat(password.len()));
+    console.keys(&["C-t"]);
+    console.wait_for("draft test ✓ ok");
+    console.keys(&["C-s"]);
+    let review = console.wait_for("Review");
+    assert!(
+        review.contains("PGPASSWORD: set (secret, not shown)"),
+        "{review}"
+    );
+    console.keys(&["Enter"]);
+    console.wait_for("created tmux_form_pg");
+
+    console.keys(&["e"]);
+    console.wait_for("Edit tmux_form_pg");
+    console.wait_for("•••• configured");
+    console.keys(&["Down", "Down", "C-u"]);
+    console.type_text("5433");
+    console.wait_for("5433");
+    console.keys(&["C-s"]);
+    let review = console.wait_for("Review");
+    assert!(review.contains("PGPORT: \"5432\" → \"5433\""), "{review}");
+    assert!(
+        !review.contains("PGPASSWORD"),
+        "the password is not sent: {review}"
+    );
+    console.keys(&["Enter"]);
+    console.wait_for("saved tmux_form_pg");
+    console.keys(&["q"]);
+    console.wait_for("console exited with 0");
+    console.assert_never_showed(password);
+
+    let shown = cli.run(&["get", "tmux_form_pg", "--json"], None);
+    shown.assert_ok();
+    shown.assert_never_shows(password);
+    let parsed: serde_json::Value = serde_json::from_str(&shown.stdout).expect("JSON");
+    assert_eq!(parsed["config"]["PGPORT"]["value"], "5433");
+    assert_eq!(parsed["config"]["PGHOST"]["value"], "127.0.0.1");
+    assert_eq!(parsed["config"]["PGDATABASE"]["value"], "test");
+    assert_eq!(parsed["config"]["PGUSER"]["value"], "postgres");
+    assert_eq!(parsed["config"]["PGPASSWORD"]["secret"], true);
+    let revealed = cli.run(&["get", "tmux_form_pg", "--reveal", "PGPASSWORD"], None);
+    revealed.assert_ok();
+    assert!(
+        revealed.stdout.contains(password),
+        "the password was kept by the edit: {}",
+        revealed.stdout
+    );
 }
