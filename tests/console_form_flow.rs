@@ -751,3 +751,117 @@ async fn leaving_a_changed_form_asks_and_discarding_changes_nothing() {
     );
     assert_stored_postgresql(&session, "orders_pg", PG_PORT, password).await;
 }
+
+#[tokio::test]
+async fn clearing_a_saved_secret_sends_an_empty_value_and_nothing_else() {
+    let password = "form-clear-pw-Kk19";
+    let (server, id) = server_with_orders(password).await;
+    let mut console = Console::open(&server).await;
+    console.never_show(password);
+    console.open_edit().await;
+    console.focus_key("PGPASSWORD");
+    console.ctrl('k');
+    assert!(
+        console.flash().contains("cannot remove a key"),
+        "{}",
+        console.flash()
+    );
+    let changes = console.review();
+    assert_eq!(
+        changes,
+        ["PGPASSWORD: cleared (set to empty: the API cannot remove a key)"]
+    );
+    let sent = console.confirm_save().await;
+    assert_eq!(
+        sent,
+        Request::Update {
+            id: id.clone(),
+            name: None,
+            changes: [("PGPASSWORD".to_string(), literal(""))].into(),
+        }
+    );
+    let session = server.session().await;
+    assert_eq!(revealed(&session, &id, "PGPASSWORD").await, "");
+    let found = session.find(&id).await.unwrap();
+    assert_eq!(
+        shown(&found, "PGHOST").as_deref(),
+        Some(PG_HOST),
+        "the rest is kept"
+    );
+}
+
+/// The product document's BigQuery example: a service-account key file loaded with Ctrl-F and
+/// stored base64-encoded; plus a custom key, whose server warning reopens the saved source with
+/// the warning on that key.
+#[tokio::test]
+async fn a_key_file_is_loaded_base64_encoded_and_a_custom_keys_warning_lands_on_it() {
+    use base64::Engine as _;
+    let server = TestServer::start().await;
+    let mut console = Console::open(&server).await;
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("sa.json");
+    let key_json = "{\"type\": \"service_account\", \"private_key\": \"form-file-key-Zz31\"}";
+    std::fs::write(&key_file, key_json).unwrap();
+    let encoded = base64::engine::general_purpose::STANDARD.encode(key_json);
+    console.never_show("form-file-key-Zz31");
+    console.never_show(&encoded);
+
+    console.type_text("n");
+    console.type_text("bigquery");
+    console.key(KeyCode::Enter);
+    assert_eq!(console.form().kind, Kind::Bigquery);
+    console.type_text("warehouse_bq");
+    console.set("BQ_PROJECT", "analytics-prod");
+    console.set("BQ_DATASET", "events");
+    console.show_optional_keys();
+    console.focus_key("BQ_CREDENTIALS_BASE64");
+    console.ctrl('f');
+    console.type_text(key_file.to_str().unwrap());
+    console.key(KeyCode::Enter);
+    console.idle().await;
+    assert_eq!(console.literal("BQ_CREDENTIALS_BASE64"), encoded);
+    assert!(console.flash().contains("loaded"), "{}", console.flash());
+
+    console.ctrl('a');
+    console.type_text("BQ_DATASTE");
+    console.key(KeyCode::Enter);
+    assert!(
+        console.flash().contains("did you mean BQ_DATASET"),
+        "{}",
+        console.flash()
+    );
+    console.type_text("x");
+    let changes = console.review();
+    assert!(
+        changes.contains(&"BQ_DATASTE: set to \"x\"".to_string()),
+        "{changes:?}"
+    );
+    assert!(changes.contains(&"BQ_CREDENTIALS_BASE64: set (secret, not shown)".to_string()));
+    console.confirm_save().await;
+    console.idle().await;
+
+    let form = console.form();
+    assert!(
+        matches!(form.mode, Mode::Edit { .. }),
+        "reopened on the saved source"
+    );
+    let warning = form
+        .server_warnings
+        .get("BQ_DATASTE")
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        warning.contains("BQ_DATASTE"),
+        "the server's warning on its key: {warning}"
+    );
+    assert!(
+        console.frame().contains("! "),
+        "the warning is drawn beside its key"
+    );
+    let session = server.session().await;
+    let found = session.find("warehouse_bq").await.unwrap();
+    assert_eq!(
+        revealed(&session, &found.integration.id, "BQ_CREDENTIALS_BASE64").await,
+        encoded
+    );
+}

@@ -312,3 +312,39 @@ mod tests {
         assert!(!logged.contains("typed-in-the-form-91"), "{logged}");
     }
 }
+
+#[cfg(test)]
+mod on_screen_tests {
+    use super::{OnScreen, revealed_values};
+    use crate::domain::Kind;
+    use crate::domain::secret_ref::SecretStore;
+    use crate::tui::fixtures::local_app;
+    use crate::tui::form::{Form, FormScreen};
+
+    #[test]
+    fn a_form_secret_shown_on_purpose_is_handed_to_the_panic_hook_and_only_then() {
+        let mut app = local_app("default", false);
+        let mut form = Form::new_source(Kind::Postgresql, Some(SecretStore::Local)).unwrap();
+        let password = form.field_index("PGPASSWORD").unwrap();
+        form.fields[password].type_text("typed-pw-77");
+        app.form = Some(FormScreen::Form(Box::new(form)));
+        let masked = OnScreen::of(&app);
+        assert!(
+            revealed_values(&app).is_empty(),
+            "masked: nothing on screen"
+        );
+        if let Some(FormScreen::Form(form)) = app.form.as_mut() {
+            form.fields[password].revealed = true;
+        }
+        assert_ne!(
+            OnScreen::of(&app),
+            masked,
+            "the reveal changes the fingerprint"
+        );
+        let values: Vec<String> = revealed_values(&app)
+            .iter()
+            .map(|value| value.expose().to_string())
+            .collect();
+        assert_eq!(values, ["typed-pw-77"]);
+    }
+}
