@@ -234,7 +234,11 @@ fn shift(position: usize, delta: isize, len: usize) -> usize {
 fn selection_changed(app: &mut App) -> Vec<Command> {
     app.revealed = None;
     app.detail_cursor = 0;
-    let Some(id) = app.selected_integration().map(|i| i.id.clone()) else {
+    let selected = app.selected_integration().map(|i| i.id.clone());
+    // An edit waiting for another source's detail is dropped: `e` meant the source it was on.
+    app.edit_when_loaded
+        .take_if(|(waiting, _)| selected.as_ref() != Some(waiting));
+    let Some(id) = selected else {
         return Vec::new();
     };
     fetch_detail(app, id)

@@ -549,3 +549,27 @@ fn a_custom_key_is_added_from_the_prompt() {
             .contains("did you mean PGHOST")
     );
 }
+
+#[test]
+fn moving_away_before_the_detail_arrives_drops_the_edit() {
+    let mut app = local_app("default", false);
+    let (list, _) = the_send(&init(&mut app));
+    let mut other = pg_integration();
+    other.id = "id-zz".into();
+    other.name = Some("zz_pg".into());
+    let commands = reply(
+        &mut app,
+        list,
+        Outcome::Listed(Ok(vec![pg_integration(), other])),
+    );
+    let (first_get, _) = the_send(&commands);
+    app.pending.remove(&first_get);
+    press(&mut app, KeyCode::Char('e'));
+    assert!(app.edit_when_loaded.is_some());
+    press(&mut app, KeyCode::Char('j'));
+    assert!(
+        app.edit_when_loaded.is_none(),
+        "e meant the source it was on"
+    );
+    assert!(app.form.is_none());
+}
