@@ -391,3 +391,18 @@ fn draft_test_result_and_saving() {
     form.saving = Some(7);
     check("tested_and_saving", &app, false, false);
 }
+
+#[test]
+fn the_form_draws_on_tiny_and_huge_terminals_without_panicking() {
+    let mut app = changed(&CASES[1]);
+    form_of(&mut app).prompt = Some(Prompt::Review);
+    for (width, height) in [(40, 12), (20, 6), (1, 1), (250, 80)] {
+        let _ = render(&app, width, height);
+    }
+    let mut app = with_form(blank(&CASES[0]));
+    focus(form_of(&mut app), "ENGINE_ARGUMENTS");
+    key(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    for (width, height) in [(30, 8), (3, 3)] {
+        let _ = render(&app, width, height);
+    }
+}
