@@ -573,3 +573,23 @@ fn moving_away_before_the_detail_arrives_drops_the_edit() {
     );
     assert!(app.form.is_none());
 }
+
+#[test]
+fn integers_take_a_leading_minus_and_digits_only() {
+    let mut app = listed(true, false);
+    new_form(&mut app, "clickhouse");
+    let key_name = "CLICKHOUSE_PARQUET_ROW_GROUP_SIZE";
+    focus_key(&mut app, key_name);
+    type_text(&mut app, "-1-2a3");
+    let index = form(&app).field_index(key_name).unwrap();
+    assert_eq!(form(&app).fields[index].literal.expose(), "-123");
+    assert!(
+        app.flash
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("takes a whole number")
+    );
+    let problems = crate::tui::form::check::check(form(&app));
+    assert!(!problems.errors.contains_key(&index), "{problems:?}");
+}
