@@ -869,12 +869,9 @@ pub fn test_result(response: &TestIntegrationResponse) -> TestResult {
     }
 }
 
-fn on_tested(
-    app: &mut App,
-    id: String,
-    result: Result<TestIntegrationResponse, crate::client::ClientError>,
-) -> Vec<Command> {
-    let outcome = match result {
+/// A test's answer as the console keeps it; a call that failed is a failed test saying why.
+fn test_outcome(result: Result<TestIntegrationResponse, crate::client::ClientError>) -> TestResult {
+    match result {
         Ok(response) => test_result(&response),
         Err(error) => TestResult {
             success: false,
@@ -882,7 +879,25 @@ fn on_tested(
             latency_ms: None,
             preview: Vec::new(),
         },
-    };
+    }
+}
+
+/// `ok in 3 ms: connected …` or `failed: …`, for the flash line.
+fn test_summary(outcome: &TestResult) -> String {
+    let verdict = if outcome.success { "ok" } else { "failed" };
+    let latency = outcome
+        .latency_ms
+        .map(|ms| format!(" in {ms} ms"))
+        .unwrap_or_default();
+    format!("{verdict}{latency}: {}", outcome.message)
+}
+
+fn on_tested(
+    app: &mut App,
+    id: String,
+    result: Result<TestIntegrationResponse, crate::client::ClientError>,
+) -> Vec<Command> {
+    let outcome = test_outcome(result);
     let name = app
         .integrations
         .iter()
@@ -894,16 +909,8 @@ fn on_tested(
         _ => false,
     };
     if !in_test_all {
-        let verdict = if outcome.success { "ok" } else { "failed" };
-        let latency = outcome
-            .latency_ms
-            .map(|ms| format!(" in {ms} ms"))
-            .unwrap_or_default();
-        flash(
-            app,
-            format!("test {name}: {verdict}{latency}: {}", outcome.message),
-            !outcome.success,
-        );
+        let line = format!("test {name}: {}", test_summary(&outcome));
+        flash(app, line, !outcome.success);
     }
     app.tests.insert(id, TestStatus::Done(outcome));
     Vec::new()

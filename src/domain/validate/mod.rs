@@ -101,38 +101,7 @@ pub fn check_values<'a>(
 /// group rules (one-of, exclusive, together, conditional-on) and kind advisories. Empty for
 /// unmanaged kinds. Order is deterministic whatever the entries' order: missing required keys,
 /// group rules and advisories in catalog order, unknown keys and alias notes sorted by key.
-/// It is [`incomplete`] followed by [`notes`].
 pub fn warnings<'a>(
-    kind: Kind,
-    entries: impl IntoIterator<Item = (&'a str, ValueView<'a>)>,
-) -> Vec<ConfigWarning> {
-    let entries: Vec<(&str, ValueView<'_>)> = entries.into_iter().collect();
-    let mut found = incomplete(kind, entries.iter().copied());
-    found.extend(notes(kind, entries));
-    found
-}
-
-/// The warnings that say a config cannot work as it stands: missing required keys and broken
-/// group rules. The server saves such a config (it is often completed later); the console's form
-/// refuses to, because there the user is completing it right now.
-pub fn incomplete<'a>(
-    kind: Kind,
-    entries: impl IntoIterator<Item = (&'a str, ValueView<'a>)>,
-) -> Vec<ConfigWarning> {
-    let Some(spec) = catalog::kind_spec(kind) else {
-        return Vec::new();
-    };
-    let entries: Vec<(&str, ValueView<'_>)> = entries.into_iter().collect();
-    let config = Config::new(spec, entries.iter().copied());
-    let mut found = Vec::new();
-    found.extend(missing_required(spec, &config));
-    found.extend(broken_groups(kind, entries));
-    found
-}
-
-/// The group rules (one-of, exclusive, together, conditional-on) the config breaks, in catalog
-/// order, each naming every key of its rule.
-pub fn broken_groups<'a>(
     kind: Kind,
     entries: impl IntoIterator<Item = (&'a str, ValueView<'a>)>,
 ) -> Vec<ConfigWarning> {
@@ -140,10 +109,23 @@ pub fn broken_groups<'a>(
         return Vec::new();
     };
     let config = Config::new(spec, entries);
-    spec.groups
-        .iter()
-        .filter_map(|rule| broken_rule(rule, &config))
-        .collect()
+    let mut found: Vec<ConfigWarning> = missing_required(spec, &config).into_iter().collect();
+    found.extend(group_warnings(spec, &config));
+    found.extend(note_warnings(spec, &config));
+    found
+}
+
+/// The group rules (one-of, exclusive, together, conditional-on) the config breaks, in catalog
+/// order, each naming every key of its rule. The server only warns about these (a config is often
+/// saved half-done); the console's form refuses to save them, because there the user is
+/// completing the config right now.
+pub fn broken_groups<'a>(
+    kind: Kind,
+    entries: impl IntoIterator<Item = (&'a str, ValueView<'a>)>,
+) -> Vec<ConfigWarning> {
+    catalog::kind_spec(kind).map_or_else(Vec::new, |spec| {
+        group_warnings(spec, &Config::new(spec, entries))
+    })
 }
 
 /// The warnings about a config that works but may not do what was meant: unknown keys (with a
@@ -152,17 +134,25 @@ pub fn notes<'a>(
     kind: Kind,
     entries: impl IntoIterator<Item = (&'a str, ValueView<'a>)>,
 ) -> Vec<ConfigWarning> {
-    let Some(spec) = catalog::kind_spec(kind) else {
-        return Vec::new();
-    };
-    let config = Config::new(spec, entries);
-    let mut found = Vec::new();
-    found.extend(unknown_keys(spec, &config));
-    found.extend(alias_notes(spec, &config));
+    catalog::kind_spec(kind).map_or_else(Vec::new, |spec| {
+        note_warnings(spec, &Config::new(spec, entries))
+    })
+}
+
+fn group_warnings(spec: &catalog::KindSpec, config: &Config<'_>) -> Vec<ConfigWarning> {
+    spec.groups
+        .iter()
+        .filter_map(|rule| broken_rule(rule, config))
+        .collect()
+}
+
+fn note_warnings(spec: &catalog::KindSpec, config: &Config<'_>) -> Vec<ConfigWarning> {
+    let mut found = unknown_keys(spec, config);
+    found.extend(alias_notes(spec, config));
     found.extend(
         spec.advisories
             .iter()
-            .filter_map(|advisory| advisory_warning(advisory, &config)),
+            .filter_map(|advisory| advisory_warning(advisory, config)),
     );
     found
 }

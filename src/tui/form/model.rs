@@ -57,10 +57,19 @@ pub enum Prompt {
 }
 
 /// The multi-line editor (tui-textarea) over one field.
-#[derive(Debug)]
 pub struct MultilineEditor {
     pub field: usize,
     pub area: TextArea<'static>,
+}
+
+/// The editor may hold a secret being typed: its text is never formatted.
+impl std::fmt::Debug for MultilineEditor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MultilineEditor")
+            .field("field", &self.field)
+            .field("lines", &self.area.lines().len())
+            .finish_non_exhaustive()
+    }
 }
 
 /// A connectivity test of the draft.

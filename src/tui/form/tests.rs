@@ -440,3 +440,15 @@ fn server_warnings_land_on_their_keys_until_the_key_is_edited() {
     form.fields[host].type_text("2");
     assert_eq!(check(&form).warnings.get(&host), None);
 }
+
+#[test]
+fn formatting_the_form_never_shows_what_was_typed() {
+    let mut form = new_form(Kind::Snowflake);
+    set(&mut form, "SNOWFLAKE_PASSWORD", "typed-secret-Qq7");
+    form.editor = Some(super::MultilineEditor {
+        field: 0,
+        area: tui_textarea::TextArea::new(vec!["typed-secret-Qq7".to_string()]),
+    });
+    let printed = format!("{form:?}");
+    assert!(!printed.contains("typed-secret-Qq7"), "{printed}");
+}

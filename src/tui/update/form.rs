@@ -12,13 +12,13 @@ use crate::proto::{
     Integration, IntegrationWarning, IntegrationWithSecrets, TestIntegrationResponse,
 };
 
-use super::super::app::{App, TestResult};
+use super::super::app::App;
 use super::super::form::check::check;
 use super::super::form::{
     DraftTest, Form, FormScreen, KindPicker, Mode, MultilineEditor, Original, Prompt, Slot,
 };
 use super::super::msg::{Command, Request, RequestId};
-use super::{fetch_detail, flash, send, test_result};
+use super::{fetch_detail, flash, send, test_outcome, test_summary};
 
 /// The largest file the form loads into a field.
 pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
@@ -458,18 +458,8 @@ fn on_prompt_key(
                     After::Stay,
                 );
             }
-            KeyCode::Backspace => {
-                path.pop();
-                form.prompt = Some(Prompt::LoadFile {
-                    field,
-                    path,
-                    encode,
-                });
-            }
             code => {
-                if let KeyCode::Char(c) = code {
-                    path.push(c);
-                }
+                edit_line(&mut path, code);
                 form.prompt = Some(Prompt::LoadFile {
                     field,
                     path,
@@ -487,18 +477,24 @@ fn on_prompt_key(
                 }
             },
             code => {
-                match code {
-                    KeyCode::Backspace => {
-                        text.pop();
-                    }
-                    KeyCode::Char(c) => text.push(c),
-                    _ => {}
-                }
+                edit_line(&mut text, code);
                 form.prompt = Some(Prompt::CustomKey { text });
             }
         },
     }
     (Vec::new(), After::Stay)
+}
+
+/// Applies a key to a prompt's one-line input (a path, a key name): a character appends,
+/// Backspace deletes, anything else leaves it.
+fn edit_line(text: &mut String, code: KeyCode) {
+    match code {
+        KeyCode::Backspace => {
+            text.pop();
+        }
+        KeyCode::Char(c) => text.push(c),
+        _ => {}
+    }
 }
 
 /// `^S`: refuses while a problem remains (the cursor jumps to the first), else shows the exact
@@ -597,21 +593,8 @@ pub(super) fn on_draft_tested(
     id: RequestId,
     result: Result<TestIntegrationResponse, ClientError>,
 ) -> Vec<Command> {
-    let outcome = match result {
-        Ok(response) => test_result(&response),
-        Err(error) => TestResult {
-            success: false,
-            message: format!("the test could not run: {}", error.message),
-            latency_ms: None,
-            preview: Vec::new(),
-        },
-    };
-    let verdict = if outcome.success { "ok" } else { "failed" };
-    let latency = outcome
-        .latency_ms
-        .map(|ms| format!(" in {ms} ms"))
-        .unwrap_or_default();
-    let line = format!("draft test {verdict}{latency}: {}", outcome.message);
+    let outcome = test_outcome(result);
+    let line = format!("draft test {}", test_summary(&outcome));
     let success = outcome.success;
     let Some(form) = form_waiting_for(app, id, true) else {
         return Vec::new();
