@@ -117,24 +117,9 @@ fn bench(c: &mut Criterion) {
         Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
     );
 
-    let written = Arc::new(AtomicUsize::new(0));
-    // A fixed viewport: the crossterm backend would otherwise ask a real terminal for its size.
-    let mut terminal = Terminal::with_options(
-        CrosstermBackend::new(Counter(Arc::clone(&written))),
-        TerminalOptions {
-            viewport: Viewport::Fixed(Rect::new(0, 0, 120, 40)),
-        },
-    )
-    .expect("terminal");
-    terminal
-        .draw(|frame| view::draw(frame, &app, theme))
-        .expect("first frame");
-    let first_frame = written.swap(0, Ordering::Relaxed);
-    update(&mut app, key('j'));
-    terminal
-        .draw(|frame| view::draw(frame, &app, theme))
-        .expect("second frame");
-    let cursor_move = written.swap(0, Ordering::Relaxed);
+    let (mut terminal, written) = memory_terminal();
+    let (first_frame, cursor_move) =
+        frame_bytes(&mut terminal, &written, &mut app, theme, key('j'));
     eprintln!(
         "bytes written: first frame {first_frame}, one cursor move {cursor_move} (120x40, {ROWS} rows)"
     );
@@ -189,26 +174,43 @@ fn bench_form(c: &mut Criterion) {
             })
         },
     );
+    let (mut terminal, written) = memory_terminal();
+    let (first_frame, keystroke) = frame_bytes(&mut terminal, &written, &mut app, theme, key('a'));
+    eprintln!("form bytes written: first frame {first_frame}, one keystroke {keystroke} (120x40)");
+}
+
+/// A crossterm backend writing to memory on a fixed 120×40 viewport (it would otherwise ask a
+/// real terminal for its size), with the count of bytes it has written.
+fn memory_terminal() -> (Terminal<CrosstermBackend<Counter>>, Arc<AtomicUsize>) {
     let written = Arc::new(AtomicUsize::new(0));
-    let mut terminal = Terminal::with_options(
+    let terminal = Terminal::with_options(
         CrosstermBackend::new(Counter(Arc::clone(&written))),
         TerminalOptions {
             viewport: Viewport::Fixed(Rect::new(0, 0, 120, 40)),
         },
     )
     .expect("terminal");
+    (terminal, written)
+}
+
+/// Bytes written for a full frame of `app`, then for the frame after `msg`: what one key costs
+/// over a slow SSH link.
+fn frame_bytes(
+    terminal: &mut Terminal<CrosstermBackend<Counter>>,
+    written: &AtomicUsize,
+    app: &mut App,
+    theme: Theme,
+    msg: Msg,
+) -> (usize, usize) {
     terminal
-        .draw(|frame| view::draw(frame, &app, theme))
+        .draw(|frame| view::draw(frame, app, theme))
         .expect("first frame");
     let first_frame = written.swap(0, Ordering::Relaxed);
-    update(&mut app, key('a'));
+    update(app, msg);
     terminal
-        .draw(|frame| view::draw(frame, &app, theme))
+        .draw(|frame| view::draw(frame, app, theme))
         .expect("second frame");
-    eprintln!(
-        "form bytes written: first frame {first_frame}, one keystroke {} (120x40)",
-        written.swap(0, Ordering::Relaxed)
-    );
+    (first_frame, written.swap(0, Ordering::Relaxed))
 }
 
 criterion_group!(benches, bench, bench_form);

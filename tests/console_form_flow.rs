@@ -217,6 +217,15 @@ impl Console {
         assert!(self.form().show_optional, "the optional keys are shown");
     }
 
+    /// A console on `server` with a new PostgreSQL form filled as [`Console::fill_postgresql`]
+    /// does.
+    async fn with_new_postgresql(server: &TestServer, name: &str, port: &str) -> Self {
+        let mut console = Self::open(server).await;
+        console.open_new_postgresql();
+        console.fill_postgresql(name, port);
+        console
+    }
+
     /// `n`, filter the kind picker to PostgreSQL, Enter: a blank PostgreSQL form.
     fn open_new_postgresql(&mut self) {
         self.type_text("n");
@@ -226,7 +235,7 @@ impl Console {
         );
         self.type_text("postgres");
         self.key(KeyCode::Enter);
-        assert_eq!(self.form().kind, Kind::Postgresql);
+        assert_eq!(self.form().kind(), Kind::Postgresql);
         assert_eq!(self.form().mode, Mode::New);
         assert_eq!(
             self.form().current(),
@@ -311,6 +320,16 @@ impl Console {
     }
 }
 
+/// A server holding `orders_pg` (with `password`) and a console editing it in the form; the
+/// password may never be drawn.
+async fn editing_orders(password: &str) -> (TestServer, String, Console) {
+    let (server, id) = server_with_orders(password).await;
+    let mut console = Console::open(&server).await;
+    console.never_show(password);
+    console.open_edit().await;
+    (server, id, console)
+}
+
 /// A PostgreSQL config on the machine's PostgreSQL plus the server, for the edit flows.
 async fn server_with_orders(password: &str) -> (TestServer, String) {
     let server = TestServer::start().await;
@@ -363,10 +382,8 @@ async fn assert_stored_postgresql(session: &Session, name: &str, port: &str, pas
 #[tokio::test]
 async fn create_a_postgresql_source_through_the_form() {
     let server = TestServer::start().await;
-    let mut console = Console::open(&server).await;
     let password = "form-create-pw-Zq81x";
-    console.open_new_postgresql();
-    console.fill_postgresql("shop_pg", PG_PORT);
+    let mut console = Console::with_new_postgresql(&server, "shop_pg", PG_PORT).await;
     console.set_password(password);
     let screen = console.frame();
     assert!(screen.contains("New PostgreSQL source"), "{screen}");
@@ -421,9 +438,7 @@ async fn create_a_postgresql_source_through_the_form() {
 #[tokio::test]
 async fn a_draft_test_reaches_the_machines_postgresql_and_saves_nothing() {
     let server = TestServer::start().await;
-    let mut console = Console::open(&server).await;
-    console.open_new_postgresql();
-    console.fill_postgresql("draft_pg", PG_PORT);
+    let mut console = Console::with_new_postgresql(&server, "draft_pg", PG_PORT).await;
     console.set_password("form-draft-pw-5Kt0");
     console.ctrl('t');
     assert!(
@@ -454,10 +469,8 @@ async fn a_draft_test_reaches_the_machines_postgresql_and_saves_nothing() {
 #[tokio::test]
 async fn a_draft_test_on_a_closed_port_fails_and_saves_nothing() {
     let server = TestServer::start().await;
-    let mut console = Console::open(&server).await;
     let port = closed_port().to_string();
-    console.open_new_postgresql();
-    console.fill_postgresql("closed_pg", &port);
+    let mut console = Console::with_new_postgresql(&server, "closed_pg", &port).await;
     console.set_password("form-closed-pw-3Hh2");
     console.ctrl('t');
     console.idle().await;
@@ -482,10 +495,7 @@ async fn a_draft_test_on_a_closed_port_fails_and_saves_nothing() {
 #[tokio::test]
 async fn editing_the_port_sends_only_the_port_and_keeps_the_password() {
     let password = "form-edit-pw-Rr44";
-    let (server, id) = server_with_orders(password).await;
-    let mut console = Console::open(&server).await;
-    console.never_show(password);
-    console.open_edit().await;
+    let (server, id, mut console) = editing_orders(password).await;
     let form = console.form();
     let index = console.field("PGPASSWORD");
     assert_eq!(form.fields[index].original, Original::SecretConfigured);
@@ -533,10 +543,7 @@ async fn editing_the_port_sends_only_the_port_and_keeps_the_password() {
 #[tokio::test]
 async fn renaming_keeps_the_id_and_the_config() {
     let password = "form-rename-pw-Jx07";
-    let (server, id) = server_with_orders(password).await;
-    let mut console = Console::open(&server).await;
-    console.never_show(password);
-    console.open_edit().await;
+    let (server, id, mut console) = editing_orders(password).await;
     console.focus(Slot::Name);
     console.ctrl('u');
     console.type_text("orders_main");
@@ -601,10 +608,8 @@ async fn saving_an_empty_form_is_refused_with_the_cursor_on_the_name() {
 #[tokio::test]
 async fn a_taken_name_lands_on_the_name_and_the_form_keeps_every_value() {
     let (server, id) = server_with_orders("form-seed-pw-Aa11").await;
-    let mut console = Console::open(&server).await;
     let password = "form-taken-pw-Bb22";
-    console.open_new_postgresql();
-    console.fill_postgresql("orders_pg", "5433");
+    let mut console = Console::with_new_postgresql(&server, "orders_pg", "5433").await;
     console.set_password(password);
     console.review();
     console.confirm_save().await;
@@ -641,10 +646,8 @@ async fn a_taken_name_lands_on_the_name_and_the_form_keeps_every_value() {
 async fn a_linked_aws_arn_is_stored_as_its_short_secret_name() {
     // The server's store is AWS Secrets Manager in the account and region of the ARN.
     let server = TestServer::with_aws_store().await;
-    let mut console = Console::open(&server).await;
     let arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/pg-AbCdEf";
-    console.open_new_postgresql();
-    console.fill_postgresql("linked_pg", PG_PORT);
+    let mut console = Console::with_new_postgresql(&server, "linked_pg", PG_PORT).await;
     console.show_optional_keys();
     console.focus_key("PGPASSWORD");
     console.ctrl('l');
@@ -714,10 +717,7 @@ async fn a_linked_local_secret_name_is_stored_and_resolved() {
 #[tokio::test]
 async fn leaving_a_changed_form_asks_and_discarding_changes_nothing() {
     let password = "form-discard-pw-Pp55";
-    let (server, id) = server_with_orders(password).await;
-    let mut console = Console::open(&server).await;
-    console.never_show(password);
-    console.open_edit().await;
+    let (server, id, mut console) = editing_orders(password).await;
     console.set("PGHOST", "db.invalid");
     console.key(KeyCode::Esc);
     assert_eq!(
@@ -755,10 +755,7 @@ async fn leaving_a_changed_form_asks_and_discarding_changes_nothing() {
 #[tokio::test]
 async fn clearing_a_saved_secret_sends_an_empty_value_and_nothing_else() {
     let password = "form-clear-pw-Kk19";
-    let (server, id) = server_with_orders(password).await;
-    let mut console = Console::open(&server).await;
-    console.never_show(password);
-    console.open_edit().await;
+    let (server, id, mut console) = editing_orders(password).await;
     console.focus_key("PGPASSWORD");
     console.ctrl('k');
     assert!(
@@ -809,7 +806,7 @@ async fn a_key_file_is_loaded_base64_encoded_and_a_custom_keys_warning_lands_on_
     console.type_text("n");
     console.type_text("bigquery");
     console.key(KeyCode::Enter);
-    assert_eq!(console.form().kind, Kind::Bigquery);
+    assert_eq!(console.form().kind(), Kind::Bigquery);
     console.type_text("warehouse_bq");
     console.set("BQ_PROJECT", "analytics-prod");
     console.set("BQ_DATASET", "events");

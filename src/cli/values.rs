@@ -38,23 +38,12 @@ fn parse_secret_flag(flag: &str) -> Result<(String, SecretInput)> {
     }
 }
 
-/// Strips one trailing newline, as `echo value |` adds one.
-fn strip_newline(mut text: String) -> String {
-    if text.ends_with('\n') {
-        text.pop();
-        if text.ends_with('\r') {
-            text.pop();
-        }
-    }
-    text
-}
-
 fn read_secret(key: &str, input: &SecretInput, stdin_used: &mut bool) -> Result<Secret> {
     match input {
         SecretInput::File(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("--secret {key}: reading {path}"))?;
-            Ok(Secret::new(strip_newline(text)))
+            Ok(Secret::from_text_input(text))
         }
         SecretInput::Stdin if std::io::stdin().is_terminal() => {
             let value = rpassword::prompt_password(format!("{key} (input hidden): "))
@@ -72,7 +61,7 @@ fn read_secret(key: &str, input: &SecretInput, stdin_used: &mut bool) -> Result<
             std::io::stdin()
                 .read_to_string(&mut text)
                 .with_context(|| format!("--secret {key}: reading stdin"))?;
-            Ok(Secret::new(strip_newline(text)))
+            Ok(Secret::from_text_input(text))
         }
     }
 }

@@ -50,6 +50,24 @@ pub fn validate_name(name: &str) -> Result<(), NameError> {
     Ok(())
 }
 
+/// Checks a config key's name: an environment-variable name (`[A-Za-z_][A-Za-z0-9_]*`), since
+/// the engine reads each key from the environment. The server refuses other names on write; the
+/// console's form refuses them as they are added. The message quotes the name as given.
+pub fn validate_key_name(key: &str) -> Result<(), String> {
+    let valid = key
+        .chars()
+        .next()
+        .is_some_and(|first| first.is_ascii_alphabetic() || first == '_')
+        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "config key {key:?}: keys are environment-variable names (letters, digits and underscores, not starting with a digit)"
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,6 +20,18 @@ impl Secret {
         Self(Zeroizing::new(value.into()))
     }
 
+    /// A value read from a file or a pipe: one trailing newline (which `echo` and editors add)
+    /// is not part of it. The CLI's `@FILE` and stdin and the console's file loading agree.
+    pub fn from_text_input(mut text: String) -> Self {
+        if text.ends_with('\n') {
+            text.pop();
+            if text.ends_with('\r') {
+                text.pop();
+            }
+        }
+        Self::new(text)
+    }
+
     /// The plain value. Call only where the value must leave the process on purpose
     /// (the wire, the encrypted store, a driver's password field, an explicit reveal).
     pub fn expose(&self) -> &str {
@@ -85,5 +97,13 @@ mod tests {
         assert_eq!(format!("{secret:?}"), REDACTED);
         assert_eq!(format!("{:?}", Some(&secret)), format!("Some({REDACTED})"));
         assert_eq!(secret.expose(), "hunter2-very-secret");
+    }
+
+    #[test]
+    fn text_input_loses_one_trailing_newline_only() {
+        assert_eq!(Secret::from_text_input("pw\n".into()).expose(), "pw");
+        assert_eq!(Secret::from_text_input("pw\r\n".into()).expose(), "pw");
+        assert_eq!(Secret::from_text_input("pem\n\n".into()).expose(), "pem\n");
+        assert_eq!(Secret::from_text_input("pw".into()).expose(), "pw");
     }
 }

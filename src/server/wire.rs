@@ -17,21 +17,11 @@ use crate::proto::{
 };
 
 use super::store::IntegrationRecord;
+use crate::domain::name::validate_key_name;
 
-/// Checks a config key: an environment-variable name (`[A-Za-z_][A-Za-z0-9_]*`).
+/// Checks a config key's name ([`validate_key_name`]): INVALID_ARGUMENT naming the key.
 pub fn check_key(key: &str) -> Result<(), Status> {
-    let valid = key
-        .chars()
-        .next()
-        .is_some_and(|first| first.is_ascii_alphabetic() || first == '_')
-        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if valid {
-        Ok(())
-    } else {
-        Err(Status::invalid_argument(format!(
-            "config key {key:?}: keys are environment-variable names (letters, digits and underscores, not starting with a digit)"
-        )))
-    }
+    validate_key_name(key).map_err(Status::invalid_argument)
 }
 
 /// Reads a request's `config` and deprecated `environment_variables` maps; `config` wins for a

@@ -3,9 +3,15 @@
 
 use std::time::Instant;
 
-use crate::proto::{SecretSource, SecretWithValue};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use crate::domain::Kind;
+use crate::proto::{Integration, IntegrationWithSecrets, SecretSource, SecretWithValue};
 
 use super::app::{App, ServerInfo, TestResult, TestStatus};
+use super::theme::Theme;
+use super::view::draw;
 
 /// An app on the embedded local server in `environment`.
 pub fn local_app(environment: &str, readonly: bool) -> App {
@@ -44,4 +50,55 @@ pub fn finished(success: bool, message: &str, latency_ms: u64) -> TestStatus {
         latency_ms: Some(latency_ms),
         preview: vec![],
     })
+}
+
+/// A saved PostgreSQL source `orders_pg` as GetIntegration answers it: host, port and database
+/// shown, the user linked to the secret `prod/pg/user`, the password a configured secret the
+/// server withholds. The form's model, reducer and view tests all edit this one.
+pub fn saved_postgres(id: &str) -> IntegrationWithSecrets {
+    IntegrationWithSecrets {
+        integration: Some(Integration {
+            id: id.into(),
+            name: Some("orders_pg".into()),
+            kind: Kind::Postgresql.to_wire() as i32,
+            environment_id: "env-1".into(),
+            ..Default::default()
+        }),
+        secrets: vec![
+            key_row(
+                "PGHOST",
+                Some("db.internal"),
+                SecretSource::Managed,
+                "ORDERS_PG_PGHOST",
+            ),
+            key_row(
+                "PGPORT",
+                Some("5432"),
+                SecretSource::Managed,
+                "ORDERS_PG_PGPORT",
+            ),
+            key_row(
+                "PGDATABASE",
+                Some("orders"),
+                SecretSource::Managed,
+                "ORDERS_PG_PGDATABASE",
+            ),
+            key_row("PGUSER", None, SecretSource::External, "prod/pg/user"),
+            key_row(
+                "PGPASSWORD",
+                None,
+                SecretSource::Managed,
+                "ORDERS_PG_PGPASSWORD",
+            ),
+        ],
+    }
+}
+
+/// The whole console drawn without colour on a `width`×`height` test terminal, as text.
+pub fn render(app: &App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("a test terminal");
+    terminal
+        .draw(|frame| draw(frame, app, Theme::new(false)))
+        .expect("a frame");
+    terminal.backend().to_string()
 }

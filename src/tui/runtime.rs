@@ -182,6 +182,8 @@ struct OnScreen {
     detail_until: Option<Instant>,
     /// (field index, value length) of each revealed form field.
     form_fields: Vec<(usize, usize)>,
+    /// Lengths of the lines of a secret shown in the multi-line editor.
+    editor_lines: Vec<usize>,
 }
 
 impl OnScreen {
@@ -191,6 +193,7 @@ impl OnScreen {
             form_fields: revealed_form_fields(app)
                 .map(|(index, value)| (index, value.expose().len()))
                 .collect(),
+            editor_lines: revealed_editor_lines(app).map(str::len).collect(),
         }
     }
 }
@@ -209,17 +212,38 @@ fn revealed_form_fields(app: &App) -> impl Iterator<Item = (usize, &Secret)> {
     })
 }
 
+/// The lines of a secret being edited in the multi-line editor while it is revealed (the
+/// field's own value is only updated when the editor closes).
+fn revealed_editor_lines(app: &App) -> impl Iterator<Item = &str> {
+    let lines = match &app.form {
+        Some(super::form::FormScreen::Form(form)) => form.editor.as_ref().and_then(|editor| {
+            let field = form.fields.get(editor.field)?;
+            (field.secret && field.revealed).then(|| editor.area.lines())
+        }),
+        _ => None,
+    };
+    lines
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .filter(|line| !line.is_empty())
+}
+
 /// Every secret value on screen right now.
 fn revealed_values(app: &App) -> Vec<Secret> {
     app.revealed
         .iter()
         .map(|revealed| revealed.value.clone())
         .chain(revealed_form_fields(app).map(|(_, value)| value.clone()))
+        .chain(revealed_editor_lines(app).map(Secret::new))
         .collect()
 }
 
+/// The largest file the form loads into a field.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
 /// Reads a file for a form field: as text, or base64-encoded (a service-account key). `~/` is
-/// the home directory. Refuses files over [`MAX_FILE_BYTES`](super::update::MAX_FILE_BYTES).
+/// the home directory. Refuses files over [`MAX_FILE_BYTES`].
 fn load_file(path: &str, encode: bool) -> Result<Secret, String> {
     use base64::Engine as _;
     let expanded = match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
@@ -229,25 +253,28 @@ fn load_file(path: &str, encode: bool) -> Result<Secret, String> {
     let size = std::fs::metadata(&expanded)
         .map_err(|error| format!("cannot read {path}: {error}"))?
         .len();
-    if size > super::update::MAX_FILE_BYTES {
+    if size > MAX_FILE_BYTES {
         return Err(format!(
             "{path} is {size} bytes; the form loads files up to {} bytes",
-            super::update::MAX_FILE_BYTES
+            MAX_FILE_BYTES
         ));
     }
-    let bytes = zeroize::Zeroizing::new(
-        std::fs::read(&expanded).map_err(|error| format!("cannot read {path}: {error}"))?,
-    );
+    let bytes = std::fs::read(&expanded).map_err(|error| format!("cannot read {path}: {error}"))?;
     if encode {
+        let bytes = zeroize::Zeroizing::new(bytes);
         return Ok(Secret::new(
             base64::engine::general_purpose::STANDARD.encode(bytes.as_slice()),
         ));
     }
-    match std::str::from_utf8(&bytes) {
-        Ok(text) => Ok(Secret::new(text.trim_end_matches('\n'))),
-        Err(_) => Err(format!(
-            "{path} is not text; for a binary key use a base64 key, which encodes the file"
-        )),
+    // The bytes move into the secret (or back out of the error to be wiped): no stray copy.
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(Secret::from_text_input(text)),
+        Err(error) => {
+            drop(zeroize::Zeroizing::new(error.into_bytes()));
+            Err(format!(
+                "{path} is not text; for a binary key use a base64 key, which encodes the file"
+            ))
+        }
     }
 }
 
@@ -286,8 +313,7 @@ mod tests {
         assert_eq!(load_file(binary, true).unwrap().expose(), "MIL//g==");
         let big = dir.path().join("big.bin");
         let file = std::fs::File::create(&big).unwrap();
-        file.set_len(super::super::update::MAX_FILE_BYTES + 1)
-            .unwrap();
+        file.set_len(super::MAX_FILE_BYTES + 1).unwrap();
         assert!(
             load_file(big.to_str().unwrap(), true)
                 .unwrap_err()
@@ -346,5 +372,23 @@ mod on_screen_tests {
             .map(|value| value.expose().to_string())
             .collect();
         assert_eq!(values, ["typed-pw-77"]);
+
+        // A secret being typed in the multi-line editor counts while it is revealed.
+        if let Some(FormScreen::Form(form)) = app.form.as_mut() {
+            form.fields[password].revealed = false;
+            form.editor = Some(crate::tui::form::MultilineEditor {
+                field: password,
+                area: tui_textarea::TextArea::new(vec!["line-one-91".into(), "line-two-92".into()]),
+            });
+        }
+        assert!(revealed_values(&app).is_empty(), "masked in the editor too");
+        if let Some(FormScreen::Form(form)) = app.form.as_mut() {
+            form.fields[password].revealed = true;
+        }
+        let values: Vec<String> = revealed_values(&app)
+            .iter()
+            .map(|value| value.expose().to_string())
+            .collect();
+        assert_eq!(values, ["typed-pw-77", "line-one-91", "line-two-92"]);
     }
 }

@@ -948,7 +948,5 @@ fn on_deleted(
 
 mod form;
 
-pub use form::MAX_FILE_BYTES;
-
 #[cfg(test)]
 mod tests;

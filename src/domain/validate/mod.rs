@@ -27,6 +27,7 @@ use key_names::{alias_notes, unknown_keys};
 use required::missing_required;
 use secrecy::looks_secret;
 use values::check_entry;
+pub(crate) use values::quote_shortened;
 
 /// A malformed value; stops a write. Display: `KEY: message`.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

@@ -69,7 +69,7 @@ impl Problem {
 const ECHO_LIMIT: usize = 60;
 
 /// A value quoted for a message, cut to [`ECHO_LIMIT`] characters so a pasted blob stays readable.
-fn quote_shortened(value: &str) -> String {
+pub(crate) fn quote_shortened(value: &str) -> String {
     if value.chars().count() <= ECHO_LIMIT {
         return format!("{value:?}");
     }

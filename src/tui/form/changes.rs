@@ -1,15 +1,14 @@
 //! The save preview: one line per key that will change, in words, so the user sees exactly what
 //! is sent before it is sent. Secret values are never in it; a clear says that it sets the value
-//! to empty because the API cannot remove a key.
+//! to empty because the API cannot remove a key. Plain values are quoted (and cut) the way
+//! validation messages quote them.
 
 use crate::domain::ConfigValue;
+use crate::domain::validate::quote_shortened as quote;
 
 use super::check::explain_reference;
 use super::field::{Field, Original};
 use super::model::{Form, Mode};
-
-/// The longest value quoted in a preview line.
-const QUOTE_LIMIT: usize = 40;
 
 /// Every change saving would make, the name first.
 pub fn describe_changes(form: &Form) -> Vec<String> {
@@ -58,20 +57,5 @@ fn describe(form: &Form, field: &Field, value: &ConfigValue) -> String {
                 _ => format!("set to {after}"),
             }
         }
-    }
-}
-
-/// A value quoted for the preview, cut to one line of [`QUOTE_LIMIT`] characters.
-fn quote(text: &str) -> String {
-    let lines = text.lines().count();
-    let first = text.lines().next().unwrap_or_default();
-    let mut cut: String = first.chars().take(QUOTE_LIMIT).collect();
-    if cut.len() < first.len() {
-        cut.push('…');
-    }
-    if lines > 1 {
-        format!("\"{cut}\" ({lines} lines)")
-    } else {
-        format!("\"{cut}\"")
     }
 }

@@ -105,7 +105,7 @@ pub fn check(form: &Form) -> Problems {
             _ => None,
         })
         .collect();
-    if let Err(errors) = check_values(form.kind, literals) {
+    if let Err(errors) = check_values(form.kind(), literals) {
         for error in errors {
             if let Some(index) = form.field_index(&error.key) {
                 problems.errors.entry(index).or_insert(error.message);
@@ -126,7 +126,7 @@ pub fn check(form: &Form) -> Problems {
             Some((field.key.as_str(), view))
         })
         .collect();
-    for warning in broken_groups(form.kind, present.iter().copied()) {
+    for warning in broken_groups(form.kind(), present.iter().copied()) {
         for key in &warning.config_keys {
             if let Some(index) = form.field_index(key) {
                 problems
@@ -136,7 +136,7 @@ pub fn check(form: &Form) -> Problems {
             }
         }
     }
-    for warning in notes(form.kind, present) {
+    for warning in notes(form.kind(), present) {
         for key in &warning.config_keys {
             if let Some(index) = form.field_index(key) {
                 problems

@@ -9,6 +9,7 @@ use std::time::Instant;
 use tui_textarea::TextArea;
 
 use crate::catalog::{GroupRule, KindSpec, kind_spec};
+use crate::domain::name::validate_key_name;
 use crate::domain::secret_ref::SecretStore;
 use crate::domain::validate::is_secret_key;
 use crate::domain::{ConfigValue, Kind};
@@ -82,7 +83,7 @@ pub enum DraftTest {
 /// The config form.
 #[derive(Debug)]
 pub struct Form {
-    pub kind: Kind,
+    /// The kind's catalog entry; the kind itself is [`Form::kind`].
     pub spec: &'static KindSpec,
     pub mode: Mode,
     pub name: String,
@@ -113,7 +114,6 @@ impl Form {
         let spec = kind_spec(kind)?;
         let fields = catalog_fields(spec, |_| Original::Absent);
         Some(Self::assemble(
-            kind,
             spec,
             Mode::New,
             String::new(),
@@ -166,7 +166,7 @@ impl Form {
             id: integration.id.clone(),
             original_name: name.clone(),
         };
-        let mut form = Self::assemble(kind, spec, mode, name, fields, store);
+        let mut form = Self::assemble(spec, mode, name, fields, store);
         form.show_optional = form
             .fields
             .iter()
@@ -182,7 +182,6 @@ impl Form {
     }
 
     fn assemble(
-        kind: Kind,
         spec: &'static KindSpec,
         mode: Mode,
         name: String,
@@ -190,7 +189,6 @@ impl Form {
         store: Option<SecretStore>,
     ) -> Self {
         Self {
-            kind,
             spec,
             mode,
             name,
@@ -206,6 +204,10 @@ impl Form {
             server_warnings: BTreeMap::new(),
             attempted: false,
         }
+    }
+
+    pub fn kind(&self) -> Kind {
+        self.spec.kind
     }
 
     pub fn is_new(&self) -> bool {
@@ -326,22 +328,12 @@ impl Form {
     /// Returns what happened, for the flash line, or why the name was refused.
     pub fn add_custom(&mut self, key: &str) -> Result<String, String> {
         let key = key.trim();
-        if key.is_empty() {
-            return Err("a key name is needed".into());
-        }
-        if let Some(bad) = key
-            .chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
-        {
-            return Err(format!(
-                "{key}: {bad:?} is not allowed in a key name; use letters, digits and underscores"
-            ));
-        }
+        validate_key_name(key)?;
         if let Some(index) = self.field_index(key) {
             self.focus(Slot::Field(index));
             return Ok(format!("{key} is already in the form; moved to it"));
         }
-        let field = Field::new(key, None, is_secret_key(self.kind, key), Original::Absent);
+        let field = Field::new(key, None, is_secret_key(self.kind(), key), Original::Absent);
         self.fields.push(field);
         self.focus(Slot::Field(self.fields.len() - 1));
         let note = match self.spec.suggest(key) {

@@ -20,9 +20,6 @@ use super::super::form::{
 use super::super::msg::{Command, Request, RequestId};
 use super::{fetch_detail, flash, send, test_outcome, test_summary};
 
-/// The largest file the form loads into a field.
-pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
-
 /// Whether the form keeps the screen after a key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum After {
@@ -531,7 +528,7 @@ fn save(app: &mut App, form: &mut Form) {
 fn submit(app: &mut App, form: &mut Form) -> Vec<Command> {
     let request = match &form.mode {
         Mode::New => Request::Create {
-            kind: form.kind,
+            kind: form.kind(),
             name: form.name.clone(),
             config: form.changes(),
         },
@@ -558,7 +555,7 @@ fn test_draft(app: &mut App, form: &mut Form) -> Vec<Command> {
     let command = send(
         app,
         Request::TestDraft {
-            kind: form.kind,
+            kind: form.kind(),
             integration_id: form.integration_id().map(String::from),
             config: form.changes(),
         },

@@ -17,7 +17,7 @@ use super::super::form::check::{Problems, check, explain_reference};
 use super::super::form::{DraftTest, Field, Form, KindPicker, Original, Prompt, Slot};
 use super::super::theme::Theme;
 use super::list::fit;
-use super::overlay::{boxed, centered};
+use super::overlay::{boxed, centered, popup};
 use super::spinner;
 
 /// Label column width.
@@ -59,17 +59,17 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, form: &Form, theme: Th
     draw_panel(frame, parts[2], form, &problems, theme);
     if let Some(editor) = &form.editor {
         let field = &form.fields[editor.field];
-        let popup = centered(
+        let editor_area = centered(
             area,
             area.width.saturating_sub(4),
             area.height.saturating_sub(2),
         );
-        frame.render_widget(Clear, popup);
+        frame.render_widget(Clear, editor_area);
         let reveal = if field.secret { " · ^R reveal" } else { "" };
         let title = format!(" {} · Esc done{reveal} ", field.key);
         let block = boxed(&title, theme);
-        let text_area = block.inner(popup);
-        frame.render_widget(block, popup);
+        let text_area = block.inner(editor_area);
+        frame.render_widget(block, editor_area);
         frame.render_widget(&editor.area, text_area);
     }
     if let Some(prompt) = &form.prompt {
@@ -694,14 +694,7 @@ fn draw_prompt(frame: &mut Frame<'_>, area: Rect, form: &Form, prompt: &Prompt, 
         Prompt::Help => (" Form keys · any key closes ".into(), help_lines(theme)),
     };
     let width = area.width.saturating_sub(4).min(84);
-    let popup = centered(area, width, lines.len() as u16 + 2);
-    frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(boxed(&title, theme))
-            .wrap(Wrap { trim: false }),
-        popup,
-    );
+    popup(frame, area, width, &title, lines, theme);
 }
 
 /// The form's keys, for the help prompt.
@@ -829,10 +822,12 @@ pub fn draw_picker(frame: &mut Frame<'_>, picker: &KindPicker, theme: Theme) {
         "type to filter · ↑↓ choose · ⏎ opens its form · Esc cancels",
         theme.dim(),
     )));
-    let area = centered(frame.area(), 64, lines.len() as u16 + 2);
-    frame.render_widget(Clear, area);
-    frame.render_widget(
-        Paragraph::new(lines).block(boxed(" New source: pick a kind ", theme)),
-        area,
+    popup(
+        frame,
+        frame.area(),
+        64,
+        " New source: pick a kind ",
+        lines,
+        theme,
     );
 }

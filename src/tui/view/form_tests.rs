@@ -5,30 +5,17 @@
 //! it was revealed.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 
-use super::draw;
 use crate::catalog::ValueType;
 use crate::domain::secret_ref::SecretStore;
 use crate::domain::{Kind, Secret};
-use crate::proto::{Integration, IntegrationWithSecrets, SecretSource};
 use crate::tui::app::{App, TestResult};
-use crate::tui::fixtures::{key_row, local_app};
+use crate::tui::fixtures::{local_app, render, saved_postgres};
 use crate::tui::form::{DraftTest, Form, FormScreen, KindPicker, Prompt, Slot};
 use crate::tui::msg::{ConnectionState, Msg};
-use crate::tui::theme::Theme;
 use crate::tui::update::update;
 
 const SECRET: &str = "s3cr3t-Hunter2-value";
-
-fn render(app: &App, width: u16, height: u16) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal
-        .draw(|frame| draw(frame, app, Theme::new(false)))
-        .unwrap();
-    terminal.backend().to_string()
-}
 
 /// Renders at 100×30 (and 80×24 when `narrow`), checks the secret shows only when `revealed`.
 fn check(name: &str, app: &App, revealed: bool, narrow: bool) {
@@ -289,26 +276,8 @@ fn six_kinds_in_five_states() {
     }
 }
 
-fn saved_postgres() -> IntegrationWithSecrets {
-    IntegrationWithSecrets {
-        integration: Some(Integration {
-            id: "01JPG".into(),
-            name: Some("orders_pg".into()),
-            kind: Kind::Postgresql.to_wire() as i32,
-            ..Default::default()
-        }),
-        secrets: vec![
-            key_row("PGHOST", Some("db.internal"), SecretSource::Managed, "X"),
-            key_row("PGPORT", Some("5432"), SecretSource::Managed, "X"),
-            key_row("PGDATABASE", Some("orders"), SecretSource::Managed, "X"),
-            key_row("PGUSER", None, SecretSource::External, "prod/pg/user"),
-            key_row("PGPASSWORD", None, SecretSource::Managed, "X"),
-        ],
-    }
-}
-
 fn editing() -> App {
-    with_form(Form::edit_source(&saved_postgres(), Some(SecretStore::Local), &[]).unwrap())
+    with_form(Form::edit_source(&saved_postgres("01JPG"), Some(SecretStore::Local), &[]).unwrap())
 }
 
 #[test]

@@ -33,6 +33,27 @@ pub(super) fn centered(area: Rect, width: u16, height: u16) -> Rect {
     }
 }
 
+/// A boxed, wrapped text popup as tall as its lines, at most `width` wide, centred in `within`
+/// over whatever is drawn there.
+pub(super) fn popup(
+    frame: &mut Frame<'_>,
+    within: Rect,
+    width: u16,
+    title: &str,
+    lines: Vec<Line<'_>>,
+    theme: Theme,
+) {
+    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
+    let area = centered(within, width, height);
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(boxed(title, theme))
+            .wrap(Wrap { trim: false }),
+        area,
+    );
+}
+
 pub(super) fn boxed<'a>(title: &'a str, theme: Theme) -> Block<'a> {
     Block::default()
         .borders(Borders::ALL)
@@ -135,14 +156,7 @@ fn confirm_delete(frame: &mut Frame<'_>, app: &App, confirm: &ConfirmDelete, the
             )));
         }
     }
-    let area = centered(frame.area(), 78, lines.len() as u16 + 2);
-    frame.render_widget(Clear, area);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(boxed(" Confirm delete ", theme))
-            .wrap(Wrap { trim: false }),
-        area,
-    );
+    popup(frame, frame.area(), 78, " Confirm delete ", lines, theme);
 }
 
 fn test_all(frame: &mut Frame<'_>, app: &App, state: &TestAll, theme: Theme) {

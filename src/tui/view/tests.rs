@@ -13,7 +13,7 @@ use crate::tui::app::{
     App, ConfirmDelete, Detail, Focus, Overlay, Revealed, TestAll, TestResult, TestStatus,
 };
 use crate::tui::filter::visible_rows;
-use crate::tui::fixtures::{finished, key_row, local_app};
+use crate::tui::fixtures::{finished, key_row, local_app, render};
 use crate::tui::msg::{ConnectionState, Request};
 use crate::tui::theme::Theme;
 
@@ -96,14 +96,6 @@ fn loaded(env: &str, readonly: bool) -> App {
         },
     );
     app
-}
-
-fn render(app: &App, width: u16, height: u16) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal
-        .draw(|frame| draw(frame, app, Theme::new(false)))
-        .unwrap();
-    terminal.backend().to_string()
 }
 
 /// Renders at 100×30 and 80×24, checks the secret is absent unless `revealed`, snapshots both.

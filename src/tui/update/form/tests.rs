@@ -6,9 +6,9 @@ use tonic::Code;
 
 use crate::client::ClientError;
 use crate::domain::{ConfigValue, Kind, Secret};
-use crate::proto::{Integration, IntegrationWarning, IntegrationWithSecrets, SecretSource};
+use crate::proto::{Integration, IntegrationWarning, IntegrationWithSecrets};
 use crate::tui::app::App;
-use crate::tui::fixtures::{key_row, local_app};
+use crate::tui::fixtures::{local_app, saved_postgres};
 use crate::tui::form::{DraftTest, Form, FormScreen, Prompt, Slot};
 use crate::tui::msg::{Command, Msg, Outcome, Reply, Request, RequestId};
 use crate::tui::update::{init, update};
@@ -48,6 +48,15 @@ fn the_send(commands: &[Command]) -> (RequestId, Request) {
     sends.into_iter().next().unwrap()
 }
 
+/// The flash line's text ("" when there is none).
+fn flash_text(app: &App) -> &str {
+    app.flash.as_ref().map_or("", |flash| flash.text.as_str())
+}
+
+fn flash_is_error(app: &App) -> bool {
+    app.flash.as_ref().is_some_and(|flash| flash.error)
+}
+
 fn form(app: &App) -> &Form {
     match &app.form {
         Some(FormScreen::Form(form)) => form,
@@ -55,27 +64,14 @@ fn form(app: &App) -> &Form {
     }
 }
 
-fn pg_integration() -> Integration {
-    Integration {
-        id: "id-pg".into(),
-        name: Some("orders_pg".into()),
-        kind: Kind::Postgresql.to_wire() as i32,
-        environment_id: "env-1".into(),
-        ..Default::default()
-    }
+fn pg_detail() -> IntegrationWithSecrets {
+    saved_postgres("id-pg")
 }
 
-fn pg_detail() -> IntegrationWithSecrets {
-    IntegrationWithSecrets {
-        integration: Some(pg_integration()),
-        secrets: vec![
-            key_row("PGDATABASE", Some("orders"), SecretSource::Managed, "X"),
-            key_row("PGHOST", Some("127.0.0.1"), SecretSource::Managed, "X"),
-            key_row("PGPASSWORD", None, SecretSource::Managed, "X"),
-            key_row("PGPORT", Some("5432"), SecretSource::Managed, "X"),
-            key_row("PGUSER", Some("app"), SecretSource::Managed, "X"),
-        ],
-    }
+fn pg_integration() -> Integration {
+    pg_detail()
+        .integration
+        .expect("the fixture has its integration")
 }
 
 /// The console with one PostgreSQL source listed and, when `with_detail`, its detail fetched.
@@ -138,7 +134,7 @@ fn fill_postgres(app: &mut App) {
 fn n_picks_a_kind_then_opens_its_blank_form_and_esc_leaves_a_clean_one() {
     let mut app = listed(true, false);
     new_form(&mut app, "snowf");
-    assert_eq!(form(&app).kind, Kind::Snowflake);
+    assert_eq!(form(&app).kind(), Kind::Snowflake);
     assert!(form(&app).is_new());
     assert_eq!(form(&app).current(), Slot::Name);
     press(&mut app, KeyCode::Esc);
@@ -181,13 +177,7 @@ fn create_sends_exactly_the_typed_config_after_the_review() {
     let (_, request) = the_send(&commands);
     assert_eq!(request, Request::List);
     assert_eq!(app.select_when_listed.as_deref(), Some("id-new"));
-    assert!(
-        app.flash
-            .as_ref()
-            .unwrap()
-            .text
-            .contains("created orders_pg")
-    );
+    assert!(flash_text(&app).contains("created orders_pg"));
 }
 
 #[test]
@@ -202,7 +192,7 @@ fn a_save_with_problems_is_refused_and_the_cursor_jumps_to_the_first() {
     assert!(form(&app).attempted);
     let host = form(&app).field_index("PGHOST").unwrap();
     assert_eq!(form(&app).current(), Slot::Field(host));
-    assert!(app.flash.as_ref().unwrap().error);
+    assert!(flash_is_error(&app));
 }
 
 #[test]
@@ -213,13 +203,7 @@ fn ports_take_digits_only_and_say_so() {
     type_text(&mut app, "54x32");
     let port = form(&app).field_index("PGPORT").unwrap();
     assert_eq!(form(&app).fields[port].literal.expose(), "5432");
-    assert!(
-        app.flash
-            .as_ref()
-            .unwrap()
-            .text
-            .contains("PGPORT takes a port")
-    );
+    assert!(flash_text(&app).contains("PGPORT takes a port"));
 }
 
 #[test]
@@ -302,7 +286,7 @@ fn a_base64_key_loads_a_file_through_a_command_and_its_answer() {
             result: Err("cannot read /nope: not found".into()),
         },
     );
-    assert!(app.flash.as_ref().unwrap().error);
+    assert!(flash_is_error(&app));
 }
 
 #[test]
@@ -344,7 +328,7 @@ fn nothing_changed_is_not_saved() {
     press(&mut app, KeyCode::Char('e'));
     assert!(update(&mut app, ctrl('s')).is_empty());
     assert_eq!(form(&app).prompt, None);
-    assert!(app.flash.as_ref().unwrap().text.contains("nothing changed"));
+    assert!(flash_text(&app).contains("nothing changed"));
 }
 
 #[test]
@@ -395,13 +379,7 @@ fn the_draft_test_carries_the_saved_id_and_its_result_lands_on_the_form() {
     };
     assert!(!result.success);
     assert_eq!(result.latency_ms, Some(4));
-    assert!(
-        app.flash
-            .as_ref()
-            .unwrap()
-            .text
-            .contains("draft test failed in 4 ms")
-    );
+    assert!(flash_text(&app).contains("draft test failed in 4 ms"));
     assert!(app.pending.is_empty());
 }
 
@@ -541,13 +519,7 @@ fn a_custom_key_is_added_from_the_prompt() {
     type_text(&mut app, "PGHOTS");
     press(&mut app, KeyCode::Enter);
     assert!(form(&app).field_index("PGHOTS").is_some());
-    assert!(
-        app.flash
-            .as_ref()
-            .unwrap()
-            .text
-            .contains("did you mean PGHOST")
-    );
+    assert!(flash_text(&app).contains("did you mean PGHOST"));
 }
 
 #[test]
@@ -583,13 +555,7 @@ fn integers_take_a_leading_minus_and_digits_only() {
     type_text(&mut app, "-1-2a3");
     let index = form(&app).field_index(key_name).unwrap();
     assert_eq!(form(&app).fields[index].literal.expose(), "-123");
-    assert!(
-        app.flash
-            .as_ref()
-            .unwrap()
-            .text
-            .contains("takes a whole number")
-    );
+    assert!(flash_text(&app).contains("takes a whole number"));
     let problems = crate::tui::form::check::check(form(&app));
     assert!(!problems.errors.contains_key(&index), "{problems:?}");
 }
