@@ -20,7 +20,7 @@ use sourcedeck::client::Session;
 use sourcedeck::client::api::Found;
 use sourcedeck::domain::{ConfigValue, Kind, Secret};
 use sourcedeck::proto::SecretSource;
-use sourcedeck::tui::app::{App, ServerInfo};
+use sourcedeck::tui::app::{App, ServerInfo, TestResult};
 use sourcedeck::tui::clipboard::Route;
 use sourcedeck::tui::form::changes::describe_changes;
 use sourcedeck::tui::form::{DraftTest, Form, FormScreen, Mode, Original, Prompt, Slot};
@@ -272,6 +272,20 @@ impl Console {
         self.set("PGPASSWORD", password);
     }
 
+    /// Ctrl-T: starts a test of the draft, waits for it, and returns its result.
+    async fn test_draft(&mut self) -> TestResult {
+        self.ctrl('t');
+        assert!(
+            matches!(self.form().test, Some(DraftTest::Running { .. })),
+            "Ctrl-T starts a test of the draft"
+        );
+        self.idle().await;
+        match &self.form().test {
+            Some(DraftTest::Done(result)) => result.clone(),
+            other => panic!("the draft test finished: {other:?}"),
+        }
+    }
+
     /// Ctrl-S; the form must open its Review of the exact changes, which is returned.
     fn review(&mut self) -> Vec<String> {
         self.ctrl('s');
@@ -440,15 +454,7 @@ async fn a_draft_test_reaches_the_machines_postgresql_and_saves_nothing() {
     let server = TestServer::start().await;
     let mut console = Console::with_new_postgresql(&server, "draft_pg", PG_PORT).await;
     console.set_password("form-draft-pw-5Kt0");
-    console.ctrl('t');
-    assert!(
-        matches!(console.form().test, Some(DraftTest::Running { .. })),
-        "Ctrl-T starts a test of the draft"
-    );
-    console.idle().await;
-    let Some(DraftTest::Done(result)) = &console.form().test else {
-        panic!("the draft test finished: {:?}", console.form().test);
-    };
+    let result = console.test_draft().await;
     assert!(result.success, "{}", result.message);
     assert!(result.latency_ms.is_some());
     assert!(
@@ -472,11 +478,7 @@ async fn a_draft_test_on_a_closed_port_fails_and_saves_nothing() {
     let port = closed_port().to_string();
     let mut console = Console::with_new_postgresql(&server, "closed_pg", &port).await;
     console.set_password("form-closed-pw-3Hh2");
-    console.ctrl('t');
-    console.idle().await;
-    let Some(DraftTest::Done(result)) = &console.form().test else {
-        panic!("the draft test finished: {:?}", console.form().test);
-    };
+    let result = console.test_draft().await;
     assert!(
         !result.success,
         "nothing listens on {port}: {}",
@@ -693,11 +695,7 @@ async fn a_linked_local_secret_name_is_stored_and_resolved() {
     console.focus_key("PGPASSWORD");
     console.ctrl('l');
     console.type_text("team/pg-password");
-    console.ctrl('t');
-    console.idle().await;
-    let Some(DraftTest::Done(result)) = &console.form().test else {
-        panic!("the draft test finished: {:?}", console.form().test);
-    };
+    let result = console.test_draft().await;
     assert!(result.success, "the link resolves: {}", result.message);
     console.review();
     console.confirm_save().await;
