@@ -1,6 +1,7 @@
 //! sourcedeck: manage a feature platform's data source integrations from a terminal, and serve a
 //! Chalk-compatible integrations API for them.
 
+pub mod ascode;
 pub mod catalog;
 pub mod cli;
 pub mod client;
