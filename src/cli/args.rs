@@ -189,6 +189,42 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write the environment's sources as a sources file (linked keys as {secret: NAME}, stored
+    /// secret literals as {keep: true}; never a secret value).
+    Export {
+        /// Write to this file instead of stdout.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        connection: ConnectionArgs,
+    },
+    /// Compare a sources file with the server; exit 0 when nothing would change, 4 when something would.
+    Plan {
+        /// The sources file, or - for stdin.
+        file: String,
+        /// Also plan to delete the sources the file does not name.
+        #[arg(long)]
+        prune: bool,
+        #[command(flatten)]
+        connection: ConnectionArgs,
+    },
+    /// Make the server match a sources file: show the plan, confirm, then create, update and
+    /// (with --prune) delete.
+    Apply {
+        /// The sources file, or - for stdin.
+        file: String,
+        /// Also delete the sources the file does not name.
+        #[arg(long)]
+        prune: bool,
+        /// Do not ask; required when stdin is not a terminal.
+        #[arg(long, short = 'y')]
+        yes: bool,
+        /// Test every created or updated source; exit 3 when any test fails.
+        #[arg(long)]
+        test: bool,
+        #[command(flatten)]
+        connection: ConnectionArgs,
+    },
 }
 
 /// Flags of `serve`.

@@ -23,8 +23,8 @@ use crate::server::RunningServer;
 use crate::server::store::Store;
 
 /// A session and, when no server was configured, the embedded server behind it.
-struct Connection {
-    session: Arc<Session>,
+pub(super) struct Connection {
+    pub(super) session: Arc<Session>,
     _embedded: Option<RunningServer>,
 }
 
@@ -81,7 +81,7 @@ fn call_timeout(args: &ConnectionArgs) -> Result<Duration> {
         })
 }
 
-async fn connect(args: &ConnectionArgs) -> Result<Connection> {
+pub(super) async fn connect(args: &ConnectionArgs) -> Result<Connection> {
     let timeout = call_timeout(args)?;
     let (credentials, embedded) = resolve_credentials(args).await?;
     let session = Session::connect(&credentials, timeout)
@@ -334,6 +334,28 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
         }
         Command::Secrets(command) => secrets(command).await.map(|()| ExitCode::SUCCESS),
         Command::Kinds { kind, json } => kinds(kind.as_deref(), json).map(|()| ExitCode::SUCCESS),
+        Command::Export { output, connection } => {
+            super::ascode::export(output.as_deref(), &connection).await
+        }
+        Command::Plan {
+            file,
+            prune,
+            connection,
+        } => super::ascode::plan(&file, prune, &connection).await,
+        Command::Apply {
+            file,
+            prune,
+            yes,
+            test,
+            connection,
+        } => {
+            super::ascode::apply(
+                &file,
+                super::ascode::ApplyFlags { prune, yes, test },
+                &connection,
+            )
+            .await
+        }
     }
 }
 
