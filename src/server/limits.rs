@@ -47,3 +47,64 @@ pub fn check_write(
     limits::check_integration(&saved, changes)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::time::SystemTime;
+
+    use prost::Message as _;
+
+    use crate::domain::limits::{
+        MAX_INTEGRATION_BYTES, MAX_INTEGRATION_MESSAGE_BYTES, MAX_KEY_NAME_BYTES,
+        MAX_KEYS_PER_INTEGRATION,
+    };
+    use crate::domain::name::MAX_NAME_LEN;
+    use crate::domain::{ConfigValue, Kind, Secret};
+    use crate::proto::{GetIntegrationResponse, IntegrationWithSecrets};
+    use crate::server::store::{IntegrationRecord, StoredValue};
+    use crate::server::{ids, wire};
+
+    /// The answer about an integration at every limit at once, with every key unknown to its
+    /// kind (a warning each) and every literal shown: the bound the message limits rest on holds.
+    #[test]
+    fn largest_integration_fits_its_message_bound() {
+        let value_bytes = MAX_INTEGRATION_BYTES / MAX_KEYS_PER_INTEGRATION - MAX_KEY_NAME_BYTES;
+        let config: BTreeMap<String, StoredValue> = (0..MAX_KEYS_PER_INTEGRATION)
+            .map(|i| {
+                let key = format!("K{i:03}_{}", "X".repeat(MAX_KEY_NAME_BYTES - 5));
+                let text = "v".repeat(value_bytes);
+                let value = if i % 2 == 0 {
+                    ConfigValue::Literal(Secret::new(text))
+                } else {
+                    ConfigValue::Linked(text)
+                };
+                let stored = StoredValue {
+                    value,
+                    updated_at: SystemTime::now(),
+                };
+                (key, stored)
+            })
+            .collect();
+        let record = IntegrationRecord {
+            id: ids::integration_id(),
+            environment_id: ids::environment_id(),
+            name: "N".repeat(MAX_NAME_LEN),
+            kind: Kind::Postgresql.to_wire() as i32,
+            created_at: SystemTime::now(),
+            updated_at: SystemTime::now(),
+            config,
+        };
+        let warnings = wire::warnings_of(&record);
+        assert!(!warnings.is_empty());
+        let answer = GetIntegrationResponse {
+            integration_with_secrets: Some(IntegrationWithSecrets {
+                integration: Some(wire::with_warnings(&record, warnings)),
+                secrets: wire::to_secrets(&record),
+            }),
+        };
+        let size = answer.encoded_len();
+        assert!(size >= MAX_INTEGRATION_BYTES, "{size}");
+        assert!(size <= MAX_INTEGRATION_MESSAGE_BYTES, "{size}");
+    }
+}
