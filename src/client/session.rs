@@ -18,6 +18,7 @@ use tonic::{Code, Request, Response, Status};
 use super::credentials::{Auth, Credentials};
 use super::endpoint::{DEFAULT_API_SERVER, Endpoint, parse_api_server};
 use crate::domain::Secret;
+use crate::domain::limits;
 use crate::proto::auth_service_client::AuthServiceClient;
 use crate::proto::integrations_service_client::IntegrationsServiceClient;
 use crate::proto::{GetTokenRequest, GetTokenResponse};
@@ -216,6 +217,8 @@ async fn exchange(
         request.set_timeout(TOKEN_EXCHANGE_TIMEOUT);
         let issued = Instant::now();
         match AuthServiceClient::new(channel.clone())
+            .max_decoding_message_size(limits::MAX_RESPONSE_MESSAGE_BYTES)
+            .max_encoding_message_size(limits::MAX_REQUEST_MESSAGE_BYTES)
             .get_token(request)
             .await
         {
@@ -394,7 +397,11 @@ impl Session {
             let token = self.bearer(force_refresh).await?;
             force_refresh = false;
             let request = self.authorized(message.clone(), &token)?;
-            let client = IntegrationsServiceClient::new(self.channel.clone());
+            // Limits derived from the per-integration limits: the largest legal integration
+            // always fits an answer.
+            let client = IntegrationsServiceClient::new(self.channel.clone())
+                .max_decoding_message_size(limits::MAX_RESPONSE_MESSAGE_BYTES)
+                .max_encoding_message_size(limits::MAX_REQUEST_MESSAGE_BYTES);
             match method(client, request).await {
                 Ok(response) => return Ok(response.into_inner()),
                 Err(status) if status.code() == Code::Unauthenticated && !reauthenticated => {

@@ -2,6 +2,7 @@
 //! linked-secret references and validation against the kind catalog. Nothing here does I/O.
 
 pub mod kind;
+pub mod limits;
 pub mod name;
 pub mod secret;
 pub mod secret_ref;

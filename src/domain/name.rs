@@ -1,6 +1,8 @@
 //! Integration names: ASCII letters, digits and underscores only, because a name becomes the
 //! prefix of environment variables such as `MY_SOURCE_PGHOST`.
 
+use super::validate::quote_shortened;
+
 /// Why a name was refused; the message names the offending character and its position.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum NameError {
@@ -52,7 +54,8 @@ pub fn validate_name(name: &str) -> Result<(), NameError> {
 
 /// Checks a config key's name: an environment-variable name (`[A-Za-z_][A-Za-z0-9_]*`), since
 /// the engine reads each key from the environment. The server refuses other names on write; the
-/// console's form refuses them as they are added. The message quotes the name as given.
+/// console's form refuses them as they are added. The message quotes the name as given (a long
+/// one as a short prefix).
 pub fn validate_key_name(key: &str) -> Result<(), String> {
     let valid = key
         .chars()
@@ -63,7 +66,8 @@ pub fn validate_key_name(key: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "config key {key:?}: keys are environment-variable names (letters, digits and underscores, not starting with a digit)"
+            "config key {}: keys are environment-variable names (letters, digits and underscores, not starting with a digit)",
+            quote_shortened(key)
         ))
     }
 }

@@ -14,6 +14,7 @@ use rand::RngCore;
 use tonic::{Request, Response, Status};
 
 use crate::domain::Secret;
+use crate::domain::validate::quote_shortened;
 use crate::proto::{GetTokenRequest, GetTokenResponse, auth_service_server::AuthService};
 
 use super::store::Environment;
@@ -141,8 +142,10 @@ impl Authenticator {
             && !environment.eq_ignore_ascii_case(&self.environment.name)
         {
             return Err(Status::permission_denied(format!(
-                "environment {environment:?} is not served here; this server serves {:?} (id {})",
-                self.environment.name, self.environment.id
+                "environment {} is not served here; this server serves {:?} (id {})",
+                quote_shortened(environment),
+                self.environment.name,
+                self.environment.id
             )));
         }
         Ok(())
@@ -178,8 +181,8 @@ impl AuthService for AuthApi {
         let request = request.into_inner();
         if !request.grant_type.is_empty() && request.grant_type != "client_credentials" {
             return Err(Status::invalid_argument(format!(
-                "grant_type: {:?} is not supported; use \"client_credentials\"",
-                request.grant_type
+                "grant_type: {} is not supported; use \"client_credentials\"",
+                quote_shortened(&request.grant_type)
             )));
         }
         let client_secret = Secret::new(request.client_secret);

@@ -9,6 +9,7 @@ use tonic::{Request, Response, Status};
 
 use crate::domain::name::validate_name;
 use crate::domain::secret_ref::SecretStore;
+use crate::domain::validate::quote_shortened;
 use crate::domain::{ConfigValue, Kind, Secret};
 use crate::proto::integrations_service_server::IntegrationsService;
 use crate::proto::*;
@@ -58,16 +59,23 @@ fn describe(cache: &WarningsCache, record: &IntegrationRecord) -> Integration {
     wire::with_warnings(record, warnings)
 }
 
-/// The status for an id this environment does not hold; `field` names the request field.
+/// The status for an id this environment does not hold; `field` names the request field. User
+/// input in a message is quoted by [`quote_shortened`], so a huge input cannot overflow the
+/// status header.
 fn no_such_id(field: &str, id: &str) -> Status {
-    Status::not_found(format!("{field}: no integration with id {id:?}"))
+    Status::not_found(format!(
+        "{field}: no integration with id {}",
+        quote_shortened(id)
+    ))
 }
 
 fn store_status(error: StoreError) -> Status {
     match error {
         StoreError::NameTaken(name) => Status::already_exists(format!(
-            "name: an integration named {name:?} already exists in this environment (names are compared ignoring case)"
+            "name: an integration named {} already exists in this environment (names are compared ignoring case)",
+            quote_shortened(&name)
         )),
+        StoreError::Limit(limit) => wire::limit_status(limit),
         StoreError::NotFound(id) => no_such_id("integration_id", &id),
         StoreError::Other(error) => {
             tracing::error!("store error: {error:#}");
@@ -221,7 +229,10 @@ impl IntegrationsService for IntegrationsApi {
         })
         .await?
         .ok_or_else(|| {
-            Status::not_found(format!("integration_name: no integration named {name:?}"))
+            Status::not_found(format!(
+                "integration_name: no integration named {}",
+                quote_shortened(&name)
+            ))
         })?;
         Ok(Response::new(GetIntegrationByNameResponse {
             integration: Some(describe(&self.state().warnings, &record)),
@@ -248,8 +259,9 @@ impl IntegrationsService for IntegrationsApi {
             })
             .ok_or_else(|| {
                 Status::not_found(format!(
-                    "secret_name: integration {:?} has no key {wanted:?}",
-                    record.name
+                    "secret_name: integration {:?} has no key {}",
+                    record.name,
+                    quote_shortened(&wanted)
                 ))
             })?;
         let (value, source) = match &stored.value {

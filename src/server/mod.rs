@@ -6,6 +6,7 @@ pub mod auth;
 pub mod crypto;
 mod ids;
 pub mod integrations;
+mod limits;
 pub mod store;
 pub mod store_open;
 pub mod testers;
@@ -23,6 +24,7 @@ use tokio::task::JoinHandle;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::transport::{Identity, Server, ServerTlsConfig};
 
+use crate::domain::limits::{MAX_REQUEST_MESSAGE_BYTES, MAX_RESPONSE_MESSAGE_BYTES};
 use crate::domain::secret_ref::SecretStore;
 use crate::proto::auth_service_server::AuthServiceServer;
 use crate::proto::integrations_service_server::IntegrationsServiceServer;
@@ -174,11 +176,19 @@ pub async fn spawn(options: ServeOptions) -> Result<RunningServer> {
             .tls_config(ServerTlsConfig::new().identity(Identity::from_pem(cert_pem, key_pem)))
             .context("configuring TLS")?;
     }
+    // Message limits derived from the per-integration limits: the largest legal integration
+    // always fits an answer; a larger request is refused with OUT_OF_RANGE naming both sizes.
     let router = builder
-        .add_service(AuthServiceServer::new(auth::AuthApi(authenticator)))
-        .add_service(IntegrationsServiceServer::new(
-            integrations::IntegrationsApi(state),
-        ));
+        .add_service(
+            AuthServiceServer::new(auth::AuthApi(authenticator))
+                .max_decoding_message_size(MAX_REQUEST_MESSAGE_BYTES)
+                .max_encoding_message_size(MAX_RESPONSE_MESSAGE_BYTES),
+        )
+        .add_service(
+            IntegrationsServiceServer::new(integrations::IntegrationsApi(state))
+                .max_decoding_message_size(MAX_REQUEST_MESSAGE_BYTES)
+                .max_encoding_message_size(MAX_RESPONSE_MESSAGE_BYTES),
+        );
     let (shutdown, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         router

@@ -86,6 +86,9 @@ pub enum StoreError {
     NameTaken(String),
     #[error("no integration with id {0:?} in this environment")]
     NotFound(String),
+    /// The integration would break a size limit (checked inside the write transaction).
+    #[error(transparent)]
+    Limit(#[from] crate::domain::limits::LimitError),
     #[error(transparent)]
     Other(#[from] anyhow::Error),
 }
@@ -412,6 +415,7 @@ impl Store {
             }
             other => other?,
         };
+        super::limits::check_write(&tx, &id, config)?;
         self.write_values(&tx, &id, config, at)?;
         tx.commit()?;
         // The record is what was just written; no need to read and decrypt it again.
@@ -468,6 +472,7 @@ impl Store {
             }
             Err(error) => return Err(error.into()),
         }
+        super::limits::check_write(&tx, id, changes)?;
         self.write_values(&tx, id, changes, at)?;
         tx.commit()?;
         drop(connection);

@@ -17,11 +17,19 @@ use crate::proto::{
 };
 
 use super::store::IntegrationRecord;
+use crate::domain::limits;
 use crate::domain::name::validate_key_name;
 
-/// Checks a config key's name ([`validate_key_name`]): INVALID_ARGUMENT naming the key.
+/// Checks a config key's name (its length, then [`validate_key_name`]): INVALID_ARGUMENT naming
+/// the key (a long one as a short prefix).
 pub fn check_key(key: &str) -> Result<(), Status> {
+    limits::check_key_name_length(key).map_err(limit_status)?;
     validate_key_name(key).map_err(Status::invalid_argument)
+}
+
+/// The status of a config over a size limit: INVALID_ARGUMENT with the limit's message.
+pub fn limit_status(error: limits::LimitError) -> Status {
+    Status::invalid_argument(error.to_string())
 }
 
 /// Reads a request's `config` and deprecated `environment_variables` maps; `config` wins for a
@@ -56,31 +64,16 @@ pub fn read_config(
     Ok(out)
 }
 
-/// The most keys one request may set; real configs have a few dozen at most.
-pub const MAX_KEYS: usize = 256;
-/// The largest value; a base64 service-account key or PEM is a few KiB.
-pub const MAX_VALUE_BYTES: usize = 128 * 1024;
+/// The most keys one request (and one integration) may set.
+pub const MAX_KEYS: usize = limits::MAX_KEYS_PER_INTEGRATION;
+/// The largest value; see [`limits`] for why.
+pub const MAX_VALUE_BYTES: usize = limits::MAX_VALUE_BYTES;
 
-/// Refuses oversized requests before anything is stored, naming the key (never the value).
+/// Refuses what a request cannot carry on its own (too many keys, a value too large or holding
+/// a NUL byte) before anything is stored, naming the key (never the value). The store checks
+/// the integration as a whole inside its write transaction.
 fn check_sizes(config: &BTreeMap<String, ConfigValue>) -> Result<(), Status> {
-    if config.len() > MAX_KEYS {
-        return Err(Status::invalid_argument(format!(
-            "config: {} keys is more than the {MAX_KEYS} one integration may hold",
-            config.len()
-        )));
-    }
-    for (key, value) in config {
-        let size = match value {
-            ConfigValue::Literal(secret) => secret.expose().len(),
-            ConfigValue::Linked(reference) => reference.len(),
-        };
-        if size > MAX_VALUE_BYTES {
-            return Err(Status::invalid_argument(format!(
-                "{key}: the value is {size} bytes; at most {MAX_VALUE_BYTES} bytes are accepted"
-            )));
-        }
-    }
-    Ok(())
+    limits::check_request(config).map_err(limit_status)
 }
 
 /// Checks each value's format against the catalog; all errors in one INVALID_ARGUMENT.
