@@ -8,7 +8,6 @@ mod ids;
 pub mod integrations;
 pub mod store;
 pub mod store_open;
-pub mod testers;
 mod warnings_cache;
 pub mod wire;
 
@@ -49,6 +48,8 @@ pub struct ServeOptions {
     /// Allow a non-loopback address without TLS.
     pub insecure: bool,
     pub test_timeout: Duration,
+    /// Where connectivity tests may connect (`--test-allow` / `--test-deny`).
+    pub test_egress: crate::probe::egress::EgressPolicy,
 }
 
 /// A server running in this process.
@@ -162,6 +163,7 @@ pub async fn spawn(options: ServeOptions) -> Result<RunningServer> {
         environment: environment.clone(),
         secret_store: options.secret_store.clone(),
         test_timeout: options.test_timeout,
+        test_egress: Arc::new(options.test_egress.clone()),
         warnings: Default::default(),
     });
     let mut builder = Server::builder();
