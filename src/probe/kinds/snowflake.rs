@@ -569,7 +569,7 @@ mod tests {
         let der =
             rustls::pki_types::PrivateKeyDer::from_pem_slice(TEST_KEY_PEM.as_bytes()).unwrap();
         let der = der.secret_der();
-        assert!(parse_private_key(&STANDARD.encode(&der)).is_ok());
+        assert!(parse_private_key(&STANDARD.encode(der)).is_ok());
         let error = parse_private_key("not base64 !!").unwrap_err();
         assert_eq!(error.stage, Stage::Resolve);
         assert_eq!(
