@@ -109,6 +109,7 @@ fn list_round_trip(c: &mut Criterion) {
             tls: None,
             insecure: false,
             test_timeout: Duration::from_secs(10),
+            test_egress: Default::default(),
         })
         .await
         .expect("serve");

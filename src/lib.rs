@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod cli;
 pub mod client;
 pub mod domain;
+pub mod probe;
 pub mod proto;
 pub mod server;
 pub mod tui;

@@ -252,3 +252,50 @@ fn logs_never_contain_secret_values_even_at_trace_level() {
         );
     }
 }
+
+/// `serve --test-deny`: a test aimed at a denied loopback address fails at the connect stage
+/// naming the rule, and nothing is dialled; other addresses are still reached. (A name resolving
+/// to a denied address: `probe::transport::tcp`'s unit tests.)
+#[test]
+fn tests_to_denied_addresses_fail_at_connect_naming_the_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, url) = serve(
+        &dir.path().join("data"),
+        &dir.path().join("serve.log"),
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--test-deny",
+            "127.0.0.2/32",
+            "--test-deny",
+            "127.0.0.3",
+        ],
+        &[],
+    );
+    let home = dir.path();
+    let create = |name: &str, host: &str| {
+        let host = format!("PGHOST={host}");
+        let mut args = common::create_machine_postgres(name);
+        args[6] = host.as_str();
+        let (code, out, err) = cli(&url, home, &args, "pw-egress-test-0d1f", &[]);
+        assert_eq!(code, 0, "{out} {err}");
+    };
+    create("denied", "127.0.0.2");
+    let (code, out, _) = cli(&url, home, &["test", "denied"], "", &[]);
+    assert_eq!(code, 3, "{out}");
+    assert!(
+        out.contains("connect failed: 127.0.0.2:5432 is denied by --test-deny 127.0.0.2/32"),
+        "{out}"
+    );
+    // A bare address is its own /32.
+    create("named", "127.0.0.3");
+    let (code, out, _) = cli(&url, home, &["test", "named"], "", &[]);
+    assert_eq!(code, 3, "{out}");
+    assert!(
+        out.contains("connect failed: 127.0.0.3:5432 is denied by --test-deny 127.0.0.3/32"),
+        "{out}"
+    );
+    create("allowed", "127.0.0.1");
+    let (code, out, _) = cli(&url, home, &["test", "allowed"], "", &[]);
+    assert!(!out.contains("denied by"), "{code}: {out}");
+}

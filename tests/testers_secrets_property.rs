@@ -10,7 +10,7 @@ use std::time::Duration;
 use proptest::prelude::*;
 use sourcedeck::catalog::{ValueType, kind_spec};
 use sourcedeck::domain::{Kind, Secret};
-use sourcedeck::server::testers::{self, ResolvedConfig};
+use sourcedeck::probe::{self as testers, ResolvedConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 

@@ -409,6 +409,33 @@ async fn kafka_sasl_plain_logs_in_and_a_wrong_password_fails_at_authenticate() {
     );
 }
 
+/// A broker asking for more SCRAM iterations than the cap is refused, naming the number; one at
+/// the cap still logs in (PBKDF2 runs off the async workers).
+#[tokio::test]
+async fn kafka_scram_iteration_counts_above_16384_are_refused() {
+    let server = TestServer::start().await;
+    let keys = sasl_keys("SASL_PLAINTEXT", "SCRAM-SHA-512", KAFKA_PASSWORD);
+    for (iterations, refused) in [(10_000_000, true), (16_384, false)] {
+        let broker = Broker::start(Options {
+            topics: vec![orders()],
+            sasl: sasl("SCRAM-SHA-512"),
+            scram_iterations: Some(iterations),
+            ..Default::default()
+        })
+        .await;
+        let result = test_kafka(&server, broker.port, "orders", &keys, false).await;
+        if refused {
+            assert_failed_with(
+                &result,
+                "authenticate failed: the server asks for 10000000 SCRAM iterations; more than 16384 is refused",
+            );
+        } else {
+            assert!(result.success, "{iterations}: {}", result.message);
+        }
+        assert_no_secret(&result);
+    }
+}
+
 #[tokio::test]
 async fn kafka_scram_sha_256_and_512_log_in_and_a_wrong_password_fails() {
     for mechanism in ["SCRAM-SHA-256", "SCRAM-SHA-512"] {

@@ -260,6 +260,14 @@ pub struct ServeArgs {
     /// Deadline of one connectivity test, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
     pub test_timeout: f64,
+    /// Connectivity tests may connect only inside these ranges (repeatable; CIDR). Without it,
+    /// anywhere not denied. An allow inside a default-denied range opens that part of it.
+    #[arg(long, value_name = "CIDR")]
+    pub test_allow: Vec<crate::probe::egress::Cidr>,
+    /// Connectivity tests may never connect inside these ranges (repeatable; CIDR; wins over
+    /// every allow). 169.254.0.0/16 and fe80::/10 are denied by default.
+    #[arg(long, value_name = "CIDR")]
+    pub test_deny: Vec<crate::probe::egress::Cidr>,
 }
 
 /// Where the local store is.

@@ -1,6 +1,7 @@
 //! `sourcedeck serve`: flags to [`ServeOptions`], start, print where it listens, run until
 //! interrupted.
 
+use crate::probe::egress::EgressPolicy;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -59,6 +60,10 @@ pub fn options(args: ServeArgs) -> Result<ServeOptions> {
         tls: args.tls_cert.zip(args.tls_key),
         insecure: args.insecure,
         test_timeout: seconds("--test-timeout", args.test_timeout)?,
+        test_egress: EgressPolicy {
+            allow: args.test_allow,
+            deny: args.test_deny,
+        },
     })
 }
 

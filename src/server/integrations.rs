@@ -16,9 +16,9 @@ use crate::proto::*;
 
 use super::auth::Authenticator;
 use super::store::{Environment, IntegrationRecord, Store, StoreError};
-use super::testers::{self, ResolvedConfig};
 use super::warnings_cache::WarningsCache;
 use super::wire;
+use crate::probe::{self, ResolvedConfig};
 
 /// What every request handler shares.
 pub struct State {
@@ -27,6 +27,7 @@ pub struct State {
     pub environment: Environment,
     pub secret_store: SecretStore,
     pub test_timeout: Duration,
+    pub test_egress: Arc<crate::probe::egress::EgressPolicy>,
     /// Warnings per integration version, so a list decrypts only what changed.
     pub warnings: Arc<WarningsCache>,
 }
@@ -412,20 +413,20 @@ impl IntegrationsService for IntegrationsApi {
         let started = std::time::Instant::now();
         let report = match self.resolve(config).await {
             Ok(resolved) => {
-                testers::run(
+                let check = probe::run(
                     kind,
                     &resolved,
                     &linked,
                     self.state().test_timeout,
                     include_preview,
-                )
-                .await
+                );
+                probe::egress::scoped(self.state().test_egress.clone(), check).await
             }
-            Err(message) => testers::TestReport {
+            Err(message) => probe::TestReport {
                 success: false,
                 message,
                 latency: started.elapsed(),
-                failed_stage: Some(testers::Stage::Resolve),
+                failed_stage: Some(probe::Stage::Resolve),
                 preview: Vec::new(),
             },
         };

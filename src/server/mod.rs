@@ -9,7 +9,6 @@ pub mod integrations;
 mod limits;
 pub mod store;
 pub mod store_open;
-pub mod testers;
 mod warnings_cache;
 pub mod wire;
 
@@ -51,6 +50,8 @@ pub struct ServeOptions {
     /// Allow a non-loopback address without TLS.
     pub insecure: bool,
     pub test_timeout: Duration,
+    /// Where connectivity tests may connect (`--test-allow` / `--test-deny`).
+    pub test_egress: crate::probe::egress::EgressPolicy,
 }
 
 /// A server running in this process.
@@ -164,6 +165,7 @@ pub async fn spawn(options: ServeOptions) -> Result<RunningServer> {
         environment: environment.clone(),
         secret_store: options.secret_store.clone(),
         test_timeout: options.test_timeout,
+        test_egress: Arc::new(options.test_egress.clone()),
         warnings: Default::default(),
     });
     let mut builder = Server::builder();

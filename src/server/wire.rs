@@ -193,7 +193,7 @@ pub fn to_secrets(record: &IntegrationRecord) -> Vec<SecretWithValue> {
 }
 
 /// A previewed stream message as the wire carries it: key and value base64-encoded.
-pub fn preview_message(message: super::testers::PreviewMessage) -> PreviewedMessage {
+pub fn preview_message(message: crate::probe::PreviewMessage) -> PreviewedMessage {
     use base64::Engine as _;
     let encode = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
     PreviewedMessage {

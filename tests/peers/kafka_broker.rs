@@ -3,7 +3,7 @@
 //! SaslAuthenticate v0, Metadata v4, ListOffsets v1, Fetch v4) and answers with the real
 //! response encodings: record batches v2 with CRC-32C, a SASL PLAIN check and the server side of
 //! SCRAM-SHA-256/512 (RFC 5802) that checks the client's proof against the password. It is
-//! written independently of the client in `src/server/testers/kafka` so it can catch its bugs.
+//! written independently of the client in `src/probe/kinds/kafka` so it can catch its bugs.
 
 #![allow(dead_code)]
 
@@ -55,6 +55,8 @@ pub struct Options {
     pub others: Vec<(i32, u16)>,
     /// The leader of each partition by index; this broker when unlisted.
     pub leaders: Vec<i32>,
+    /// The SCRAM iteration count this broker asks for (4096 when unset).
+    pub scram_iterations: Option<u32>,
 }
 
 /// What the broker saw, for assertions.
@@ -258,8 +260,9 @@ fn sasl_authenticate(r: &mut Reader<'_>, options: &Options, auth: &mut Auth) -> 
                 .find_map(|f| f.strip_prefix("r="))?
                 .to_string();
             let server_first = format!(
-                "r={nonce}fakeBrokerNonce,s={},i=4096",
-                STANDARD.encode(SALT)
+                "r={nonce}fakeBrokerNonce,s={},i={}",
+                STANDARD.encode(SALT),
+                options.scram_iterations.unwrap_or(4096)
             );
             if !bare.starts_with(&format!("n={},", sasl.user)) {
                 (
@@ -288,7 +291,8 @@ fn sasl_authenticate(r: &mut Reader<'_>, options: &Options, auth: &mut Auth) -> 
             let (without_proof, proof) = text.rsplit_once(",p=")?;
             let proof = STANDARD.decode(proof).ok()?;
             let auth_message = format!("{client_first_bare},{server_first},{without_proof}");
-            match scram_server_check(mechanism, &sasl.password, &auth_message, &proof) {
+            let iterations = options.scram_iterations.unwrap_or(4096);
+            match scram_server_check(mechanism, &sasl.password, &auth_message, &proof, iterations) {
                 Some(server_signature) => {
                     *auth = Auth::Done;
                     (
@@ -326,6 +330,7 @@ fn scram_server_check(
     password: &str,
     auth_message: &str,
     proof: &[u8],
+    iterations: u32,
 ) -> Option<Vec<u8>> {
     let (mac, hash, kdf, len) = match mechanism {
         "SCRAM-SHA-256" => (
@@ -345,7 +350,7 @@ fn scram_server_check(
     let mut salted = vec![0u8; len];
     pbkdf2::derive(
         kdf,
-        std::num::NonZeroU32::new(4096)?,
+        std::num::NonZeroU32::new(iterations)?,
         SALT,
         password.as_bytes(),
         &mut salted,

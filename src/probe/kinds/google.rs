@@ -13,10 +13,12 @@
 
 use serde_json::{Value, json};
 
-use super::config::{required, value};
-use super::google_auth::{self, SCOPE, ServiceAccount, parse_service_account};
-use super::http::{Call, Client as HttpClient, Endpoint, Reply, one_line};
-use super::{Passed, Progress, ResolvedConfig, Stage, StageError};
+use crate::probe::auth::google::{
+    self as google_auth, SCOPE, ServiceAccount, parse_service_account,
+};
+use crate::probe::config::{required, value};
+use crate::probe::transport::http::{Call, Client as HttpClient, Endpoint, Reply, one_line};
+use crate::probe::{CheckFuture, CheckInput, Passed, Progress, ResolvedConfig, Stage, StageError};
 
 /// What differs between the Google kinds.
 struct Spec {
@@ -312,6 +314,21 @@ impl Session {
         }
         Err(error)
     }
+}
+
+/// BigQuery's entry point, with the signature every kind implements ([`crate::probe::Check`]).
+pub fn probe_bigquery(input: CheckInput<'_>) -> CheckFuture<'_> {
+    Box::pin(async move { bigquery(input.config, input.progress).await })
+}
+
+/// Spanner's entry point, with the signature every kind implements ([`crate::probe::Check`]).
+pub fn probe_spanner(input: CheckInput<'_>) -> CheckFuture<'_> {
+    Box::pin(async move { spanner(input.config, input.progress).await })
+}
+
+/// Pub/Sub's entry point, with the signature every kind implements ([`crate::probe::Check`]).
+pub fn probe_pubsub(input: CheckInput<'_>) -> CheckFuture<'_> {
+    Box::pin(async move { pubsub(input.config, input.progress, input.include_preview).await })
 }
 
 #[cfg(test)]

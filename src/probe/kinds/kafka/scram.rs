@@ -37,6 +37,10 @@ impl Hash {
     }
 }
 
+/// The most PBKDF2 iterations a broker may ask for (Kafka's default is 4096, its maximum 16384):
+/// a hostile or broken broker could otherwise make the client spin for minutes.
+pub const MAX_ITERATIONS: u32 = 16_384;
+
 /// Why a SCRAM exchange cannot go on; each reads as one line.
 #[derive(Debug, PartialEq, Eq)]
 pub struct ScramError(pub String);
@@ -89,6 +93,11 @@ impl Client {
             .and_then(|count| count.parse::<u32>().ok())
             .and_then(std::num::NonZeroU32::new)
             .ok_or_else(|| ScramError("the server sent no valid SCRAM iteration count".into()))?;
+        if iterations.get() > MAX_ITERATIONS {
+            return Err(ScramError(format!(
+                "the server asks for {iterations} SCRAM iterations; more than {MAX_ITERATIONS} is refused (each one costs the test time, and brokers use 4096 to 8192)"
+            )));
+        }
         let without_proof = format!("c=biws,r={nonce}");
         let auth_message = format!("{},{server_first},{without_proof}", self.client_first_bare);
         let mut salted = vec![0u8; self.hash.len()];
@@ -190,5 +199,25 @@ mod tests {
         assert!(client.final_message("r=abc,s=AAAA,i=4096", "p").is_err());
         assert!(client.final_message("r=abcd,s=AAAA,i=0", "p").is_err());
         assert!(client.final_message("e=unknown-user", "p").is_err());
+    }
+
+    #[test]
+    fn iteration_counts_above_the_cap_are_refused_naming_the_number() {
+        let client = Client::new(Hash::Sha256, "user", "abc");
+        let salt = STANDARD.encode(b"salt");
+        let refused = client
+            .final_message(&format!("r=abcdef,s={salt},i=16385"), "pencil")
+            .err();
+        assert!(
+            refused
+                .as_ref()
+                .is_some_and(|error| error.0.contains("16385") && error.0.contains("16384")),
+            "{refused:?}"
+        );
+        assert!(
+            client
+                .final_message(&format!("r=abcdef,s={salt},i=16384"), "pencil")
+                .is_ok()
+        );
     }
 }

@@ -26,9 +26,9 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::task::JoinHandle;
 use tokio_rustls::rustls::ClientConfig;
 
-use super::net::{connect, resolve};
-use super::tls::{self, Verify};
-use super::{Progress, Stage, StageError};
+use crate::probe::transport::tcp::{connect, resolve};
+use crate::probe::transport::tls::{self, Verify};
+use crate::probe::{Progress, Stage, StageError};
 
 /// The most of a response body a check reads.
 const BODY_LIMIT: usize = 4 * 1024 * 1024;

@@ -4,7 +4,7 @@
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use super::wire::{self, Malformed};
-use crate::server::testers::{Stage, StageError};
+use crate::probe::{Stage, StageError};
 
 /// A byte stream to a broker (TCP or TLS over TCP).
 pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}

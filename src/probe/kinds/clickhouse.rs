@@ -12,9 +12,9 @@
 
 use hyper::Method;
 
-use super::config::{port, required, value};
-use super::http::{Client, encode, parse_host, snippet, status_stage, truthy};
-use super::{Progress, ResolvedConfig, Stage, StageError};
+use crate::probe::config::{port, required, value};
+use crate::probe::transport::http::{Client, encode, parse_host, snippet, status_stage, truthy};
+use crate::probe::{CheckFuture, CheckInput, Passed, Progress, ResolvedConfig, Stage, StageError};
 
 /// Error codes ClickHouse answers when the login itself is refused.
 const AUTH_CODES: &[u32] = &[
@@ -160,6 +160,11 @@ fn clean_message(text: &str) -> String {
         .iter()
         .fold(line, |line, cut| line.split(cut).next().unwrap_or(line));
     snippet(line.trim().as_bytes())
+}
+
+/// ClickHouse's entry point, with the signature every kind implements ([`crate::probe::Check`]).
+pub fn probe(input: CheckInput<'_>) -> CheckFuture<'_> {
+    Box::pin(async move { check(input.config, input.progress).await.map(Passed::from) })
 }
 
 #[cfg(test)]

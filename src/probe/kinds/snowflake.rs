@@ -18,16 +18,18 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::STANDARD;
 use hyper::Method;
 use hyper::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use rand::RngCore;
-use ring::signature::{KeyPair, RSA_PKCS1_SHA256, RsaKeyPair};
+use ring::signature::{KeyPair, RsaKeyPair};
+
+use crate::probe::auth::jwt;
 use serde_json::{Value, json};
 
-use super::config::{required, value};
-use super::http::{Client, Endpoint, encode, parse_host, path_of, snippet};
-use super::{Progress, ResolvedConfig, Stage, StageError};
+use crate::probe::config::{required, value};
+use crate::probe::transport::http::{Client, Endpoint, encode, parse_host, path_of, snippet};
+use crate::probe::{CheckFuture, CheckInput, Passed, Progress, ResolvedConfig, Stage, StageError};
 
 const DOMAIN: &str = ".snowflakecomputing.com";
 /// Pause between polls of a query that is still running.
@@ -199,38 +201,7 @@ fn parse_private_key(encoded: &str) -> Result<RsaKeyPair, StageError> {
     let decoded = STANDARD
         .decode(compact.as_bytes())
         .map_err(|_| fail("is not valid base64"))?;
-    let der = match std::str::from_utf8(&decoded) {
-        Ok(text) if text.contains("-----BEGIN") => pem_body(text).map_err(|why| fail(&why))?,
-        _ => decoded,
-    };
-    RsaKeyPair::from_pkcs8(&der).map_err(|error| {
-        fail(&format!(
-            "is not an RSA PKCS#8 private key ring accepts ({error})"
-        ))
-    })
-}
-
-/// The DER inside a `PRIVATE KEY` PEM block; other blocks get a hint.
-fn pem_body(text: &str) -> Result<Vec<u8>, String> {
-    if text.contains("BEGIN ENCRYPTED PRIVATE KEY") {
-        return Err("holds an encrypted key; the check needs an unencrypted PKCS#8 key (openssl pkcs8 -topk8 -nocrypt)".into());
-    }
-    if text.contains("BEGIN RSA PRIVATE KEY") {
-        return Err(
-            "holds a PKCS#1 key; convert it to PKCS#8 (openssl pkcs8 -topk8 -nocrypt)".into(),
-        );
-    }
-    let start = text
-        .find("-----BEGIN PRIVATE KEY-----")
-        .ok_or("holds no PRIVATE KEY PEM block")?;
-    let rest = &text[start + "-----BEGIN PRIVATE KEY-----".len()..];
-    let end = rest
-        .find("-----END PRIVATE KEY-----")
-        .ok_or("holds a PEM block without its END line")?;
-    let body: String = rest[..end].chars().filter(|c| !c.is_whitespace()).collect();
-    STANDARD
-        .decode(body.as_bytes())
-        .map_err(|_| "holds a PEM block that is not valid base64".to_string())
+    jwt::rsa_key_from_pem_or_der(&decoded).map_err(|why| fail(&why.to_string()))
 }
 
 /// `SHA256:<base64 of SHA-256 of the SubjectPublicKeyInfo DER>`, as Snowflake shows it.
@@ -282,28 +253,17 @@ fn jwt(key: &RsaKeyPair, account: &str, user: &str, now: u64) -> Result<String, 
         "iat": now,
         "exp": now + 60,
     });
-    let signing_input = format!(
-        "{}.{}",
-        URL_SAFE_NO_PAD.encode(header.to_string()),
-        URL_SAFE_NO_PAD.encode(claims.to_string())
-    );
-    Ok(format!(
-        "{signing_input}.{}",
-        URL_SAFE_NO_PAD.encode(sign(key, signing_input.as_bytes())?)
-    ))
+    jwt::rs256_jwt(key, &header, &claims).map_err(|_| signing_failed())
 }
 
 /// RS256 (RSASSA-PKCS1-v1_5 with SHA-256) of `message`.
+#[cfg(test)]
 fn sign(key: &RsaKeyPair, message: &[u8]) -> Result<Vec<u8>, StageError> {
-    let mut signature = vec![0u8; key.public().modulus_len()];
-    key.sign(
-        &RSA_PKCS1_SHA256,
-        &ring::rand::SystemRandom::new(),
-        message,
-        &mut signature,
-    )
-    .map_err(|_| StageError::new(Stage::Authenticate, "could not sign the login JWT"))?;
-    Ok(signature)
+    jwt::sign_rs256(key, message).map_err(|_| signing_failed())
+}
+
+fn signing_failed() -> StageError {
+    StageError::new(Stage::Authenticate, "could not sign the login JWT")
 }
 
 fn now_seconds() -> u64 {
@@ -550,11 +510,19 @@ fn read_query(status: u16, body: &[u8], has_warehouse: bool) -> Result<QueryStat
     }
 }
 
+/// Snowflake's entry point, with the signature every kind implements ([`crate::probe::Check`]).
+pub fn probe(input: CheckInput<'_>) -> CheckFuture<'_> {
+    Box::pin(async move { check(input.config, input.progress).await.map(Passed::from) })
+}
+
 #[cfg(test)]
 mod tests {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use rustls::pki_types::pem::PemObject;
+
     use super::*;
 
-    const TEST_KEY_PEM: &str = include_str!("testdata/snowflake_test_key.pem");
+    const TEST_KEY_PEM: &str = include_str!("../auth/testdata/snowflake_test_key.pem");
     /// `openssl pkey -in key.pem -pubout -outform DER | openssl dgst -sha256 -binary | base64`
     const TEST_KEY_FINGERPRINT: &str = "SHA256:Z+dFaq2qnfB+yl5QYhDNUHHBodg0rbvRU501XFKlyy8=";
     /// `printf 'header.payload' | openssl dgst -sha256 -sign key.pem`, base64url.
@@ -598,8 +566,10 @@ mod tests {
 
     #[test]
     fn keys_are_read_from_pem_or_der_and_bad_ones_are_named_without_their_value() {
-        let der = pem_body(TEST_KEY_PEM).unwrap();
-        assert!(parse_private_key(&STANDARD.encode(&der)).is_ok());
+        let der =
+            rustls::pki_types::PrivateKeyDer::from_pem_slice(TEST_KEY_PEM.as_bytes()).unwrap();
+        let der = der.secret_der();
+        assert!(parse_private_key(&STANDARD.encode(der)).is_ok());
         let error = parse_private_key("not base64 !!").unwrap_err();
         assert_eq!(error.stage, Stage::Resolve);
         assert_eq!(

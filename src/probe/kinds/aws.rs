@@ -14,10 +14,12 @@ use std::time::SystemTime;
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-use super::config::{required, value};
-use super::http::{Call, Client as HttpClient, Endpoint, Reply, one_line};
-use super::sigv4::{self, Credentials, Scope};
-use super::{Passed, PreviewMessage, Progress, ResolvedConfig, Stage, StageError};
+use crate::probe::auth::sigv4::{self, Credentials, Scope};
+use crate::probe::config::{required, value};
+use crate::probe::transport::http::{Call, Client as HttpClient, Endpoint, Reply, one_line};
+use crate::probe::{
+    CheckFuture, CheckInput, Passed, PreviewMessage, Progress, ResolvedConfig, Stage, StageError,
+};
 
 /// How many records a Kinesis preview reads at most.
 const PREVIEW_LIMIT: usize = 5;
@@ -646,10 +648,25 @@ impl Client {
     }
 }
 
+/// Athena's entry point, with the signature every kind implements ([`crate::probe::Check`]).
+pub fn probe_athena(input: CheckInput<'_>) -> CheckFuture<'_> {
+    Box::pin(async move { athena(input.config, input.progress).await })
+}
+
+/// DynamoDB's entry point, with the signature every kind implements ([`crate::probe::Check`]).
+pub fn probe_dynamodb(input: CheckInput<'_>) -> CheckFuture<'_> {
+    Box::pin(async move { dynamodb(input.config, input.progress).await })
+}
+
+/// Kinesis's entry point, with the signature every kind implements ([`crate::probe::Check`]).
+pub fn probe_kinesis(input: CheckInput<'_>) -> CheckFuture<'_> {
+    Box::pin(async move { kinesis(input.config, input.progress, input.include_preview).await })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::testers::literal_config as config;
+    use crate::probe::literal_config as config;
 
     fn reply(status: u16, body: &str, error_type: Option<&str>) -> Reply {
         let mut headers = http::HeaderMap::new();

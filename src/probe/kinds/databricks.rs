@@ -15,9 +15,9 @@ use hyper::Method;
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE};
 use serde_json::{Value, json};
 
-use super::config::{port, required, value};
-use super::http::{Client, basic_auth, parse_host, snippet};
-use super::{Progress, ResolvedConfig, Stage, StageError};
+use crate::probe::config::{port, required, value};
+use crate::probe::transport::http::{Client, basic_auth, parse_host, snippet};
+use crate::probe::{CheckFuture, CheckInput, Passed, Progress, ResolvedConfig, Stage, StageError};
 
 /// Pause between polls of a statement that is still running.
 const POLL_INTERVAL: Duration = Duration::from_millis(250);
@@ -273,10 +273,15 @@ fn with_code(message: &str, code: Option<&str>) -> String {
     }
 }
 
+/// Databricks's entry point, with the signature every kind implements ([`crate::probe::Check`]).
+pub fn probe(input: CheckInput<'_>) -> CheckFuture<'_> {
+    Box::pin(async move { check(input.config, input.progress).await.map(Passed::from) })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::testers::literal_config as config;
+    use crate::probe::literal_config as config;
 
     #[test]
     fn warehouse_ids_come_from_the_http_path() {

@@ -9,9 +9,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
-use super::config::value;
-use super::tls::{self, Verify};
-use super::{Progress, ResolvedConfig, Stage, StageError};
+use crate::probe::config::value;
+use crate::probe::transport::tls::{self, Verify};
+use crate::probe::{Progress, ResolvedConfig, Stage, StageError};
 
 /// libpq's sslmode values (`allow` is read as `prefer`'s opposite: plain text first, so plain).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,7 +96,7 @@ pub fn settings(config: &ResolvedConfig, keys: &TlsKeys) -> Result<TlsSettings, 
 }
 
 /// ENGINE_ARGUMENTS' `connect_args` object, when there is one.
-pub(super) fn engine_connect_args(
+pub(crate) fn engine_connect_args(
     config: &ResolvedConfig,
 ) -> Option<serde_json::Map<String, serde_json::Value>> {
     let text = value(config, "ENGINE_ARGUMENTS")?;
@@ -178,7 +178,7 @@ fn verification(settings: &TlsSettings) -> Verify {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::testers::literal_config as config;
+    use crate::probe::literal_config as config;
 
     const PG: TlsKeys = TlsKeys {
         sslmode: Some("PGSSLMODE"),

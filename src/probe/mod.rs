@@ -1,24 +1,15 @@
-//! Connectivity tests run by `serve`: each kind's check goes through named stages (resolve,
-//! connect, TLS, authenticate, query), is bounded by one deadline, and reports which stage failed
-//! and how long each took, in one line that never contains a secret.
+//! Connectivity tests, the layer under `serve` (it depends on `domain` only and never imports
+//! `server`): each kind's check goes through named stages (resolve, connect, TLS, authenticate,
+//! query), is bounded by one deadline, and reports which stage failed and how long each took, in
+//! one line that never contains a secret. Every kind implements one signature, [`Check`]
+//! (`kinds::check_for` maps a kind to it); connections go through `transport`, which enforces the
+//! egress policy of [`egress`] on every resolved address.
 
-mod aws;
-mod clickhouse;
+pub mod auth;
 pub mod config;
-mod databricks;
-mod google;
-mod google_auth;
-mod http;
-mod kafka;
-mod mssql;
-pub mod net;
-mod pg_tls;
-mod sigv4;
-mod snowflake;
-mod sql;
-mod tds_tls;
-mod tls;
-mod trino;
+pub mod egress;
+pub mod kinds;
+pub mod transport;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -207,56 +198,15 @@ pub fn sensitive_keys(
         .collect()
 }
 
-/// One kind's check: a summary (and preview) on success, the failed stage otherwise.
-type CheckFuture<'a> =
-    std::pin::Pin<Box<dyn std::future::Future<Output = Result<Passed, StageError>> + Send + 'a>>;
+/// The outcome of one kind's check: a summary (and preview) on success, the failed stage otherwise.
+pub type Outcome = Result<Passed, StageError>;
 
-/// The check that speaks `kind`'s protocol, or `None` for kinds with no check.
-fn check_for(kind: Kind, input: CheckInput<'_>) -> Option<CheckFuture<'_>> {
-    let CheckInput {
-        config,
-        progress,
-        include_preview,
-    } = input;
-    Some(match kind {
-        Kind::Postgresql => Box::pin(async move {
-            sql::postgres(config, sql::POSTGRES_KEYS, progress)
-                .await
-                .map(Passed::from)
-        }),
-        Kind::Redshift => Box::pin(async move {
-            sql::postgres(config, sql::REDSHIFT_KEYS, progress)
-                .await
-                .map(Passed::from)
-        }),
-        Kind::Mysql => {
-            Box::pin(async move { sql::mysql(config, progress).await.map(Passed::from) })
-        }
-        Kind::Athena => Box::pin(aws::athena(config, progress)),
-        Kind::Dynamodb => Box::pin(aws::dynamodb(config, progress)),
-        Kind::Kinesis => Box::pin(aws::kinesis(config, progress, include_preview)),
-        Kind::Bigquery => Box::pin(google::bigquery(config, progress)),
-        Kind::Spanner => Box::pin(google::spanner(config, progress)),
-        Kind::Pubsub => Box::pin(google::pubsub(config, progress, include_preview)),
-        Kind::Kafka => Box::pin(kafka::check(input)),
-        Kind::Mssql => {
-            Box::pin(async move { mssql::check(config, progress).await.map(Passed::from) })
-        }
-        Kind::Clickhouse => {
-            Box::pin(async move { clickhouse::check(config, progress).await.map(Passed::from) })
-        }
-        Kind::Databricks => {
-            Box::pin(async move { databricks::check(config, progress).await.map(Passed::from) })
-        }
-        Kind::Snowflake => {
-            Box::pin(async move { snowflake::check(config, progress).await.map(Passed::from) })
-        }
-        Kind::Trino => {
-            Box::pin(async move { trino::check(config, progress).await.map(Passed::from) })
-        }
-        _ => return None,
-    })
-}
+/// A running check, borrowing its input.
+pub type CheckFuture<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Outcome> + Send + 'a>>;
+
+/// The one signature every kind implements: its config and options in, one outcome out.
+pub type Check = for<'a> fn(CheckInput<'a>) -> CheckFuture<'a>;
 
 /// Runs the kind's check under `deadline` and turns the outcome into a report. `linked` names
 /// the keys resolved from a secret store; their values are scrubbed like secret keys'.
@@ -274,7 +224,7 @@ pub async fn run(
         progress: &progress,
         include_preview,
     };
-    let Some(check) = check_for(kind, input) else {
+    let Some(check) = kinds::check_for(kind) else {
         return TestReport {
             success: false,
             message: format!("no connectivity test for {kind} yet"),
@@ -283,7 +233,7 @@ pub async fn run(
             preview: Vec::new(),
         };
     };
-    let outcome = tokio::time::timeout(deadline, check).await;
+    let outcome = tokio::time::timeout(deadline, check(input)).await;
     let ended = Instant::now();
     let latency = ended.duration_since(started);
     // ` (resolve 0 ms, connect 2 ms)`, or nothing when the check failed before its first stage.

@@ -2,7 +2,7 @@
 //! each failing as the resolve stage with a message that names the key (never its value when the
 //! key is secret: only ports are quoted, and they never are).
 
-use super::{ResolvedConfig, Stage, StageError};
+use crate::probe::{ResolvedConfig, Stage, StageError};
 
 /// A non-empty value of `key`, or `None`.
 pub fn value<'a>(config: &'a ResolvedConfig, key: &str) -> Option<&'a str> {

@@ -11,11 +11,11 @@
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
-use super::config::{port, required, value};
-use super::net::{connect, resolve};
-use super::tds_tls::PreloginWrapper;
-use super::tls::{self, Verify};
-use super::{Progress, ResolvedConfig, Stage, StageError};
+use crate::probe::config::{port, required, value};
+use crate::probe::transport::tcp::{connect, resolve};
+use crate::probe::transport::tds_tls::PreloginWrapper;
+use crate::probe::transport::tls::{self, Verify};
+use crate::probe::{CheckFuture, CheckInput, Passed, Progress, ResolvedConfig, Stage, StageError};
 
 const PRELOGIN: u8 = 0x12;
 const LOGIN7: u8 = 0x10;
@@ -135,7 +135,7 @@ async fn handshake(
 /// ENGINE_ARGUMENTS `connect_args` with `TrustServerCertificate` yes/true/1: the driver would
 /// not check the certificate of a server that forces encryption.
 fn trust_server_certificate(config: &ResolvedConfig) -> bool {
-    super::pg_tls::engine_connect_args(config).is_some_and(|args| {
+    crate::probe::transport::pg_tls::engine_connect_args(config).is_some_and(|args| {
         args.iter().any(|(key, value)| {
             key.eq_ignore_ascii_case("TrustServerCertificate")
                 && match value {
@@ -501,6 +501,11 @@ impl<'a> Cursor<'a> {
     fn u16(&mut self) -> Result<u16, BadTokens> {
         Ok(u16::from_le_bytes(self.array()?))
     }
+}
+
+/// SQL Server's entry point, with the signature every kind implements ([`crate::probe::Check`]).
+pub fn probe(input: CheckInput<'_>) -> CheckFuture<'_> {
+    Box::pin(async move { check(input.config, input.progress).await.map(Passed::from) })
 }
 
 #[cfg(test)]

@@ -7,12 +7,11 @@ use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
-use ring::rand::SystemRandom;
-use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 use serde_json::{Value, json};
 
-use super::http::{Call, Client as HttpClient, Endpoint, Reply, one_line};
-use super::{Progress, Stage, StageError};
+use super::jwt;
+use crate::probe::transport::http::{Call, Client as HttpClient, Endpoint, Reply, one_line};
+use crate::probe::{Progress, Stage, StageError};
 
 /// The scope every check asks for.
 pub const SCOPE: &str = "https://www.googleapis.com/auth/cloud-platform";
@@ -76,36 +75,10 @@ pub fn parse_service_account(text: &str, key: &'static str) -> Result<ServiceAcc
     })
 }
 
-/// The DER body of the first PEM block.
-fn pem_to_der(pem: &str) -> Option<Vec<u8>> {
-    let body: String = pem
-        .lines()
-        .map(str::trim)
-        .skip_while(|line| !line.starts_with("-----BEGIN"))
-        .skip(1)
-        .take_while(|line| !line.starts_with("-----END"))
-        .collect();
-    base64::engine::general_purpose::STANDARD.decode(body).ok()
-}
-
-fn base64url(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
 /// The signed JWT assertion for `account`, issued at `now` (seconds since the epoch).
 pub fn assertion(account: &ServiceAccount, scope: &str, now: u64) -> Result<String, StageError> {
-    let der = pem_to_der(&account.private_key_pem).ok_or_else(|| {
-        auth_error(format!(
-            "the private_key in {} is not a PEM block",
-            account.key
-        ))
-    })?;
-    let key_pair = RsaKeyPair::from_pkcs8(&der).map_err(|_| {
-        auth_error(format!(
-            "the private_key in {} is not a PKCS#8 RSA key",
-            account.key
-        ))
-    })?;
+    let key_pair = jwt::rsa_key_from_pem(&account.private_key_pem)
+        .map_err(|why| auth_error(format!("the private_key in {} {why}", account.key)))?;
     let mut header = json!({ "alg": "RS256", "typ": "JWT" });
     if let Some(id) = &account.private_key_id {
         header["kid"] = json!(id);
@@ -117,21 +90,7 @@ pub fn assertion(account: &ServiceAccount, scope: &str, now: u64) -> Result<Stri
         "iat": now,
         "exp": now + LIFETIME_SECONDS,
     });
-    let signing_input = format!(
-        "{}.{}",
-        base64url(header.to_string().as_bytes()),
-        base64url(claims.to_string().as_bytes())
-    );
-    let mut signature = vec![0; key_pair.public().modulus_len()];
-    key_pair
-        .sign(
-            &RSA_PKCS1_SHA256,
-            &SystemRandom::new(),
-            signing_input.as_bytes(),
-            &mut signature,
-        )
-        .map_err(|_| auth_error("signing the JWT failed"))?;
-    Ok(format!("{signing_input}.{}", base64url(&signature)))
+    jwt::rs256_jwt(&key_pair, &header, &claims).map_err(|_| auth_error("signing the JWT failed"))
 }
 
 /// `application/x-www-form-urlencoded` body of the JWT bearer grant (a JWT needs no escaping).
@@ -254,8 +213,7 @@ mod tests {
                 "exp": 1_700_003_600u64,
             })
         );
-        let der = pem_to_der(TEST_KEY).unwrap();
-        let public = RsaKeyPair::from_pkcs8(&der)
+        let public = jwt::rsa_key_from_pem(TEST_KEY)
             .unwrap()
             .public_key()
             .as_ref()

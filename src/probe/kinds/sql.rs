@@ -4,10 +4,10 @@
 
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use super::config::{port, required};
-use super::net::{connect, resolve};
-use super::pg_tls::{self, PgStream, TlsKeys};
-use super::{Progress, ResolvedConfig, Stage, StageError};
+use crate::probe::config::{port, required};
+use crate::probe::transport::pg_tls::{self, PgStream, TlsKeys};
+use crate::probe::transport::tcp::{connect, resolve};
+use crate::probe::{CheckFuture, CheckInput, Passed, Progress, ResolvedConfig, Stage, StageError};
 
 /// Which keys a PostgreSQL-protocol kind reads, and its default port.
 pub struct PostgresKeys {
@@ -195,6 +195,29 @@ fn without_repeats(text: &str) -> String {
         }
     }
     parts.join(": ")
+}
+
+/// PostgreSQL's entry point, with the signature every kind implements ([`crate::probe::Check`]).
+pub fn probe_postgres(input: CheckInput<'_>) -> CheckFuture<'_> {
+    Box::pin(async move {
+        postgres(input.config, POSTGRES_KEYS, input.progress)
+            .await
+            .map(Passed::from)
+    })
+}
+
+/// Redshift's entry point, with the signature every kind implements ([`crate::probe::Check`]).
+pub fn probe_redshift(input: CheckInput<'_>) -> CheckFuture<'_> {
+    Box::pin(async move {
+        postgres(input.config, REDSHIFT_KEYS, input.progress)
+            .await
+            .map(Passed::from)
+    })
+}
+
+/// MySQL's entry point, with the signature every kind implements ([`crate::probe::Check`]).
+pub fn probe_mysql(input: CheckInput<'_>) -> CheckFuture<'_> {
+    Box::pin(async move { mysql(input.config, input.progress).await.map(Passed::from) })
 }
 
 #[cfg(test)]

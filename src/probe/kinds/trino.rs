@@ -14,9 +14,11 @@
 use hyper::Method;
 use serde_json::Value;
 
-use super::config::{port, required, value};
-use super::http::{Client, Endpoint, HostSpec, basic_auth, parse_host, path_of, snippet};
-use super::{Progress, ResolvedConfig, Stage, StageError};
+use crate::probe::config::{port, required, value};
+use crate::probe::transport::http::{
+    Client, Endpoint, HostSpec, basic_auth, parse_host, path_of, snippet,
+};
+use crate::probe::{CheckFuture, CheckInput, Passed, Progress, ResolvedConfig, Stage, StageError};
 
 /// Requests one statement may take before the check gives up on it (the deadline usually ends
 /// it first).
@@ -224,6 +226,11 @@ fn status_error(status: u16, body: &[u8], session: &Session<'_>) -> StageError {
             ),
         ),
     }
+}
+
+/// Trino's entry point, with the signature every kind implements ([`crate::probe::Check`]).
+pub fn probe(input: CheckInput<'_>) -> CheckFuture<'_> {
+    Box::pin(async move { check(input.config, input.progress).await.map(Passed::from) })
 }
 
 #[cfg(test)]
