@@ -6,6 +6,7 @@ pub mod auth;
 pub mod crypto;
 mod ids;
 pub mod integrations;
+pub mod linked_secrets;
 pub mod store;
 pub mod store_open;
 pub mod testers;
@@ -156,8 +157,12 @@ pub async fn spawn(options: ServeOptions) -> Result<RunningServer> {
     let url = format!("{}://{}", if tls { "https" } else { "http" }, address);
     let authenticator =
         auth::Authenticator::new(options.credential.clone(), environment.clone(), url);
+    let linked =
+        linked_secrets::LinkedSecrets::new(&options.secret_store, store.clone(), &environment.id)
+            .map_err(|error| anyhow::anyhow!("--secret-store {}: {error}", options.secret_store))?;
     let state = Arc::new(integrations::State {
         store,
+        linked: Arc::new(linked),
         auth: authenticator.clone(),
         environment: environment.clone(),
         secret_store: options.secret_store.clone(),
