@@ -376,7 +376,17 @@ impl IntegrationsService for IntegrationsApi {
             .map(|(key, _)| key.clone())
             .collect();
         let started = std::time::Instant::now();
-        let report = match self.resolve(config).await {
+        let deadline = self.state().test_timeout;
+        let resolved = tokio::time::timeout(deadline, self.resolve(config))
+            .await
+            .unwrap_or_else(|_| {
+                Err(format!(
+                    "timed out after {} reading linked secrets from {}",
+                    testers::format_duration(deadline),
+                    self.state().secret_store
+                ))
+            });
+        let report = match resolved {
             Ok(resolved) => {
                 testers::run(
                     kind,
@@ -389,7 +399,7 @@ impl IntegrationsService for IntegrationsApi {
             }
             Err(message) => testers::TestReport {
                 success: false,
-                message,
+                message: format!("{} failed: {message}", testers::Stage::Resolve),
                 latency: started.elapsed(),
                 failed_stage: Some(testers::Stage::Resolve),
                 preview: Vec::new(),

@@ -10,7 +10,7 @@ use http::Method;
 use serde_json::{Value, json};
 use zeroize::Zeroize;
 
-use super::aws_credentials::Chain;
+use super::aws_credentials::{Chain, xml_text};
 use super::{NamesPage, ResolveError, endpoint_from, env_var, send, text_secret};
 use crate::domain::Secret;
 use crate::server::testers::http::{Call, Endpoint, Reply, one_line};
@@ -152,6 +152,7 @@ pub fn error_of(reply: &Reply, operation: &str, key_id: &str) -> ResolveError {
                 .header("x-amzn-errortype")
                 .map(|text| text.split(':').next().unwrap_or(text).to_string())
         })
+        .or_else(|| xml_text(&String::from_utf8_lossy(&reply.body), "Code"))
         .unwrap_or_else(|| format!("HTTP {}", reply.status));
     let code = raw.rsplit('#').next().unwrap_or(&raw).to_string();
     let message = json
@@ -159,10 +160,16 @@ pub fn error_of(reply: &Reply, operation: &str, key_id: &str) -> ResolveError {
         .or_else(|| json.get("Message"))
         .and_then(Value::as_str)
         .map(|text| one_line(text, 200))
+        .or_else(|| {
+            xml_text(&String::from_utf8_lossy(&reply.body), "Message")
+                .map(|text| one_line(&text, 200))
+        })
         .unwrap_or_else(|| reply.body_line());
     match code.as_str() {
         "ResourceNotFoundException" => ResolveError::NotFound,
-        "AccessDeniedException" => ResolveError::AccessDenied {
+        // Secrets Manager answers JSON; an IAM layer in front of it (moto's, a proxy's) may
+        // answer the query protocol's XML `AccessDenied`.
+        "AccessDeniedException" | "AccessDenied" => ResolveError::AccessDenied {
             action: format!("secretsmanager:{operation}"),
             detail: message,
         },
@@ -221,6 +228,14 @@ mod tests {
             error_of(&throttled, "GetSecretValue", "AKID"),
             ResolveError::Throttled
         );
+        let xml = reply(
+            403,
+            "<ErrorResponse><Errors><Error><Code>AccessDenied</Code><Message>User: x is not authorized</Message></Error></Errors></ErrorResponse>",
+        );
+        assert!(matches!(
+            error_of(&xml, "GetSecretValue", "AKID"),
+            ResolveError::AccessDenied { .. }
+        ));
         let other = error_of(&reply(500, "oops"), "GetSecretValue", "AKID").to_string();
         assert!(other.contains("HTTP 500"), "{other}");
     }

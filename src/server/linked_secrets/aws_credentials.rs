@@ -190,7 +190,7 @@ pub fn profile_keys(text: &str, section: &str) -> Option<Credentials> {
 }
 
 /// The text of `<name>…</name>` in an XML answer.
-fn xml_text(xml: &str, name: &str) -> Option<String> {
+pub fn xml_text(xml: &str, name: &str) -> Option<String> {
     let start = xml.find(&format!("<{name}>"))? + name.len() + 2;
     let end = xml[start..].find(&format!("</{name}>"))? + start;
     Some(xml[start..end].trim().to_string())
