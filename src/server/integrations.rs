@@ -26,6 +26,8 @@ pub struct State {
     pub auth: Arc<Authenticator>,
     pub environment: Environment,
     pub secret_store: SecretStore,
+    /// Reads linked secrets from `secret_store`.
+    pub linked: Arc<super::linked_secrets::LinkedSecrets>,
     pub test_timeout: Duration,
     pub test_egress: Arc<crate::probe::egress::EgressPolicy>,
     /// Warnings per integration version, so a list decrypts only what changed.
@@ -136,45 +138,21 @@ impl IntegrationsApi {
         .ok_or_else(|| no_such_id("integration_id", &missing))
     }
 
-    /// Resolves linked values from the local store; `Err` names the first key that cannot be.
+    /// Resolves linked values from the environment's secret store (see `linked_secrets`);
+    /// `Err` names the first key that cannot be, the secret, the store and what it said.
     async fn resolve(
         &self,
         config: BTreeMap<String, ConfigValue>,
     ) -> Result<ResolvedConfig, String> {
-        let state = self.state().clone();
-        let environment_id = state.environment.id.clone();
-        let local = matches!(state.secret_store, SecretStore::Local);
-        let store = state.store.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut resolved = ResolvedConfig::new();
-            for (key, value) in config {
-                let secret = match value {
-                    ConfigValue::Literal(secret) => secret,
-                    ConfigValue::Linked(name) if local => match store.local_secret(&environment_id, &name) {
-                        Ok(Some(secret)) => secret,
-                        Ok(None) => {
-                            return Err(format!(
-                                "{key}: linked secret {name:?} is not in the local secret store (add it with `sourcedeck secrets set {name}`)"
-                            ));
-                        }
-                        Err(error) => {
-                            tracing::error!("reading local secret: {error:#}");
-                            return Err(format!("{key}: linked secret {name:?} could not be read"));
-                        }
-                    },
-                    ConfigValue::Linked(name) => {
-                        return Err(format!(
-                            "{key}: linked secret {name:?} lives in {} and this server cannot read that store",
-                            state.secret_store
-                        ));
-                    }
-                };
-                resolved.insert(key, secret);
-            }
-            Ok(resolved)
-        })
-        .await
-        .map_err(|_| "resolving linked secrets failed".to_string())?
+        let mut resolved = ResolvedConfig::new();
+        for (key, value) in config {
+            let secret = match value {
+                ConfigValue::Literal(secret) => secret,
+                ConfigValue::Linked(name) => self.state().linked.resolve(&key, &name).await?,
+            };
+            resolved.insert(key, secret);
+        }
+        Ok(resolved)
     }
 }
 
@@ -411,7 +389,17 @@ impl IntegrationsService for IntegrationsApi {
             .map(|(key, _)| key.clone())
             .collect();
         let started = std::time::Instant::now();
-        let report = match self.resolve(config).await {
+        let deadline = self.state().test_timeout;
+        let resolved = tokio::time::timeout(deadline, self.resolve(config))
+            .await
+            .unwrap_or_else(|_| {
+                Err(format!(
+                    "timed out after {} reading linked secrets from {}",
+                    probe::format_duration(deadline),
+                    self.state().secret_store
+                ))
+            });
+        let report = match resolved {
             Ok(resolved) => {
                 let check = probe::run(
                     kind,
@@ -424,7 +412,7 @@ impl IntegrationsService for IntegrationsApi {
             }
             Err(message) => probe::TestReport {
                 success: false,
-                message,
+                message: format!("{} failed: {message}", probe::Stage::Resolve),
                 latency: started.elapsed(),
                 failed_stage: Some(probe::Stage::Resolve),
                 preview: Vec::new(),

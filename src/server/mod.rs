@@ -7,6 +7,7 @@ pub mod crypto;
 mod ids;
 pub mod integrations;
 mod limits;
+pub mod linked_secrets;
 pub mod store;
 pub mod store_open;
 mod warnings_cache;
@@ -159,8 +160,12 @@ pub async fn spawn(options: ServeOptions) -> Result<RunningServer> {
     let url = format!("{}://{}", if tls { "https" } else { "http" }, address);
     let authenticator =
         auth::Authenticator::new(options.credential.clone(), environment.clone(), url);
+    let linked =
+        linked_secrets::LinkedSecrets::new(&options.secret_store, store.clone(), &environment.id)
+            .map_err(|error| anyhow::anyhow!("--secret-store {}: {error}", options.secret_store))?;
     let state = Arc::new(integrations::State {
         store,
+        linked: Arc::new(linked),
         auth: authenticator.clone(),
         environment: environment.clone(),
         secret_store: options.secret_store.clone(),
