@@ -22,8 +22,6 @@ use super::msg::{Command, ConnectionState, Msg, Outcome, Reply, Request, Request
 pub const REVEAL_FOR: Duration = Duration::from_secs(30);
 /// How long a flash message stays.
 pub const FLASH_FOR: Duration = Duration::from_secs(6);
-/// How many tests `T` runs at once.
-pub const TEST_ALL_CONCURRENCY: usize = 4;
 
 /// The first commands: load the list.
 pub fn init(app: &mut App) -> Vec<Command> {
@@ -556,7 +554,8 @@ fn test_all(app: &mut App) -> Vec<Command> {
     commands
 }
 
-/// Sends one test per source; the worker runs at most [`TEST_ALL_CONCURRENCY`] at once.
+/// Sends one test per source; the worker runs at most
+/// [`TEST_CONCURRENCY`](crate::client::api::TEST_CONCURRENCY) at once.
 fn start_tests(app: &mut App, state: &mut TestAll, sources: &[(String, String)]) -> Vec<Command> {
     let mut commands = Vec::new();
     for (id, _) in sources {
