@@ -478,6 +478,24 @@ mod tests {
         assert_eq!(integrity_problems(&catalog), Vec::<String>::new());
     }
 
+    /// A key with a default works when unset, so calling it required made the form show the
+    /// default as a placeholder, pass the draft test with it, and then refuse to save.
+    #[test]
+    fn no_key_is_both_required_and_defaulted() {
+        let catalog = parse(CATALOG_TOML).expect("catalog.toml parses");
+        let both: Vec<String> = catalog
+            .kinds
+            .iter()
+            .flat_map(|spec| {
+                spec.keys
+                    .iter()
+                    .filter(|key| key.required && key.default.is_some())
+                    .map(move |key| format!("{:?}.{}", spec.kind, key.key))
+            })
+            .collect();
+        assert_eq!(both, Vec::<String>::new());
+    }
+
     #[test]
     fn the_asset_covers_exactly_the_managed_kinds_once() {
         let kinds: Vec<Kind> = kind_specs().iter().map(|spec| spec.kind).collect();

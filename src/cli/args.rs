@@ -168,7 +168,7 @@ pub enum Command {
         #[arg(long)]
         all: bool,
         /// With --all: how many tests run at once.
-        #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64), requires = "all")]
+        #[arg(long, default_value_t = crate::client::api::TEST_CONCURRENCY, value_parser = clap::value_parser!(u16).range(1..=64), requires = "all")]
         concurrency: u16,
         /// Ask a streaming source for sample messages.
         #[arg(long)]

@@ -141,6 +141,13 @@ pub enum Overlay {
     TestAll(TestAll),
 }
 
+/// A secret on the clipboard: cleared at `at`, if the clipboard still holds it then.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClipboardClear {
+    pub at: Instant,
+    pub holding: super::clipboard::Fingerprint,
+}
+
 /// The console's state.
 #[derive(Debug)]
 pub struct App {
@@ -174,7 +181,8 @@ pub struct App {
     /// Requests in flight and what they were for.
     pub pending: HashMap<RequestId, super::msg::Request>,
     pub next_request: RequestId,
-    pub clipboard_clear_at: Option<Instant>,
+    /// A copied secret to clear from the clipboard, and when.
+    pub clipboard_clear: Option<ClipboardClear>,
     pub now: Instant,
     pub wall: SystemTime,
     pub quit: bool,
@@ -214,7 +222,7 @@ impl App {
             overlay: None,
             pending: HashMap::new(),
             next_request: 1,
-            clipboard_clear_at: None,
+            clipboard_clear: None,
             now,
             wall: SystemTime::UNIX_EPOCH,
             quit: false,

@@ -13,7 +13,7 @@ use crate::client::endpoint::parse_api_server;
 use crate::domain::Secret;
 
 use super::app::{App, ServerInfo};
-use super::clipboard::{Clipboard, Route};
+use super::clipboard::{Clipboard, Fingerprint, Route};
 use super::msg::Msg;
 use super::runtime::{Copier, Runtime};
 use super::terminal::TerminalGuard;
@@ -36,7 +36,15 @@ struct TerminalCopier(Clipboard);
 
 impl Copier for TerminalCopier {
     fn copy(&mut self, text: &Secret) -> io::Result<Route> {
-        self.0.copy(text, &mut io::stdout())
+        self.0.copy(text, false, &mut io::stdout())
+    }
+
+    fn copy_secret(&mut self, text: &Secret) -> io::Result<Route> {
+        self.0.copy(text, true, &mut io::stdout())
+    }
+
+    fn clear_if_holding(&mut self, fingerprint: &Fingerprint) -> io::Result<bool> {
+        self.0.clear_if_holding(fingerprint, &mut io::stdout())
     }
 }
 

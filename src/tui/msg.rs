@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::KeyEvent;
 
+use super::clipboard::{Fingerprint, Route};
 use crate::client::ClientError;
 use crate::domain::{ConfigValue, Kind, Secret};
 use crate::proto::{Integration, IntegrationWithSecrets, TestIntegrationResponse};
@@ -30,12 +31,23 @@ pub enum Msg {
     Reply(Reply),
     /// The worker's view of the connection changed.
     Connection(ConnectionState),
-    /// A file asked for by the form was read (or could not be).
+    /// A file asked for by the form was read (or could not be), off the event loop.
     FileLoaded {
         key: String,
         path: String,
         result: Result<Secret, String>,
     },
+    /// What came of a [`Command::Copy`]: the route taken, or why it failed.
+    Copied {
+        what: String,
+        secret: bool,
+        result: Result<Route, String>,
+    },
+    /// What came of a [`Command::ClearClipboard`]: true when it was cleared, false when it held
+    /// something else by then and was left alone.
+    ClipboardCleared(Result<bool, String>),
+    /// The list showed this many rows at the last draw (for PgUp/PgDn).
+    ListRows(usize),
 }
 
 /// What the worker knows about the server.
@@ -144,12 +156,16 @@ pub enum Command {
         what: String,
         secret: bool,
     },
-    ClearClipboard,
+    /// Empty the clipboard if it still holds what this fingerprint was taken of.
+    ClearClipboard {
+        if_holding: Fingerprint,
+    },
     /// Read a file into a form field (`encode`: as base64); answered with `Msg::FileLoaded`.
     LoadFile {
         key: String,
         path: String,
         encode: bool,
     },
+    /// The loop ends (`update` has set `app.quit`); the runtime has nothing left to do for it.
     Quit,
 }

@@ -1,6 +1,9 @@
 //! The event loop's engine, independent of the real terminal: it feeds messages to `update`,
-//! carries out the commands (worker requests, clipboard), and draws. The console runs it on
-//! crossterm; the tests run it on ratatui's `TestBackend` against a real `serve`.
+//! carries out the commands (worker requests, clipboard, file loads), and draws. It never changes
+//! the state itself: what an effect came to (a copy, a clipboard clear, a loaded file, the rows a
+//! frame had room for) goes back through `update` as a message. Files load on a blocking thread,
+//! off the event loop. The console runs it on crossterm; the tests run it on ratatui's
+//! `TestBackend` against a real `serve`.
 
 use std::io;
 use std::time::{Duration, Instant, SystemTime};
@@ -12,16 +15,27 @@ use tokio::sync::mpsc;
 use crate::domain::Secret;
 
 use super::app::App;
-use super::clipboard::Route;
+use super::clipboard::{Fingerprint, Route};
 use super::msg::{Command, Msg};
 use super::theme::Theme;
-use super::update::{flash, init, update};
+use super::update::{init, update};
 use super::view;
 use super::worker::{self, Connector, WorkerCommand, WorkerHandle};
 
 /// Where copies go: the real clipboard in the console, a recorder in tests.
 pub trait Copier: Send {
     fn copy(&mut self, text: &Secret) -> io::Result<Route>;
+
+    /// Copies a secret, marked to stay out of clipboard-manager history where possible.
+    fn copy_secret(&mut self, text: &Secret) -> io::Result<Route> {
+        self.copy(text)
+    }
+
+    /// Empties the clipboard if it still holds the text `fingerprint` was taken of; true when
+    /// cleared. A copier that cannot read the clipboard back clears it.
+    fn clear_if_holding(&mut self, _fingerprint: &Fingerprint) -> io::Result<bool> {
+        self.copy(&Secret::new("")).map(|_| true)
+    }
 }
 
 /// The running console minus the terminal's input.
@@ -35,6 +49,8 @@ pub struct Runtime<B: Backend> {
     copier: Box<dyn Copier>,
     /// What was revealed when the panic hook's list was last set.
     on_screen: OnScreen,
+    /// Files being read on a blocking thread; their `Msg::FileLoaded` is still to come.
+    files_loading: usize,
 }
 
 impl<B: Backend> Runtime<B> {
@@ -57,6 +73,7 @@ impl<B: Backend> Runtime<B> {
             sender,
             copier,
             on_screen: OnScreen::default(),
+            files_loading: 0,
         };
         let commands = init(&mut runtime.app);
         runtime.apply(commands);
@@ -70,6 +87,9 @@ impl<B: Backend> Runtime<B> {
 
     /// Applies one message and carries out what it asks.
     pub fn handle(&mut self, msg: Msg) {
+        if matches!(msg, Msg::FileLoaded { .. }) {
+            self.files_loading = self.files_loading.saturating_sub(1);
+        }
         let commands = update(&mut self.app, msg);
         self.apply(commands);
     }
@@ -82,44 +102,55 @@ impl<B: Backend> Runtime<B> {
                 }
                 Command::Cancel(ids) => self.worker.send(WorkerCommand::Cancel(ids)),
                 Command::Copy { text, what, secret } => {
-                    let (message, failed) = match self.copier.copy(&text) {
-                        Ok(route) if secret => (
-                            format!("copied {what} to the {}; cleared in 30 s", route.describe()),
-                            false,
-                        ),
-                        Ok(route) => (format!("copied {what} to the {}", route.describe()), false),
-                        Err(error) => (format!("copying {what} failed: {error}"), true),
+                    let copied = if secret {
+                        self.copier.copy_secret(&text)
+                    } else {
+                        self.copier.copy(&text)
                     };
-                    flash(&mut self.app, message, failed);
+                    let result = copied.map_err(|error| error.to_string());
+                    self.handle(Msg::Copied {
+                        what,
+                        secret,
+                        result,
+                    });
                 }
-                Command::ClearClipboard => {
-                    if self.copier.copy(&Secret::new("")).is_ok() {
-                        flash(&mut self.app, "clipboard cleared", false);
-                    }
+                Command::ClearClipboard { if_holding } => {
+                    let result = self.copier.clear_if_holding(&if_holding);
+                    self.handle(Msg::ClipboardCleared(
+                        result.map_err(|error| error.to_string()),
+                    ));
                 }
                 Command::LoadFile { key, path, encode } => {
-                    let result = load_file(&path, encode);
-                    let _ = self.sender.send(Msg::FileLoaded { key, path, result });
+                    self.files_loading += 1;
+                    let sender = self.sender.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let result = load_file(&path, encode);
+                        let _ = sender.send(Msg::FileLoaded { key, path, result });
+                    });
                 }
-                Command::Quit => self.app.quit = true,
+                // `update` has set `app.quit`; the loop ends on it.
+                Command::Quit => {}
             }
         }
     }
 
     /// On the way out: a secret still on the clipboard is cleared rather than left behind.
     pub fn finish(&mut self) {
-        if self.app.clipboard_clear_at.take().is_some() {
-            let _ = self.copier.copy(&Secret::new(""));
+        if let Some(clear) = &self.app.clipboard_clear {
+            let _ = self.copier.clear_if_holding(&clear.holding);
         }
     }
 
     /// Draws a frame; remembers how many list rows fit, for paging.
     pub fn draw(&mut self) -> io::Result<()> {
         let area = self.terminal.size()?;
-        self.app.page = view::list_page(
+        let rows = view::list_page(
             ratatui::layout::Rect::new(0, 0, area.width, area.height),
             &self.app,
         );
+        if rows != self.app.page {
+            self.handle(Msg::ListRows(rows));
+        }
         // The panic hook's list of on-screen secrets changes only when what is revealed changes.
         let on_screen = OnScreen::of(&self.app);
         if on_screen != self.on_screen {
@@ -163,7 +194,8 @@ impl<B: Backend> Runtime<B> {
                 self.app.connection,
                 super::msg::ConnectionState::Connected { .. }
             );
-            if connected && self.app.pending.is_empty() && self.events.is_empty() {
+            let settled = self.app.pending.is_empty() && self.files_loading == 0;
+            if connected && settled && self.events.is_empty() {
                 return true;
             }
             let left = end.saturating_duration_since(Instant::now());

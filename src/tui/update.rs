@@ -12,9 +12,10 @@ use crate::proto::{SecretSource, SecretWithValue, TestIntegrationResponse};
 
 use super::actions::{Action, action_for};
 use super::app::{
-    App, ConfirmDelete, Detail, Flash, Focus, Overlay, PreviewLine, Revealed, TestAll, TestResult,
-    TestStatus,
+    App, ClipboardClear, ConfirmDelete, Detail, Flash, Focus, Overlay, PreviewLine, Revealed,
+    TestAll, TestResult, TestStatus,
 };
+use super::clipboard::Fingerprint;
 use super::filter::visible_rows;
 use super::msg::{Command, ConnectionState, Msg, Outcome, Reply, Request, RequestId};
 
@@ -22,8 +23,6 @@ use super::msg::{Command, ConnectionState, Msg, Outcome, Reply, Request, Request
 pub const REVEAL_FOR: Duration = Duration::from_secs(30);
 /// How long a flash message stays.
 pub const FLASH_FOR: Duration = Duration::from_secs(6);
-/// How many tests `T` runs at once.
-pub const TEST_ALL_CONCURRENCY: usize = 4;
 
 /// The first commands: load the list.
 pub fn init(app: &mut App) -> Vec<Command> {
@@ -39,7 +38,45 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
         Msg::Reply(reply) => on_reply(app, reply),
         Msg::Connection(state) => on_connection(app, state),
         Msg::FileLoaded { key, path, result } => form::on_file_loaded(app, key, path, result),
+        Msg::Copied {
+            what,
+            secret,
+            result,
+        } => on_copied(app, what, secret, result),
+        Msg::ClipboardCleared(result) => {
+            if result == Ok(true) {
+                flash(app, "clipboard cleared", false);
+            }
+            Vec::new()
+        }
+        Msg::ListRows(rows) => {
+            app.page = rows;
+            Vec::new()
+        }
     }
+}
+
+/// Says on the flash line where a copy went (and that a secret is cleared again).
+fn on_copied(
+    app: &mut App,
+    what: String,
+    secret: bool,
+    result: Result<crate::tui::clipboard::Route, String>,
+) -> Vec<Command> {
+    let (message, failed) = match result {
+        Ok(route) if secret => (
+            format!(
+                "copied {what} to the {}; cleared in {} s",
+                route.describe(),
+                REVEAL_FOR.as_secs()
+            ),
+            false,
+        ),
+        Ok(route) => (format!("copied {what} to the {}", route.describe()), false),
+        Err(error) => (format!("copying {what} failed: {error}"), true),
+    };
+    flash(app, message, failed);
+    Vec::new()
 }
 
 /// Registers a request and returns the command that sends it.
@@ -70,9 +107,15 @@ fn on_tick(app: &mut App, now: std::time::Instant, wall: std::time::SystemTime) 
     if app.flash.as_ref().is_some_and(|f| now >= f.until) {
         app.flash = None;
     }
-    if app.clipboard_clear_at.is_some_and(|at| now >= at) {
-        app.clipboard_clear_at = None;
-        commands.push(Command::ClearClipboard);
+    if app
+        .clipboard_clear
+        .as_ref()
+        .is_some_and(|clear| now >= clear.at)
+        && let Some(clear) = app.clipboard_clear.take()
+    {
+        commands.push(Command::ClearClipboard {
+            if_holding: clear.holding,
+        });
     }
     commands
 }
@@ -556,7 +599,8 @@ fn test_all(app: &mut App) -> Vec<Command> {
     commands
 }
 
-/// Sends one test per source; the worker runs at most [`TEST_ALL_CONCURRENCY`] at once.
+/// Sends one test per source; the worker runs at most
+/// [`TEST_CONCURRENCY`](crate::client::api::TEST_CONCURRENCY) at once.
 fn start_tests(app: &mut App, state: &mut TestAll, sources: &[(String, String)]) -> Vec<Command> {
     let mut commands = Vec::new();
     for (id, _) in sources {
@@ -700,7 +744,10 @@ fn copy_value(app: &mut App) -> Vec<Command> {
     }
     match &app.revealed {
         Some(revealed) if revealed.key == secret.name => {
-            app.clipboard_clear_at = Some(app.now + REVEAL_FOR);
+            app.clipboard_clear = Some(ClipboardClear {
+                at: app.now + REVEAL_FOR,
+                holding: Fingerprint::of(revealed.value.expose()),
+            });
             vec![Command::Copy {
                 text: revealed.value.clone(),
                 what: secret.name,

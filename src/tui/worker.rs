@@ -13,11 +13,11 @@ use tokio::task::AbortHandle;
 use tokio::time::Instant;
 use tonic::Code;
 
+use crate::client::api::TEST_CONCURRENCY;
 use crate::client::credentials::Credentials;
 use crate::client::{ClientError, Session, TestTarget};
 
 use super::msg::{ConnectionState, Msg, Outcome, Reply, Request, RequestId};
-use super::update::TEST_ALL_CONCURRENCY;
 
 /// What the console sends the worker.
 #[derive(Debug)]
@@ -118,7 +118,7 @@ impl Worker {
             retry_at: Some(Instant::now()),
             queue: VecDeque::new(),
             running: HashMap::new(),
-            tests: Arc::new(Semaphore::new(TEST_ALL_CONCURRENCY)),
+            tests: Arc::new(Semaphore::new(usize::from(TEST_CONCURRENCY))),
             internal_tx,
             internal_rx,
         }

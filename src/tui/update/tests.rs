@@ -525,7 +525,12 @@ fn copying_a_secret_needs_a_reveal_and_the_clipboard_is_cleared_after_30_s() {
     );
     let now = app.now;
     let commands = tick_at(&mut app, now + REVEAL_FOR);
-    assert_eq!(commands, vec![Command::ClearClipboard]);
+    assert_eq!(
+        commands,
+        vec![Command::ClearClipboard {
+            if_holding: Fingerprint::of("hunter2")
+        }]
+    );
     // A linked key copies the secret's name, never a value.
     update(&mut app, key(KeyCode::Char('j')));
     let commands = update(&mut app, key(KeyCode::Char('y')));
@@ -638,4 +643,39 @@ fn debug_output_of_the_state_and_messages_never_shows_a_revealed_secret() {
         !format!("{copy:?}").contains("hunter2-debug"),
         "a log of the commands"
     );
+}
+
+/// Effects report back as messages; only `update` turns them into state (issue 10 item 4).
+#[test]
+fn copy_clear_and_list_rows_come_back_as_messages() {
+    let mut app = loaded("default", false);
+    update(
+        &mut app,
+        Msg::Copied {
+            what: "PGPASSWORD".into(),
+            secret: true,
+            result: Ok(crate::tui::clipboard::Route::Osc52),
+        },
+    );
+    let text = &app.flash.as_ref().unwrap().text;
+    assert!(text.contains("cleared in 30 s"), "{text}");
+    update(
+        &mut app,
+        Msg::Copied {
+            what: "id".into(),
+            secret: false,
+            result: Err("no clipboard".into()),
+        },
+    );
+    assert!(app.flash.as_ref().unwrap().error);
+    app.flash = None;
+    update(&mut app, Msg::ClipboardCleared(Ok(false)));
+    assert!(
+        app.flash.is_none(),
+        "a clipboard holding something else is left alone, quietly"
+    );
+    update(&mut app, Msg::ClipboardCleared(Ok(true)));
+    assert_eq!(app.flash.as_ref().unwrap().text, "clipboard cleared");
+    update(&mut app, Msg::ListRows(17));
+    assert_eq!(app.page, 17);
 }

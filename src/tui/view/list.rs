@@ -169,16 +169,19 @@ fn empty_message(app: &App) -> Option<Vec<Line<'static>>> {
         ))]);
     }
     if app.integrations.is_empty() {
+        let empty = Line::from(format!(
+            "No integrations in environment {} yet.",
+            app.environment
+        ));
+        let how_to_add = if app.readonly {
+            "The console is read-only: nothing can be added here."
+        } else {
+            "Press n to add one: choose a kind, fill in its keys, test and save."
+        };
         return Some(vec![
-            Line::from(format!(
-                "No integrations in environment {} yet.",
-                app.environment
-            )),
+            empty,
             Line::from(""),
-            Line::from("Add one from a shell, then press r:"),
-            Line::from(
-                "sourcedeck create --kind postgresql --name orders_pg --set PGHOST=db.internal --set PGDATABASE=orders --set PGUSER=app --secret PGPASSWORD",
-            ),
+            Line::from(how_to_add),
             Line::from(""),
             Line::from("sourcedeck kinds lists the 15 kinds and their keys. Press ? for help."),
         ]);

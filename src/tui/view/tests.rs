@@ -118,6 +118,17 @@ fn empty() {
     check("empty", &app, false);
 }
 
+/// The empty console points at `n` (issue 9 item 8), except when read-only, where `n` is hidden.
+#[test]
+fn empty_read_only() {
+    let mut app = base("default", true);
+    app.loaded = true;
+    check("empty_read_only", &app, false);
+    let screen = render(&app, 100, 30);
+    assert!(!screen.contains("Press n"), "{screen}");
+    assert!(screen.contains("read-only"), "{screen}");
+}
+
 #[test]
 fn loading() {
     let mut app = base("default", false);
