@@ -336,3 +336,28 @@ async fn a_flipped_bit_in_one_value_leaves_every_other_value_readable_and_names_
     );
     assert!(!logged.contains(password) && !error.contains(password));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_damaged_database_page_is_refused_naming_the_file() {
+    let home = TempDir::new().unwrap();
+    let data_dir = store_with_a_value(home.path()).await;
+    let db = data_dir.join("sourcedeck.db");
+    {
+        // Move everything from the WAL into the database file, so the damage is not masked.
+        let connection = rusqlite::Connection::open(&db).unwrap();
+        connection
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .unwrap();
+    }
+    let mut bytes = std::fs::read(&db).unwrap();
+    assert!(bytes.len() > 8192, "a database of several pages");
+    // Page 2's b-tree header: an invalid page type.
+    bytes[4096..4096 + 64].fill(0xff);
+    std::fs::write(&db, bytes).unwrap();
+    let message = refused(home.path(), &data_dir, &[]);
+    assert!(message.contains(&db.display().to_string()), "{message}");
+    assert!(
+        message.contains("integrity check") || message.contains("malformed"),
+        "{message}"
+    );
+}

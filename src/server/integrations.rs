@@ -156,7 +156,10 @@ impl IntegrationsApi {
                             ));
                         }
                         Err(error) => {
-                            tracing::error!("reading local secret: {error:#}");
+                            tracing::error!(
+                                database = %store.db_file().display(),
+                                "reading local secret: {error:#}"
+                            );
                             return Err(format!("{key}: linked secret {name:?} could not be read"));
                         }
                     },
