@@ -236,6 +236,10 @@ pub struct ServeArgs {
     /// Data directory (database and key file).
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// The key file sealing the store (default: DIR/secret.key); keep it outside the data
+    /// directory to back up or share it apart from the database.
+    #[arg(long, value_name = "PATH", env = "SOURCEDECK_KEY_FILE")]
+    pub key_file: Option<PathBuf>,
     /// The client id clients exchange for a token.
     #[arg(long, env = "SOURCEDECK_CLIENT_ID")]
     pub client_id: Option<String>,

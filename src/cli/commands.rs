@@ -378,7 +378,8 @@ async fn open_store(args: &StoreArgs) -> Result<(Store, String)> {
     let dir = data_dir_or_default(args.data_dir.clone())?;
     let environment = args.environment.clone();
     tokio::task::spawn_blocking(move || -> Result<(Store, String)> {
-        let store = Store::open(&dir)?;
+        let key_file = std::env::var_os(embedded::KEY_FILE_ENV).map(std::path::PathBuf::from);
+        let store = Store::open_with_key(&dir, key_file.as_deref())?;
         let environment = store.environment(&environment)?;
         Ok((store, environment.id))
     })

@@ -51,6 +51,7 @@ pub fn options(args: ServeArgs) -> Result<ServeOptions> {
     Ok(ServeOptions {
         listen,
         data_dir,
+        key_file: args.key_file,
         credential: ClientCredential {
             client_id,
             client_secret,

@@ -13,6 +13,9 @@ use crate::domain::Secret;
 use crate::domain::secret_ref::SecretStore;
 use crate::server::{self, ClientCredential, RunningServer, ServeOptions};
 
+/// The variable naming the key file, for `serve --key-file` and the embedded server alike.
+pub const KEY_FILE_ENV: &str = "SOURCEDECK_KEY_FILE";
+
 /// `$XDG_DATA_HOME/sourcedeck`, else `~/.local/share/sourcedeck`.
 pub fn default_data_dir(
     env: &dyn Fn(&str) -> Option<String>,
@@ -39,6 +42,7 @@ pub async fn start(data_dir: PathBuf) -> Result<(RunningServer, Credentials)> {
     let running = server::spawn(ServeOptions {
         listen: ([127, 0, 0, 1], 0).into(),
         data_dir,
+        key_file: std::env::var_os(KEY_FILE_ENV).map(PathBuf::from),
         credential: credential.clone(),
         environment: "default".into(),
         secret_store: SecretStore::Local,

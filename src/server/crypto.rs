@@ -2,8 +2,9 @@
 //!
 //! Every value the store writes goes through [`Cipher::seal`]: XChaCha20-Poly1305 with a random
 //! 24-byte nonce and associated data naming the value's owner and key, so a ciphertext copied onto
-//! another row fails to open. The 32-byte key lives in `<data-dir>/secret.key`, created 0600 on
-//! first start and never logged.
+//! another row fails to open. The 32-byte key lives in `<data-dir>/secret.key` (or the file
+//! `serve --key-file` names), created 0600 on first start and never logged; `key_check` makes sure
+//! it is the key the store was written with.
 
 use std::fs::{self, OpenOptions};
 use std::io::{ErrorKind, Write};
@@ -33,17 +34,32 @@ impl Cipher {
     /// Loads `<dir>/secret.key`, creating it (0600) when absent. Two processes starting at once
     /// agree on one key: creation is exclusive and the loser reads the winner's file.
     pub fn load_or_create(dir: &Path) -> Result<Self> {
-        let path = dir.join(KEY_FILE);
-        let key = match read_key(&path)? {
+        Self::load_or_create_file(&dir.join(KEY_FILE))
+    }
+
+    /// Loads the key file at `path`, creating it (0600) when absent; see [`Cipher::load_or_create`].
+    pub fn load_or_create_file(path: &Path) -> Result<Self> {
+        let key = match read_key(path)? {
             Some(key) => key,
-            None => match create_key(&path) {
+            None => match create_key(path) {
                 Ok(key) => key,
-                Err(error) if is_already_exists(&error) => read_key(&path)?
+                Err(error) if is_already_exists(&error) => read_key(path)?
                     .ok_or_else(|| anyhow!("{} vanished while starting", path.display()))?,
                 Err(error) => return Err(error),
             },
         };
-        let aead = XChaCha20Poly1305::new_from_slice(&key[..])
+        Self::from_key(path, &key)
+    }
+
+    /// Loads the key file at `path`; `None` when there is no such file. Never creates one.
+    pub fn load_file(path: &Path) -> Result<Option<Self>> {
+        read_key(path)?
+            .map(|key| Self::from_key(path, &key))
+            .transpose()
+    }
+
+    fn from_key(path: &Path, key: &[u8]) -> Result<Self> {
+        let aead = XChaCha20Poly1305::new_from_slice(key)
             .map_err(|_| anyhow!("{} does not hold a {KEY_LEN}-byte key", path.display()))?;
         Ok(Self { aead })
     }

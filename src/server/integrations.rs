@@ -44,10 +44,17 @@ where
     F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
 {
     let store = state.store.clone();
-    tokio::task::spawn_blocking(move || call(&store))
-        .await
-        .map_err(|_| Status::internal("store task failed"))?
-        .map_err(store_status)
+    tokio::task::spawn_blocking(move || {
+        call(&store).map_err(|error| match error {
+            StoreError::Other(error) => {
+                StoreError::Other(error.context(format!("database {}", store.db_file().display())))
+            }
+            refused => refused,
+        })
+    })
+    .await
+    .map_err(|_| Status::internal("store task failed"))?
+    .map_err(store_status)
 }
 
 /// The `Integration` message for a record: its warnings come from the cache when this version
@@ -226,6 +233,11 @@ impl IntegrationsService for IntegrationsApi {
         let id = required_id(&request.get_ref().integration_id, "integration_id")?;
         let wanted = required_id(&request.get_ref().secret_name, "secret_name")?;
         let record = self.load(id).await?;
+        if !record.config.contains_key(&wanted)
+            && let Some(message) = wire::unreadable_key(&record, &wanted)
+        {
+            return Err(Status::data_loss(format!("secret_name: {message}")));
+        }
         // The bare key wins; otherwise its full environment-variable name (`<NAME>_<KEY>`).
         let (key, stored) = record
             .config
@@ -373,6 +385,13 @@ impl IntegrationsService for IntegrationsApi {
         let mut draft = wire::read_config(request.config, request.environment_variables)?;
         self.normalize_links(&mut draft)?;
         wire::check_values(kind, &draft)?;
+        let unreadable = saved.as_ref().and_then(|record| {
+            let key = record
+                .unreadable
+                .iter()
+                .find(|key| !draft.contains_key(*key))?;
+            wire::unreadable_key(record, key)
+        });
         let mut config: BTreeMap<String, ConfigValue> = saved
             .map(|record| {
                 record
@@ -389,16 +408,21 @@ impl IntegrationsService for IntegrationsApi {
             .map(|(key, _)| key.clone())
             .collect();
         let started = std::time::Instant::now();
-        let deadline = self.state().test_timeout;
-        let resolved = tokio::time::timeout(deadline, self.resolve(config))
-            .await
-            .unwrap_or_else(|_| {
-                Err(format!(
-                    "timed out after {} reading linked secrets from {}",
-                    probe::format_duration(deadline),
-                    self.state().secret_store
-                ))
-            });
+        let resolved = match unreadable {
+            Some(message) => Err(message),
+            None => {
+                let deadline = self.state().test_timeout;
+                tokio::time::timeout(deadline, self.resolve(config))
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(format!(
+                            "timed out after {} reading linked secrets from {}",
+                            probe::format_duration(deadline),
+                            self.state().secret_store
+                        ))
+                    })
+            }
+        };
         let report = match resolved {
             Ok(resolved) => {
                 let check = probe::run(

@@ -4,11 +4,14 @@
 
 pub mod auth;
 pub mod crypto;
+pub mod file_modes;
 mod ids;
 pub mod integrations;
 mod limits;
 pub mod linked_secrets;
+pub mod key_check;
 pub mod store;
+pub mod store_migrations;
 pub mod store_open;
 mod warnings_cache;
 pub mod wire;
@@ -43,6 +46,8 @@ pub const DEFAULT_TEST_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct ServeOptions {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
+    /// The key file (`--key-file`); `None` means `<data_dir>/secret.key`.
+    pub key_file: Option<PathBuf>,
     pub credential: ClientCredential,
     pub environment: String,
     pub secret_store: SecretStore,
@@ -141,9 +146,12 @@ pub async fn spawn(options: ServeOptions) -> Result<RunningServer> {
         );
     }
     let data_dir = options.data_dir.clone();
-    let store = tokio::task::spawn_blocking(move || store::Store::open(&data_dir))
-        .await
-        .context("opening the store")??;
+    let key_file = options.key_file.clone();
+    let store = tokio::task::spawn_blocking(move || {
+        store::Store::open_with_key(&data_dir, key_file.as_deref())
+    })
+    .await
+    .context("opening the store")??;
     let store = Arc::new(store);
     let environment_name = options.environment.clone();
     let environment = {

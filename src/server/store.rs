@@ -6,16 +6,17 @@
 //! an acknowledged write.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, anyhow};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use super::crypto::Cipher;
+use super::crypto::{Cipher, KEY_FILE};
 use super::ids;
 use super::store_open::{OPEN_DEADLINE, SetupLock, retry_while_busy};
+use super::{file_modes, key_check, store_migrations};
 use crate::domain::{ConfigValue, Secret};
 
 /// The database file's name inside the data directory.
@@ -77,6 +78,8 @@ pub struct IntegrationRecord {
     pub created_at: SystemTime,
     pub updated_at: SystemTime,
     pub config: BTreeMap<String, StoredValue>,
+    /// Keys whose stored value cannot be opened (a corrupted row); absent from `config`.
+    pub unreadable: BTreeSet<String>,
 }
 
 /// Why a write was refused.
@@ -103,6 +106,7 @@ impl From<rusqlite::Error> for StoreError {
 pub struct Store {
     connection: Mutex<Connection>,
     cipher: Cipher,
+    db_file: PathBuf,
 }
 
 fn now() -> SystemTime {
@@ -119,13 +123,15 @@ fn from_nanos(nanos: i64) -> SystemTime {
     UNIX_EPOCH + Duration::from_nanos(u64::try_from(nanos).unwrap_or(0))
 }
 
-/// Associated data binding a sealed config value to its integration and key.
-fn value_context(integration_id: &str, key: &str) -> String {
-    format!("integration:{integration_id}:{key}")
+/// Associated data binding a sealed config value to its integration, key and linked flag
+/// (sealing format 2; `store_migrations` re-seals older rows).
+pub(super) fn value_context(integration_id: &str, key: &str, linked: bool) -> String {
+    let flag = if linked { "linked" } else { "literal" };
+    format!("integration:{integration_id}:{key}:{flag}")
 }
 
 /// Associated data binding a sealed local secret to its environment and name.
-fn secret_context(environment_id: &str, name: &str) -> String {
+pub(super) fn secret_context(environment_id: &str, name: &str) -> String {
     format!("local-secret:{environment_id}:{name}")
 }
 
@@ -139,17 +145,24 @@ fn is_unique_violation(error: &rusqlite::Error) -> bool {
 }
 
 impl Store {
-    /// Opens (creating when needed) the store in `dir` and brings its schema up to date.
+    /// Opens (creating when needed) the store in `dir` with the key `<dir>/secret.key`.
     pub fn open(dir: &Path) -> Result<Self> {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("creating data directory {}", dir.display()))?;
+        Self::open_with_key(dir, None)
+    }
+
+    /// Opens (creating when needed) the store in `dir`, checks its integrity, brings its schema up
+    /// to date and proves the key (`key_file`, else `<dir>/secret.key`) opens it.
+    pub fn open_with_key(dir: &Path, key_file: Option<&Path>) -> Result<Self> {
+        file_modes::private_dir(dir)?;
         // One process at a time creates the key, switches to WAL and migrates.
         let _setup = SetupLock::acquire(dir, OPEN_DEADLINE)?;
-        let cipher = Cipher::load_or_create(dir)?;
+        let key_file = key_file.map_or_else(|| dir.join(KEY_FILE), Path::to_path_buf);
         let path = dir.join(DB_FILE);
-        let connection = retry_while_busy(OPEN_DEADLINE, || {
+        refuse_truncated_database(&path, &key_file)?;
+        let mut connection = retry_while_busy(OPEN_DEADLINE, || {
             let mut connection = Connection::open(&path)
                 .with_context(|| format!("opening database {}", path.display()))?;
+            file_modes::private_database_files(&path)?;
             connection.busy_timeout(Duration::from_secs(10))?;
             let mode: String =
                 connection.pragma_query_value(None, "journal_mode", |row| row.get(0))?;
@@ -158,14 +171,28 @@ impl Store {
             }
             connection.pragma_update(None, "synchronous", "FULL")?;
             connection.pragma_update(None, "foreign_keys", "ON")?;
-            migrate(&mut connection)
-                .with_context(|| format!("migrating database {}", path.display()))?;
+            check_integrity(&connection)?;
+            migrate(&mut connection)?;
+            file_modes::private_database_files(&path)?;
             Ok(connection)
+        })
+        .with_context(|| format!("database {}", path.display()))?;
+        let cipher = retry_while_busy(OPEN_DEADLINE, || {
+            key_check::unlock(&connection, &key_file, &path)
         })?;
+        store_migrations::reseal_linked_flag(&mut connection, &cipher)
+            .with_context(|| format!("re-sealing the values of database {}", path.display()))?;
+        file_modes::warn_if_key_file_exposed(&key_file);
         Ok(Self {
             connection: Mutex::new(connection),
             cipher,
+            db_file: path,
         })
+    }
+
+    /// The database file, for messages.
+    pub fn db_file(&self) -> &Path {
+        &self.db_file
     }
 
     fn connection(&self) -> Result<MutexGuard<'_, Connection>> {
@@ -249,6 +276,7 @@ impl Store {
              WHERE i.environment_id = ?1",
         )?;
         let mut by_id: BTreeMap<String, BTreeMap<String, StoredValue>> = BTreeMap::new();
+        let mut unreadable: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         let rows = values.query_map([environment_id], |row| {
             Ok((
                 row.get::<_, String>(0)?,
@@ -263,11 +291,19 @@ impl Store {
             if !loaded.contains(&integration_id) {
                 continue;
             }
-            let value = self.open_value(&integration_id, &key, linked, &sealed, updated)?;
-            by_id.entry(integration_id).or_default().insert(key, value);
+            match self.open_value(&integration_id, &key, linked, &sealed, updated) {
+                Ok(value) => {
+                    by_id.entry(integration_id).or_default().insert(key, value);
+                }
+                Err(error) => {
+                    unreadable_value(&error);
+                    unreadable.entry(integration_id).or_default().insert(key);
+                }
+            }
         }
         for record in &mut records {
             record.config = by_id.remove(&record.id).unwrap_or_default();
+            record.unreadable = unreadable.remove(&record.id).unwrap_or_default();
         }
         Ok(records)
     }
@@ -316,7 +352,7 @@ impl Store {
         let Some(mut record) = record else {
             return Ok(None);
         };
-        record.config = self.load_config(connection, &record.id)?;
+        (record.config, record.unreadable) = self.load_config(connection, &record.id)?;
         Ok(Some(record))
     }
 
@@ -324,7 +360,7 @@ impl Store {
         &self,
         connection: &Connection,
         integration_id: &str,
-    ) -> Result<BTreeMap<String, StoredValue>> {
+    ) -> Result<(BTreeMap<String, StoredValue>, BTreeSet<String>)> {
         let mut statement = connection.prepare_cached(
             "SELECT key, linked, sealed, updated_at_ns FROM config_values WHERE integration_id = ?1",
         )?;
@@ -337,12 +373,20 @@ impl Store {
             ))
         })?;
         let mut config = BTreeMap::new();
+        let mut unreadable = BTreeSet::new();
         for row in rows {
             let (key, linked, sealed, updated) = row?;
-            let value = self.open_value(integration_id, &key, linked, &sealed, updated)?;
-            config.insert(key, value);
+            match self.open_value(integration_id, &key, linked, &sealed, updated) {
+                Ok(value) => {
+                    config.insert(key, value);
+                }
+                Err(error) => {
+                    unreadable_value(&error);
+                    unreadable.insert(key);
+                }
+            }
         }
-        Ok(config)
+        Ok((config, unreadable))
     }
 
     fn open_value(
@@ -355,7 +399,7 @@ impl Store {
     ) -> Result<StoredValue> {
         let plain = self
             .cipher
-            .open(&value_context(integration_id, key), sealed)?;
+            .open(&value_context(integration_id, key, linked), sealed)?;
         let value = if linked {
             ConfigValue::Linked(plain.expose().to_string())
         } else {
@@ -382,12 +426,12 @@ impl Store {
         )?;
         for (key, value) in values {
             let (linked, plain) = match value {
-                ConfigValue::Literal(secret) => (false, secret.clone()),
-                ConfigValue::Linked(reference) => (true, Secret::new(reference.as_str())),
+                ConfigValue::Literal(secret) => (&false, secret.clone()),
+                ConfigValue::Linked(reference) => (&true, Secret::new(reference.as_str())),
             };
             let sealed = self
                 .cipher
-                .seal(&value_context(integration_id, key), &plain)?;
+                .seal(&value_context(integration_id, key, *linked), &plain)?;
             statement.execute(params![integration_id, key, linked, sealed, at])?;
         }
         Ok(())
@@ -437,6 +481,7 @@ impl Store {
                     (key.clone(), stored)
                 })
                 .collect(),
+            unreadable: BTreeSet::new(),
         })
     }
 
@@ -560,7 +605,43 @@ fn read_integration_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Integration
         created_at: from_nanos(row.get(4)?),
         updated_at: from_nanos(row.get(5)?),
         config: BTreeMap::new(),
+        unreadable: BTreeSet::new(),
     })
+}
+
+/// Logs a stored value that does not open (its error names the integration and key, never the
+/// value); the caller reports the key as unreadable instead of failing the whole read.
+fn unreadable_value(error: &anyhow::Error) {
+    tracing::error!("{error:#}");
+}
+
+/// A zero-length database beside an existing key was truncated or replaced: refuse it rather than
+/// start an empty store (and later seal new values) over it.
+fn refuse_truncated_database(db_file: &Path, key_file: &Path) -> Result<()> {
+    let empty = std::fs::metadata(db_file).is_ok_and(|meta| meta.len() == 0);
+    if empty && key_file.exists() {
+        anyhow::bail!(
+            "database {} is empty (0 bytes) but the key file {} exists: the database was truncated or replaced; restore it from a backup (or, to start over on purpose, delete the empty database file)",
+            db_file.display(),
+            key_file.display()
+        );
+    }
+    Ok(())
+}
+
+/// `PRAGMA quick_check`: refuses a database whose pages are damaged.
+fn check_integrity(connection: &Connection) -> Result<()> {
+    let problems: Vec<String> = connection
+        .prepare("PRAGMA quick_check")?
+        .query_map([], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if problems.first().map(String::as_str) != Some("ok") {
+        let first: String = problems.join("; ").chars().take(200).collect();
+        anyhow::bail!(
+            "failed its integrity check (PRAGMA quick_check): {first}; restore it from a backup"
+        );
+    }
+    Ok(())
 }
 
 /// Applies the pending migrations. The version is read inside an IMMEDIATE transaction, so two

@@ -125,10 +125,41 @@ pub fn warnings_of(record: &IntegrationRecord) -> Vec<IntegrationWarning> {
         .config
         .iter()
         .map(|(key, stored)| (key.as_str(), stored.value.as_view()));
-    validate::warnings(kind, entries)
+    let mut warnings: Vec<IntegrationWarning> = validate::warnings(kind, entries)
         .into_iter()
         .map(to_wire_warning)
-        .collect()
+        .collect();
+    warnings.extend(unreadable_warning(record));
+    warnings
+}
+
+/// The warning for keys whose stored value cannot be read (a corrupted row), naming them.
+pub fn unreadable_warning(record: &IntegrationRecord) -> Option<IntegrationWarning> {
+    if record.unreadable.is_empty() {
+        return None;
+    }
+    let keys: Vec<String> = record.unreadable.iter().cloned().collect();
+    Some(IntegrationWarning {
+        code: IntegrationWarningCode::Unspecified as i32,
+        title: "Unreadable stored value".into(),
+        message: format!(
+            "the stored value of {} cannot be read (the row is corrupted or was sealed with another key); set it again",
+            keys.join(", ")
+        ),
+        config_keys: keys,
+    })
+}
+
+/// The message for a key of `record` that cannot be read, if `key` is one.
+pub fn unreadable_key(record: &IntegrationRecord, key: &str) -> Option<String> {
+    record.unreadable.iter().find(|unreadable| {
+        unreadable.as_str() == key || full_name(&record.name, unreadable) == key
+    }).map(|unreadable| {
+        format!(
+            "{unreadable}: the stored value of integration {:?} cannot be read (the row is corrupted or was sealed with another key); set it again",
+            record.name
+        )
+    })
 }
 
 /// The `Integration` message for a record with warnings computed earlier.

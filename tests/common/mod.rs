@@ -251,6 +251,7 @@ pub fn serve_options(data_dir: &Path) -> ServeOptions {
     ServeOptions {
         listen: ([127, 0, 0, 1], 0).into(),
         data_dir: data_dir.to_path_buf(),
+        key_file: None,
         credential: ClientCredential {
             client_id: CLIENT_ID.into(),
             client_secret: Secret::new(CLIENT_SECRET),
