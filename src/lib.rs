@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod cli;
 pub mod client;
 pub mod domain;
+pub mod launch;
 pub mod proto;
 pub mod server;
 pub mod tui;

@@ -2,7 +2,9 @@
 //! as `•••• configured` unless the user revealed that key.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 
+use anyhow::Result;
 use serde_json::{Value, json};
 
 use crate::domain::{Kind, Secret};
@@ -69,6 +71,33 @@ pub fn integration_json(integration: &Integration) -> Value {
         "updated_at": timestamp(integration.updated_at.as_ref()),
         "warnings": integration.warnings.iter().map(warning_json).collect::<Vec<_>>(),
     })
+}
+
+/// What a command produced, as people and as machines read it.
+pub trait Render {
+    /// The table or lines for a terminal, each line ending in `\n`.
+    fn text(&self) -> String;
+    /// The same as JSON.
+    fn json(&self) -> Value;
+}
+
+/// The one place a command's result is printed: JSON with `--json`, else text.
+pub fn render(output: &dyn Render, as_json: bool) -> Result<()> {
+    if as_json {
+        print_json(&output.json())
+    } else {
+        let text = output.text();
+        std::io::stdout().lock().write_all(text.as_bytes())?;
+        Ok(())
+    }
+}
+
+/// Pretty JSON in one write (stdout is line-buffered; a list of 1,000 would be 19,000 writes).
+pub fn print_json(value: &Value) -> Result<()> {
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    std::io::stdout().lock().write_all(text.as_bytes())?;
+    Ok(())
 }
 
 /// Renders rows as left-aligned columns separated by two spaces.
