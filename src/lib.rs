@@ -6,6 +6,7 @@ pub mod cli;
 pub mod client;
 pub mod domain;
 pub mod launch;
+pub mod present;
 pub mod proto;
 pub mod server;
 pub mod tui;

@@ -32,7 +32,7 @@ impl Render for Done {
 struct Names(Vec<(String, std::time::SystemTime)>);
 
 fn updated(at: &std::time::SystemTime) -> String {
-    output::timestamp(Some(&prost_types::Timestamp::from(*at)))
+    crate::present::timestamp(Some(&prost_types::Timestamp::from(*at)))
 }
 
 impl Render for Names {
