@@ -110,6 +110,7 @@ fn list_round_trip(c: &mut Criterion) {
             insecure: false,
             test_timeout: Duration::from_secs(10),
             test_egress: Default::default(),
+            key_file: None,
         })
         .await
         .expect("serve");

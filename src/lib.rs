@@ -7,6 +7,8 @@ pub mod cli;
 pub mod client;
 pub mod domain;
 pub mod probe;
+pub mod launch;
+pub mod present;
 pub mod proto;
 pub mod server;
 pub mod tui;

@@ -41,5 +41,5 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(cli::run(cli))
+    runtime.block_on(sourcedeck::launch::run(cli))
 }

@@ -19,45 +19,21 @@ fn secret_arg(value: &str) -> Result<Secret, std::convert::Infallible> {
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
-    /// Options of the console (`sourcedeck` with no command).
+    /// Flags given before the command (or to the console): they mean the same as after it
+    /// (see [`super::global`]).
     #[command(flatten)]
-    pub console: ConsoleArgs,
+    pub global: GlobalArgs,
 }
 
-/// The console: `sourcedeck` with no command opens it.
+/// Flags before the command. They mean what they mean after the command; given in both places,
+/// the one after the command wins.
 #[derive(Debug, Args, Clone, Default)]
-pub struct ConsoleArgs {
-    /// Hide and refuse every action that changes a source.
+pub struct GlobalArgs {
+    /// Refuse every command (and hide every console action) that changes data.
     #[arg(long)]
     pub readonly: bool,
-    /// Client id (else CHALK_CLIENT_ID, else ~/.chalk.yml).
-    #[arg(long, value_name = "ID")]
-    pub client_id: Option<String>,
-    /// API server, e.g. https://api.chalk.ai or 127.0.0.1:50051 (else CHALK_API_SERVER).
-    #[arg(long, value_name = "URL")]
-    pub api_server: Option<String>,
-    /// Environment id or name (else CHALK_ENVIRONMENT, else the token's primary environment).
-    #[arg(long, short = 'e', value_name = "ENV")]
-    pub environment: Option<String>,
-    /// Data directory of the embedded local server used when no server is configured.
-    #[arg(long, value_name = "DIR", env = "SOURCEDECK_DATA_DIR")]
-    pub data_dir: Option<PathBuf>,
-}
-
-impl ConsoleArgs {
-    /// The same connection settings the commands take (the client secret only from the
-    /// environment or ~/.chalk.yml: a console flag would sit in the shell history).
-    pub fn connection(&self) -> ConnectionArgs {
-        ConnectionArgs {
-            client_id: self.client_id.clone(),
-            client_secret: None,
-            api_server: self.api_server.clone(),
-            environment: self.environment.clone(),
-            timeout: 30.0,
-            data_dir: self.data_dir.clone(),
-            json: false,
-        }
-    }
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
 }
 
 /// Where the Chalk API server is and who we are. Unset: the CHALK_* variables, then
@@ -76,15 +52,24 @@ pub struct ConnectionArgs {
     /// Environment id or name (else CHALK_ENVIRONMENT, else the token's primary environment).
     #[arg(long, short = 'e', value_name = "ENV")]
     pub environment: Option<String>,
-    /// Deadline of each call, in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
-    pub timeout: f64,
-    /// Data directory of the embedded local server used when no server is configured.
-    #[arg(long, value_name = "DIR", env = "SOURCEDECK_DATA_DIR")]
+    /// Deadline of each call, in seconds [default: 30].
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+    /// Data directory of the embedded local server used when no server is configured (else
+    /// SOURCEDECK_DATA_DIR).
+    #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// Print JSON instead of tables.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `--readonly` after a command (the same flag as before it).
+#[derive(Debug, Args, Clone, Copy, Default)]
+pub struct ReadonlyArg {
+    /// Refuse this command if it changes data.
+    #[arg(long)]
+    pub readonly: bool,
 }
 
 /// Config values for create, update and draft tests. Secret values never come from arguments.
@@ -109,6 +94,8 @@ pub enum Command {
     List {
         #[command(flatten)]
         connection: ConnectionArgs,
+        #[command(flatten)]
+        readonly: ReadonlyArg,
     },
     /// Show one integration (by id or name); secret values stay masked unless revealed.
     Get {
@@ -119,6 +106,8 @@ pub enum Command {
         reveal: Vec<String>,
         #[command(flatten)]
         connection: ConnectionArgs,
+        #[command(flatten)]
+        readonly: ReadonlyArg,
     },
     /// Create an integration.
     Create {
@@ -132,6 +121,8 @@ pub enum Command {
         values: ValueArgs,
         #[command(flatten)]
         connection: ConnectionArgs,
+        #[command(flatten)]
+        readonly: ReadonlyArg,
     },
     /// Change an integration's name or keys; keys not given stay as they are.
     Update {
@@ -144,6 +135,8 @@ pub enum Command {
         values: ValueArgs,
         #[command(flatten)]
         connection: ConnectionArgs,
+        #[command(flatten)]
+        readonly: ReadonlyArg,
     },
     /// Delete an integration.
     Delete {
@@ -154,6 +147,8 @@ pub enum Command {
         yes: bool,
         #[command(flatten)]
         connection: ConnectionArgs,
+        #[command(flatten)]
+        readonly: ReadonlyArg,
     },
     /// Test connectivity of a saved integration, of a draft (--kind with values), or of every
     /// integration (--all).
@@ -177,6 +172,8 @@ pub enum Command {
         values: ValueArgs,
         #[command(flatten)]
         connection: ConnectionArgs,
+        #[command(flatten)]
+        readonly: ReadonlyArg,
     },
     /// The local secret store that linked secrets resolve from when `serve --secret-store local`.
     #[command(subcommand)]
@@ -188,6 +185,8 @@ pub enum Command {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        readonly: ReadonlyArg,
     },
     /// Write the environment's sources as a sources file (linked keys as {secret: NAME}, stored
     /// secret literals as {keep: true}; never a secret value).
@@ -197,6 +196,8 @@ pub enum Command {
         output: Option<PathBuf>,
         #[command(flatten)]
         connection: ConnectionArgs,
+        #[command(flatten)]
+        readonly: ReadonlyArg,
     },
     /// Compare a sources file with the server; exit 0 when nothing would change, 4 when something would.
     Plan {
@@ -207,6 +208,8 @@ pub enum Command {
         prune: bool,
         #[command(flatten)]
         connection: ConnectionArgs,
+        #[command(flatten)]
+        readonly: ReadonlyArg,
     },
     /// Make the server match a sources file: show the plan, confirm, then create, update and
     /// (with --prune) delete.
@@ -224,6 +227,8 @@ pub enum Command {
         test: bool,
         #[command(flatten)]
         connection: ConnectionArgs,
+        #[command(flatten)]
+        readonly: ReadonlyArg,
     },
 }
 
@@ -277,12 +282,14 @@ pub struct ServeArgs {
 /// Where the local store is.
 #[derive(Debug, Args, Clone)]
 pub struct StoreArgs {
-    /// Data directory of the server (default: the embedded server's).
-    #[arg(long, value_name = "DIR", env = "SOURCEDECK_DATA_DIR")]
+    /// Data directory of the server (else SOURCEDECK_DATA_DIR, else the embedded server's).
+    #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
-    /// Environment name.
-    #[arg(long, default_value = "default")]
-    pub environment: String,
+    /// Environment name [default: default].
+    #[arg(long, short = 'e')]
+    pub environment: Option<String>,
+    #[command(flatten)]
+    pub readonly: ReadonlyArg,
 }
 
 #[derive(Debug, Subcommand)]

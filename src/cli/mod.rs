@@ -4,6 +4,8 @@
 pub mod args;
 mod ascode;
 mod commands;
+pub mod connect;
+pub mod global;
 pub mod output;
 mod progress;
 mod serve;
@@ -11,7 +13,7 @@ mod test_all;
 pub mod values;
 
 pub use args::Cli;
-pub use commands::run;
+pub use commands::{report, run};
 
 /// Exit code of a connectivity test that ran and failed.
 pub const EXIT_TEST_FAILED: u8 = 3;

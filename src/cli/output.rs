@@ -2,45 +2,17 @@
 //! as `•••• configured` unless the user revealed that key.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 
+use anyhow::Result;
 use serde_json::{Value, json};
+use unicode_width::UnicodeWidthStr;
 
 use crate::domain::{Kind, Secret};
+pub use crate::present::{MASK, timestamp};
 use crate::proto::{
     Integration, IntegrationWarning, SecretSource, SecretWithValue, TestIntegrationResponse,
 };
-
-/// The mask shown for a configured secret.
-pub const MASK: &str = "•••• configured";
-
-/// RFC 3339 in UTC for a protobuf timestamp (`-` when absent).
-pub fn timestamp(ts: Option<&prost_types::Timestamp>) -> String {
-    let Some(ts) = ts else { return "-".into() };
-    let seconds = u64::try_from(ts.seconds).unwrap_or(0);
-    let days = seconds / 86_400;
-    let rem = seconds % 86_400;
-    let (year, month, day) = civil_from_days(i64::try_from(days).unwrap_or(0));
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
-    let month = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
 
 /// A kind's SDK name, or the raw number for kinds this build does not know.
 pub fn kind_name(kind: i32) -> String {
@@ -71,13 +43,42 @@ pub fn integration_json(integration: &Integration) -> Value {
     })
 }
 
-/// Renders rows as left-aligned columns separated by two spaces.
+/// What a command produced, as people and as machines read it.
+pub trait Render {
+    /// The table or lines for a terminal, each line ending in `\n`.
+    fn text(&self) -> String;
+    /// The same as JSON.
+    fn json(&self) -> Value;
+}
+
+/// The one place a command's result is printed: JSON with `--json`, else text.
+pub fn render(output: &dyn Render, as_json: bool) -> Result<()> {
+    if as_json {
+        print_json(&output.json())
+    } else {
+        let text = output.text();
+        std::io::stdout().lock().write_all(text.as_bytes())?;
+        Ok(())
+    }
+}
+
+/// Pretty JSON in one write (stdout is line-buffered; a list of 1,000 would be 19,000 writes).
+pub fn print_json(value: &Value) -> Result<()> {
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    std::io::stdout().lock().write_all(text.as_bytes())?;
+    Ok(())
+}
+
+/// Renders rows as left-aligned columns separated by two spaces. Columns line up by display
+/// width (terminal columns: a CJK character takes two, a combining accent none), not by
+/// characters.
 pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    let mut widths: Vec<usize> = header.iter().map(|h| h.width()).collect();
     for row in rows {
         for (index, cell) in row.iter().enumerate() {
             if let Some(width) = widths.get_mut(index) {
-                *width = (*width).max(cell.chars().count());
+                *width = (*width).max(cell.width());
             }
         }
     }
@@ -87,7 +88,7 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
             if index + 1 == cells.len() {
                 out.push_str(cell);
             } else {
-                let pad = widths[index].saturating_sub(cell.chars().count());
+                let pad = widths[index].saturating_sub(cell.width());
                 out.push_str(cell);
                 out.push_str(&" ".repeat(pad + 2));
             }
@@ -246,20 +247,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn timestamps_are_rfc3339_utc() {
-        let ts = prost_types::Timestamp {
-            seconds: 1_795_880_000,
-            nanos: 0,
-        };
-        assert_eq!(timestamp(Some(&ts)), "2026-11-28T15:33:20Z");
-        assert_eq!(
-            timestamp(Some(&prost_types::Timestamp {
-                seconds: 0,
-                nanos: 0
-            })),
-            "1970-01-01T00:00:00Z"
-        );
-        assert_eq!(timestamp(None), "-");
+    fn table_columns_line_up_by_display_width() {
+        // "東京" is 2 characters and 4 columns; "e\u{301}" (é with a combining accent) is 2
+        // characters and 1 column.
+        let rows = vec![
+            vec!["東京".to_string(), "wide".to_string()],
+            vec!["cafe\u{301}".to_string(), "combining".to_string()],
+            vec!["plain".to_string(), "ascii".to_string()],
+        ];
+        let text = table(&["NAME", "VALUE"], &rows);
+        let second_column: Vec<usize> = text
+            .lines()
+            .map(|line| {
+                let cut = line.rfind("  ").unwrap() + 2;
+                line[..cut].width()
+            })
+            .collect();
+        assert_eq!(second_column, vec![7, 7, 7, 7], "{text}");
+        assert_eq!(text.lines().nth(1), Some("東京   wide"));
+        assert_eq!(text.lines().nth(2), Some("cafe\u{301}   combining"));
     }
 
     #[test]

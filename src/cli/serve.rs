@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow};
 
 use super::args::ServeArgs;
-use crate::client::embedded::default_data_dir;
+use crate::client::data_dir::default_data_dir;
 use crate::domain::secret_ref::SecretStore;
 use crate::server::{self, ClientCredential, ServeOptions};
 

@@ -8,35 +8,37 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Result;
-use serde_json::json;
+use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use super::{EXIT_TEST_FAILED, output, progress};
+use super::commands::Outcome;
+use super::output::{self, Render};
+use super::{EXIT_TEST_FAILED, progress};
 use crate::client::{Session, TestTarget};
 use crate::proto::Integration;
 
 /// One integration's outcome.
-struct Outcome {
+struct IntegrationOutcome {
     integration: Integration,
     success: bool,
     message: String,
     latency_seconds: Option<f64>,
 }
 
-async fn test_one(session: &Session, integration: Integration) -> Outcome {
+async fn test_one(session: &Session, integration: Integration) -> IntegrationOutcome {
     let target = TestTarget {
         integration_id: Some(integration.id.clone()),
         ..Default::default()
     };
     match session.test(&target).await {
-        Ok(result) => Outcome {
+        Ok(result) => IntegrationOutcome {
             integration,
             success: result.success,
             message: result.message,
             latency_seconds: result.latency_seconds,
         },
-        Err(error) => Outcome {
+        Err(error) => IntegrationOutcome {
             integration,
             success: false,
             message: format!("the test could not run: {error}"),
@@ -45,8 +47,8 @@ async fn test_one(session: &Session, integration: Integration) -> Outcome {
     }
 }
 
-/// Tests every integration and prints the results.
-pub async fn run(session: Arc<Session>, concurrency: usize, json: bool) -> Result<ExitCode> {
+/// Tests every integration; the results render as one table or JSON.
+pub async fn run(session: Arc<Session>, concurrency: usize) -> Result<Outcome> {
     let integrations = session.list().await?;
     let total = integrations.len();
     let done = Arc::new(AtomicUsize::new(0));
@@ -79,8 +81,23 @@ pub async fn run(session: Arc<Session>, concurrency: usize, json: bool) -> Resul
     .await;
     outcomes.sort_by(|a, b| a.integration.name.cmp(&b.integration.name));
     let failed = outcomes.iter().filter(|outcome| !outcome.success).count();
-    if json {
-        let rows: Vec<_> = outcomes
+    Ok(Outcome {
+        output: Box::new(Fleet(outcomes)),
+        code: if failed == 0 {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(EXIT_TEST_FAILED)
+        },
+    })
+}
+
+/// Every integration's outcome, sorted by name.
+struct Fleet(Vec<IntegrationOutcome>);
+
+impl Render for Fleet {
+    fn json(&self) -> Value {
+        let rows: Vec<_> = self
+            .0
             .iter()
             .map(|outcome| {
                 json!({
@@ -93,10 +110,15 @@ pub async fn run(session: Arc<Session>, concurrency: usize, json: bool) -> Resul
                 })
             })
             .collect();
-        super::commands::print_json(&json!(rows))?;
-    } else if outcomes.is_empty() {
-        println!("No integrations to test.");
-    } else {
+        json!(rows)
+    }
+
+    fn text(&self) -> String {
+        let outcomes = &self.0;
+        if outcomes.is_empty() {
+            return "No integrations to test.\n".into();
+        }
+        let failed = outcomes.iter().filter(|outcome| !outcome.success).count();
         let rows: Vec<Vec<String>> = outcomes
             .iter()
             .map(|outcome| {
@@ -116,15 +138,12 @@ pub async fn run(session: Arc<Session>, concurrency: usize, json: bool) -> Resul
                 ]
             })
             .collect();
-        print!(
-            "{}",
-            output::table(&["NAME", "KIND", "RESULT", "LATENCY", "MESSAGE"], &rows)
-        );
-        println!("{} passed, {} failed", outcomes.len() - failed, failed);
+        let mut text = output::table(&["NAME", "KIND", "RESULT", "LATENCY", "MESSAGE"], &rows);
+        text.push_str(&format!(
+            "{} passed, {} failed\n",
+            outcomes.len() - failed,
+            failed
+        ));
+        text
     }
-    Ok(if failed == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(EXIT_TEST_FAILED)
-    })
 }

@@ -2,11 +2,13 @@
 //!
 //! Chalk users write the server in many shapes (`https://api.chalk.ai/`, `www.api.chalk.ai`,
 //! `localhost:4002`); every Chalk client normalises them the same way, so this module applies the
-//! same rules: strip `https://`, `http://`, `www.`, then any path; plaintext only for hosts that
-//! start with `localhost` or `127.0.0.1` (and, as an extension, the IPv6 loopback `[::1]`);
-//! everything else uses TLS; a missing port means 443, for plaintext hosts too.
+//! same rules: strip `https://`, `http://`, `www.`, then any path; a missing port means 443, for
+//! plaintext hosts too. One rule is stricter than those clients' prefix match: plaintext goes only
+//! to the host `localhost` exactly or a loopback IP literal (`127.0.0.0/8`, `[::1]`), because a
+//! prefix also matches names anyone can register (`localhost.evil.com`, `127.0.0.1.nip.io`) and
+//! the token would cross the network in clear text. Everything else uses TLS.
 
-use std::net::Ipv6Addr;
+use std::net::{IpAddr, Ipv6Addr};
 
 /// The default server when none is configured.
 pub const DEFAULT_API_SERVER: &str = "https://api.chalk.ai";
@@ -21,7 +23,7 @@ pub struct Endpoint {
     pub authority: String,
     /// The host alone (lowercase, IPv6 without brackets), for TLS server-name checks.
     pub host: String,
-    /// Plaintext only for hosts starting with `localhost` or `127.0.0.1`, and `[::1]`.
+    /// Plaintext only for `localhost` exactly and loopback IP literals.
     pub tls: bool,
 }
 
@@ -142,13 +144,10 @@ fn parse_port(port: &str) -> Result<u16, String> {
     }
 }
 
-/// True for hosts the Chalk clients reach without TLS: names starting with `localhost` or
-/// `127.0.0.1` (wire.md, matched as a prefix exactly like the Chalk clients do), and the IPv6
-/// loopback address.
+/// True for the hosts reached without TLS: the name `localhost` exactly and loopback IP literals
+/// (`host` is already lowercase, IPv6 without brackets). Never a prefix match: see the module doc.
 fn is_plaintext_host(host: &str) -> bool {
-    host.starts_with("localhost")
-        || host.starts_with("127.0.0.1")
-        || host.parse::<Ipv6Addr>().is_ok_and(|ip| ip.is_loopback())
+    host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]
@@ -232,7 +231,7 @@ mod tests {
                 "localhost.localdomain:9",
                 "localhost.localdomain:9",
                 "localhost.localdomain",
-                false,
+                true,
             ),
             ("127.0.0.1:4002", "127.0.0.1:4002", "127.0.0.1", false),
             ("http://127.0.0.1", "127.0.0.1:443", "127.0.0.1", false),
@@ -252,6 +251,40 @@ mod tests {
                 (authority.to_string(), host.to_string(), tls),
                 "{input}"
             );
+        }
+    }
+
+    #[test]
+    fn plaintext_only_for_localhost_exactly_and_loopback_ip_literals() {
+        for plain in [
+            "localhost",
+            "LOCALHOST:4002",
+            "http://localhost:4002/",
+            "127.0.0.1:50051",
+            "127.0.0.2:50051",
+            "127.255.255.254",
+            "[::1]:50051",
+            "[0:0:0:0:0:0:0:1]:1",
+        ] {
+            assert!(!ok(plain).2, "{plain} should be plaintext");
+        }
+        for tls in [
+            "localhost.evil.com",
+            "localhost.evil.com:4002",
+            "localhostevil.com",
+            "http://localhost.localdomain",
+            "127.0.0.1.nip.io",
+            "127.0.0.1.nip.io:50051",
+            "127.0.0.1x",
+            "0.0.0.0:50051",
+            "128.0.0.1",
+            "10.0.0.1",
+            "[::2]:1",
+            "[::ffff:8.8.8.8]:1",
+            "my-localhost",
+            "www.localhost.evil.com",
+        ] {
+            assert!(ok(tls).2, "{tls} must use TLS");
         }
     }
 

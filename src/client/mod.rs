@@ -1,10 +1,11 @@
 //! The client side of the Chalk API: credentials, endpoint rules, token exchange and refresh,
-//! the authenticated channel, a typed async API used by the CLI and the console, and the
-//! embedded default server.
+//! the authenticated channel, a typed async API used by the CLI and the console, and where the
+//! embedded default server keeps its data. (Starting that server is the binary's launch code,
+//! [`crate::launch`]: the client never imports the server.)
 
 pub mod api;
 pub mod credentials;
-pub mod embedded;
+pub mod data_dir;
 pub mod endpoint;
 pub mod session;
 

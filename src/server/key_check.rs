@@ -13,6 +13,10 @@ use super::store::value_context;
 use super::store_migrations::legacy_value_context;
 use crate::domain::Secret;
 
+/// The variable naming the key file, for `serve --key-file`, the embedded server and the local
+/// secret commands alike.
+pub const KEY_FILE_ENV: &str = "SOURCEDECK_KEY_FILE";
+
 /// The `store_meta` row holding the sealed check value.
 const CHECK_ROW: &str = "key_check";
 /// The associated data of the check value (no config value or local secret uses this prefix).

@@ -94,6 +94,7 @@ mod tests {
             created_at: SystemTime::now(),
             updated_at: SystemTime::now(),
             config,
+            unreadable: Default::default(),
         };
         let warnings = wire::warnings_of(&record);
         assert!(!warnings.is_empty());

@@ -1,5 +1,5 @@
-//! Starting the console for real: find the server (flags, CHALK_* variables, ~/.chalk.yml, else
-//! the embedded default), take over the terminal, and run the loop with terminal input and a
+//! Starting the console for real: with the server the binary's launch code found (flags, CHALK_*
+//! variables, ~/.chalk.yml, else the embedded default it started), take over the terminal, and run the loop with terminal input and a
 //! ticker feeding the same channel as the worker's answers.
 
 use std::io::{self, Write};
@@ -28,7 +28,7 @@ pub struct Launch {
     pub connector: Connector,
     pub readonly: bool,
     /// Kept alive for as long as the console runs (the embedded default).
-    pub embedded: Option<crate::server::RunningServer>,
+    pub embedded: Option<Box<dyn std::any::Any + Send>>,
 }
 
 /// The system clipboard, or OSC 52 written to the terminal.

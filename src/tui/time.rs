@@ -26,7 +26,7 @@ pub fn age(then: Option<SystemTime>, now: SystemTime) -> String {
 
 /// `2026-11-28 17:03:12 UTC`.
 pub fn stamp(ts: Option<&prost_types::Timestamp>) -> String {
-    crate::cli::output::timestamp(ts)
+    crate::present::timestamp(ts)
         .replace('T', " ")
         .replace('Z', " UTC")
 }

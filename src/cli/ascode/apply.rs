@@ -151,7 +151,7 @@ pub async fn run(
         }
     }
     if json {
-        super::super::commands::print_json(&json!({
+        super::super::output::print_json(&json!({
             "results": rows, "applied": applied, "skipped": skipped, "failed": failed, "test_failed": test_failed,
         }))?;
     } else {

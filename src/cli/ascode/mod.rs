@@ -12,6 +12,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 
 use super::args::ConnectionArgs;
+use super::connect::Connector;
 use crate::ascode::plan::{self, Plan, ServerSource};
 use crate::ascode::render;
 use crate::client::Session;
@@ -31,10 +32,11 @@ fn write_stdout(text: &str) -> Result<()> {
 
 /// `sourcedeck export`.
 pub async fn export(
+    connector: &dyn Connector,
     output: Option<&std::path::Path>,
     connection: &ConnectionArgs,
 ) -> Result<ExitCode> {
-    let client = super::commands::connect(connection).await?;
+    let client = connector.connect(connection).await?;
     let sources = state::fetch_all(&client.session).await?;
     let text = render::export(client.session.environment_name(), &sources);
     match output {
@@ -51,16 +53,21 @@ struct Planned {
     plan: Plan,
     server: Vec<ServerSource>,
     session: Arc<Session>,
-    _connection: super::commands::Connection,
+    _connection: super::connect::Connection,
 }
 
-async fn compute(file: &str, prune: bool, connection: &ConnectionArgs) -> Result<Planned> {
+async fn compute(
+    connector: &dyn Connector,
+    file: &str,
+    prune: bool,
+    connection: &ConnectionArgs,
+) -> Result<Planned> {
     let loaded = state::load(file)?;
     let mut connection = connection.clone();
     if connection.environment.is_none() {
         connection.environment = loaded.manifest.environment.clone();
     }
-    let client = super::commands::connect(&connection).await?;
+    let client = connector.connect(&connection).await?;
     let session = client.session.clone();
     let server = state::fetch_all(&session).await?;
     let checks = plan::secret_checks(&loaded.manifest, &server);
@@ -82,15 +89,20 @@ async fn compute(file: &str, prune: bool, connection: &ConnectionArgs) -> Result
 
 fn print_plan(plan: &Plan, json: bool) -> Result<()> {
     if json {
-        super::commands::print_json(&render::plan_json(plan))
+        super::output::print_json(&render::plan_json(plan))
     } else {
         write_stdout(&render::plan_text(plan, colour()))
     }
 }
 
 /// `sourcedeck plan`: exit 0 without changes, 4 with.
-pub async fn plan(file: &str, prune: bool, connection: &ConnectionArgs) -> Result<ExitCode> {
-    let planned = compute(file, prune, connection).await?;
+pub async fn plan(
+    connector: &dyn Connector,
+    file: &str,
+    prune: bool,
+    connection: &ConnectionArgs,
+) -> Result<ExitCode> {
+    let planned = compute(connector, file, prune, connection).await?;
     print_plan(&planned.plan, connection.json)?;
     Ok(if planned.plan.is_empty() {
         ExitCode::SUCCESS
@@ -107,8 +119,13 @@ pub struct ApplyFlags {
 }
 
 /// `sourcedeck apply`.
-pub async fn apply(file: &str, flags: ApplyFlags, connection: &ConnectionArgs) -> Result<ExitCode> {
-    let planned = compute(file, flags.prune, connection).await?;
+pub async fn apply(
+    connector: &dyn Connector,
+    file: &str,
+    flags: ApplyFlags,
+    connection: &ConnectionArgs,
+) -> Result<ExitCode> {
+    let planned = compute(connector, file, flags.prune, connection).await?;
     print_plan(&planned.plan, connection.json)?;
     if planned.plan.is_empty() {
         return Ok(ExitCode::SUCCESS);

@@ -9,8 +9,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use unicode_width::UnicodeWidthStr;
 
-use crate::cli::output::MASK;
 use crate::domain::Kind;
+use crate::present::MASK;
 use crate::proto::SecretSource;
 
 use super::super::app::{App, Focus, TestStatus};

@@ -8,24 +8,10 @@ use anyhow::Result;
 use base64::Engine;
 use rand::RngCore;
 
-use super::credentials::{Auth, CredentialSource, Credentials};
+use crate::client::credentials::{Auth, CredentialSource, Credentials};
 use crate::domain::Secret;
 use crate::domain::secret_ref::SecretStore;
 use crate::server::{self, ClientCredential, RunningServer, ServeOptions};
-
-/// The variable naming the key file, for `serve --key-file` and the embedded server alike.
-pub const KEY_FILE_ENV: &str = "SOURCEDECK_KEY_FILE";
-
-/// `$XDG_DATA_HOME/sourcedeck`, else `~/.local/share/sourcedeck`.
-pub fn default_data_dir(
-    env: &dyn Fn(&str) -> Option<String>,
-    home: Option<PathBuf>,
-) -> Option<PathBuf> {
-    if let Some(xdg) = env("XDG_DATA_HOME").filter(|value| !value.trim().is_empty()) {
-        return Some(PathBuf::from(xdg).join("sourcedeck"));
-    }
-    home.map(|home| home.join(".local").join("share").join("sourcedeck"))
-}
 
 fn random_text(bytes: usize) -> String {
     let mut raw = vec![0u8; bytes];
@@ -42,7 +28,7 @@ pub async fn start(data_dir: PathBuf) -> Result<(RunningServer, Credentials)> {
     let running = server::spawn(ServeOptions {
         listen: ([127, 0, 0, 1], 0).into(),
         data_dir,
-        key_file: std::env::var_os(KEY_FILE_ENV).map(PathBuf::from),
+        key_file: std::env::var_os(server::key_check::KEY_FILE_ENV).map(PathBuf::from),
         credential: credential.clone(),
         environment: "default".into(),
         secret_store: SecretStore::Local,
@@ -62,24 +48,4 @@ pub async fn start(data_dir: PathBuf) -> Result<(RunningServer, Credentials)> {
         source: CredentialSource::Embedded,
     };
     Ok((running, credentials))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn data_dir_prefers_xdg_data_home() {
-        let xdg = |name: &str| (name == "XDG_DATA_HOME").then(|| "/x/data".to_string());
-        assert_eq!(
-            default_data_dir(&xdg, Some("/home/u".into())),
-            Some(PathBuf::from("/x/data/sourcedeck"))
-        );
-        let none = |_: &str| None;
-        assert_eq!(
-            default_data_dir(&none, Some("/home/u".into())),
-            Some(PathBuf::from("/home/u/.local/share/sourcedeck"))
-        );
-        assert_eq!(default_data_dir(&none, None), None);
-    }
 }
