@@ -102,20 +102,21 @@ fn list_round_trip(c: &mut Criterion) {
             data_dir: dir.path().to_path_buf(),
             credential: ClientCredential {
                 client_id: "bench".into(),
-                client_secret: Secret::new("bench-secret"),
+                client_secret: Secret::new("bench-secret-0123456"),
             },
             environment: "default".into(),
             secret_store: SecretStore::Local,
             tls: None,
             insecure: false,
             test_timeout: Duration::from_secs(10),
+            team: Default::default(),
         })
         .await
         .expect("serve");
         let credentials = Credentials {
             auth: Auth::ClientCredentials {
                 client_id: "bench".into(),
-                client_secret: Secret::new("bench-secret"),
+                client_secret: Secret::new("bench-secret-0123456"),
             },
             api_server: Some(running.url()),
             environment: None,

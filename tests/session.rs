@@ -29,6 +29,7 @@ async fn start(dir: &Path, listen: SocketAddr, environment: &str) -> RunningServ
         tls: None,
         insecure: false,
         test_timeout: Duration::from_secs(5),
+        team: Default::default(),
     })
     .await
     .expect("serve starts")

@@ -45,6 +45,7 @@ pub async fn start(data_dir: PathBuf) -> Result<(RunningServer, Credentials)> {
         tls: None,
         insecure: false,
         test_timeout: server::DEFAULT_TEST_TIMEOUT,
+        team: Default::default(),
     })
     .await?;
     let credentials = Credentials {

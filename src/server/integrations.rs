@@ -13,8 +13,9 @@ use crate::domain::{ConfigValue, Kind, Secret};
 use crate::proto::integrations_service_server::IntegrationsService;
 use crate::proto::*;
 
-use super::auth::Authenticator;
-use super::store::{Environment, IntegrationRecord, Store, StoreError};
+use super::auth::{Authenticator, Caller};
+use super::store::{IntegrationRecord, Store, StoreError};
+use crate::proto::chalk::auth::v1::Permission;
 use super::testers::{self, ResolvedConfig};
 use super::warnings_cache::WarningsCache;
 use super::wire;
@@ -23,7 +24,6 @@ use super::wire;
 pub struct State {
     pub store: Arc<Store>,
     pub auth: Arc<Authenticator>,
-    pub environment: Environment,
     pub secret_store: SecretStore,
     pub test_timeout: Duration,
     /// Warnings per integration version, so a list decrypts only what changed.
@@ -117,8 +117,8 @@ impl IntegrationsApi {
         Ok(())
     }
 
-    async fn load(&self, id: String) -> Result<IntegrationRecord, Status> {
-        let environment_id = self.state().environment.id.clone();
+    async fn load(&self, caller: &Caller, id: String) -> Result<IntegrationRecord, Status> {
+        let environment_id = caller.environment.id.clone();
         let missing = id.clone();
         blocking(self.state(), move |store| {
             Ok(store.get(&environment_id, &id)?)
@@ -130,10 +130,11 @@ impl IntegrationsApi {
     /// Resolves linked values from the local store; `Err` names the first key that cannot be.
     async fn resolve(
         &self,
+        caller: &Caller,
         config: BTreeMap<String, ConfigValue>,
     ) -> Result<ResolvedConfig, String> {
         let state = self.state().clone();
-        let environment_id = state.environment.id.clone();
+        let environment_id = caller.environment.id.clone();
         let local = matches!(state.secret_store, SecretStore::Local);
         let store = state.store.clone();
         tokio::task::spawn_blocking(move || {
@@ -175,8 +176,8 @@ impl IntegrationsService for IntegrationsApi {
         &self,
         request: Request<ListIntegrationsRequest>,
     ) -> Result<Response<ListIntegrationsResponse>, Status> {
-        self.state().auth.authorize(&request)?;
-        let environment_id = self.state().environment.id.clone();
+        let caller = self.state().auth.authorize(&request, Permission::SecretsList)?;
+        let environment_id = caller.environment.id.clone();
         let cache = self.state().warnings.clone();
         let integrations = blocking(self.state(), move |store| {
             // Only integrations changed since their warnings were cached get decrypted.
@@ -197,9 +198,9 @@ impl IntegrationsService for IntegrationsApi {
         &self,
         request: Request<GetIntegrationRequest>,
     ) -> Result<Response<GetIntegrationResponse>, Status> {
-        self.state().auth.authorize(&request)?;
+        let caller = self.state().auth.authorize(&request, Permission::SecretsDecrypt)?;
         let id = required_id(&request.get_ref().integration_id, "integration_id")?;
-        let record = self.load(id).await?;
+        let record = self.load(&caller, id).await?;
         Ok(Response::new(GetIntegrationResponse {
             integration_with_secrets: Some(IntegrationWithSecrets {
                 integration: Some(describe(&self.state().warnings, &record)),
@@ -212,9 +213,9 @@ impl IntegrationsService for IntegrationsApi {
         &self,
         request: Request<GetIntegrationByNameRequest>,
     ) -> Result<Response<GetIntegrationByNameResponse>, Status> {
-        self.state().auth.authorize(&request)?;
+        let caller = self.state().auth.authorize(&request, Permission::SecretsList)?;
         let name = required_id(&request.get_ref().integration_name, "integration_name")?;
-        let environment_id = self.state().environment.id.clone();
+        let environment_id = caller.environment.id.clone();
         let lookup = name.clone();
         let record = blocking(self.state(), move |store| {
             Ok(store.get_by_name(&environment_id, &lookup)?)
@@ -232,10 +233,10 @@ impl IntegrationsService for IntegrationsApi {
         &self,
         request: Request<GetIntegrationValueRequest>,
     ) -> Result<Response<GetIntegrationValueResponse>, Status> {
-        self.state().auth.authorize(&request)?;
+        let caller = self.state().auth.authorize(&request, Permission::SecretsDecrypt)?;
         let id = required_id(&request.get_ref().integration_id, "integration_id")?;
         let wanted = required_id(&request.get_ref().secret_name, "secret_name")?;
-        let record = self.load(id).await?;
+        let record = self.load(&caller, id).await?;
         // The bare key wins; otherwise its full environment-variable name (`<NAME>_<KEY>`).
         let (key, stored) = record
             .config
@@ -257,7 +258,7 @@ impl IntegrationsService for IntegrationsApi {
             ConfigValue::Linked(_) => {
                 let single = BTreeMap::from([(key.clone(), stored.value.clone())]);
                 let resolved = self
-                    .resolve(single)
+                    .resolve(&caller, single)
                     .await
                     .map_err(Status::failed_precondition)?;
                 let secret = resolved
@@ -281,14 +282,14 @@ impl IntegrationsService for IntegrationsApi {
         &self,
         request: Request<InsertIntegrationRequest>,
     ) -> Result<Response<InsertIntegrationResponse>, Status> {
-        self.state().auth.authorize(&request)?;
+        let caller = self.state().auth.authorize(&request, Permission::SecretsWrite)?;
         let request = request.into_inner();
         check_name(&request.name)?;
         let kind = parse_kind(request.integration_kind, "integration_kind")?;
         let mut config = wire::read_config(request.config, request.environment_variables)?;
         self.normalize_links(&mut config)?;
         wire::check_values(kind, &config)?;
-        let environment_id = self.state().environment.id.clone();
+        let environment_id = caller.environment.id.clone();
         let name = request.name.clone();
         let record = blocking(self.state(), move |store| {
             store.insert(&environment_id, &name, kind.to_wire() as i32, &config)
@@ -309,7 +310,7 @@ impl IntegrationsService for IntegrationsApi {
         &self,
         request: Request<UpdateIntegrationRequest>,
     ) -> Result<Response<UpdateIntegrationResponse>, Status> {
-        self.state().auth.authorize(&request)?;
+        let caller = self.state().auth.authorize(&request, Permission::SecretsWrite)?;
         let request = request.into_inner();
         let id = required_id(&request.integration_id, "integration_id")?;
         let new_name = (!request.name.is_empty()).then_some(request.name);
@@ -319,7 +320,7 @@ impl IntegrationsService for IntegrationsApi {
         let mut changes = wire::read_config(request.config, request.environment_variables)?;
         self.normalize_links(&mut changes)?;
         // Only the kind is needed to check the new values; the saved ones stay sealed.
-        let environment_id = self.state().environment.id.clone();
+        let environment_id = caller.environment.id.clone();
         let lookup = id.clone();
         let kind = blocking(self.state(), move |store| {
             Ok(store.kind_of(&environment_id, &lookup)?)
@@ -329,7 +330,7 @@ impl IntegrationsService for IntegrationsApi {
         if let Some(kind) = Kind::from_wire(kind) {
             wire::check_values(kind, &changes)?;
         }
-        let environment_id = self.state().environment.id.clone();
+        let environment_id = caller.environment.id.clone();
         let record = blocking(self.state(), move |store| {
             store.update(&environment_id, &id, new_name.as_deref(), &changes)
         })
@@ -344,9 +345,9 @@ impl IntegrationsService for IntegrationsApi {
         &self,
         request: Request<DeleteIntegrationRequest>,
     ) -> Result<Response<DeleteIntegrationResponse>, Status> {
-        self.state().auth.authorize(&request)?;
+        let caller = self.state().auth.authorize(&request, Permission::SecretsWrite)?;
         let id = required_id(&request.get_ref().id, "id")?;
-        let environment_id = self.state().environment.id.clone();
+        let environment_id = caller.environment.id.clone();
         let target = id.clone();
         let removed = blocking(self.state(), move |store| {
             Ok(store.delete(&environment_id, &target)?)
@@ -363,11 +364,11 @@ impl IntegrationsService for IntegrationsApi {
         &self,
         request: Request<TestIntegrationRequest>,
     ) -> Result<Response<TestIntegrationResponse>, Status> {
-        self.state().auth.authorize(&request)?;
+        let caller = self.state().auth.authorize(&request, Permission::SecretsList)?;
         let request = request.into_inner();
         let include_preview = request.include_preview.unwrap_or(false);
         let saved = match request.integration_id.as_deref().map(str::trim) {
-            Some(id) if !id.is_empty() => Some(self.load(id.to_string()).await?),
+            Some(id) if !id.is_empty() => Some(self.load(&caller, id.to_string()).await?),
             _ => None,
         };
         let kind = match (request.kind, &saved) {
@@ -398,7 +399,7 @@ impl IntegrationsService for IntegrationsApi {
             .map(|(key, _)| key.clone())
             .collect();
         let started = std::time::Instant::now();
-        let report = match self.resolve(config).await {
+        let report = match self.resolve(&caller, config).await {
             Ok(resolved) => {
                 testers::run(
                     kind,

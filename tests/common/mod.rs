@@ -260,6 +260,7 @@ pub fn serve_options(data_dir: &Path) -> ServeOptions {
         tls: None,
         insecure: false,
         test_timeout: server::DEFAULT_TEST_TIMEOUT,
+        team: Default::default(),
     }
 }
 
