@@ -48,9 +48,7 @@ pub fn options(args: ServeArgs) -> Result<ServeOptions> {
             anyhow!("serve needs a client secret: --client-secret or SOURCEDECK_CLIENT_SECRET")
         })?;
     let mut environments = args.environment.into_iter();
-    let primary = environments
-        .next()
-        .unwrap_or_else(|| "default".to_string());
+    let primary = environments.next().unwrap_or_else(|| "default".to_string());
     Ok(ServeOptions {
         listen,
         data_dir,
@@ -130,7 +128,9 @@ fn reload_on_hangup(reloader: ClientsReloader) -> Result<()> {
                 match reloader.reload() {
                     Ok(count) => tracing::info!(clients = count, "reloaded the clients file"),
                     Err(error) => {
-                        tracing::error!("reloading the clients file failed, keeping the old clients: {error:#}")
+                        tracing::error!(
+                            "reloading the clients file failed, keeping the old clients: {error:#}"
+                        )
                     }
                 }
             }

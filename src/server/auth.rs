@@ -290,10 +290,7 @@ impl Authenticator {
             expires_at: Some(expires_at.into()),
             api_server: self.api_server.clone(),
             primary_environment: environments.first().map(|e| e.id.clone()),
-            environment_id_to_name: environments
-                .into_iter()
-                .map(|e| (e.id, e.name))
-                .collect(),
+            environment_id_to_name: environments.into_iter().map(|e| (e.id, e.name)).collect(),
             ..Default::default()
         }
     }
@@ -385,7 +382,9 @@ mod tests {
             tonic::Code::Unauthenticated
         );
         let (token, _) = auth.exchange(None, "id", SECRET).unwrap();
-        let caller = auth.authorize(&request(Some(&token), Some("envid")), list).unwrap();
+        let caller = auth
+            .authorize(&request(Some(&token), Some("envid")), list)
+            .unwrap();
         assert_eq!(caller.client_id, "id");
         assert_eq!(caller.environment.name, "default");
         assert!(
@@ -424,16 +423,26 @@ mod tests {
         let flooder: SocketAddr = "127.0.0.7:4000".parse().unwrap();
         let other: SocketAddr = "127.0.0.8:4000".parse().unwrap();
         let codes: Vec<tonic::Code> = (0..auth_guard::MAX_FAILURES_PER_PEER + 5)
-            .map(|_| auth.exchange(Some(flooder), "id", "wrong").unwrap_err().code())
+            .map(|_| {
+                auth.exchange(Some(flooder), "id", "wrong")
+                    .unwrap_err()
+                    .code()
+            })
             .collect();
-        assert!(codes[..auth_guard::MAX_FAILURES_PER_PEER]
-            .iter()
-            .all(|c| *c == tonic::Code::Unauthenticated));
-        assert!(codes[auth_guard::MAX_FAILURES_PER_PEER..]
-            .iter()
-            .all(|c| *c == tonic::Code::ResourceExhausted));
+        assert!(
+            codes[..auth_guard::MAX_FAILURES_PER_PEER]
+                .iter()
+                .all(|c| *c == tonic::Code::Unauthenticated)
+        );
+        assert!(
+            codes[auth_guard::MAX_FAILURES_PER_PEER..]
+                .iter()
+                .all(|c| *c == tonic::Code::ResourceExhausted)
+        );
         assert_eq!(
-            auth.exchange(Some(flooder), "id", SECRET).unwrap_err().code(),
+            auth.exchange(Some(flooder), "id", SECRET)
+                .unwrap_err()
+                .code(),
             tonic::Code::ResourceExhausted
         );
         assert!(auth.exchange(Some(other), "id", SECRET).is_ok());

@@ -65,7 +65,9 @@ pub struct AuthGuard {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl AuthGuard {
@@ -112,11 +114,7 @@ impl AuthGuard {
             Some(start) if now.saturating_duration_since(start) < LOG_PERIOD => None,
             _ => {
                 log.period_start = Some(now);
-                let ended: Summary = log
-                    .counts
-                    .drain()
-                    .filter(|(_, count)| *count > 1)
-                    .collect();
+                let ended: Summary = log.counts.drain().filter(|(_, count)| *count > 1).collect();
                 (!ended.is_empty()).then_some(ended)
             }
         };
@@ -185,7 +183,10 @@ mod tests {
         assert_eq!(first, LogAction::First("ci".into()));
         assert!(summary.is_none());
         for _ in 0..9 {
-            assert_eq!(guard.record_failure(None, "ci", start).0, LogAction::Counted);
+            assert_eq!(
+                guard.record_failure(None, "ci", start).0,
+                LogAction::Counted
+            );
         }
         let (action, summary) = guard.record_failure(None, "ci", start + LOG_PERIOD);
         assert_eq!(action, LogAction::First("ci".into()));
@@ -218,7 +219,11 @@ mod tests {
         let retry = guard.throttled(Some(peer), start).unwrap();
         assert_eq!(retry, FAILURE_WINDOW);
         assert!(guard.throttled(Some(other), start).is_none());
-        assert!(guard.throttled(Some(peer), start + FAILURE_WINDOW).is_none());
+        assert!(
+            guard
+                .throttled(Some(peer), start + FAILURE_WINDOW)
+                .is_none()
+        );
         let status = throttled_status(retry);
         assert_eq!(status.code(), tonic::Code::ResourceExhausted);
         assert_eq!(status.metadata().get("retry-after").unwrap(), "60");

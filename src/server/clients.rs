@@ -9,9 +9,9 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
+use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
@@ -148,19 +148,28 @@ fn entry_to_client(entry: ClientEntry, index: usize, served: &[String]) -> Resul
     if entry.id.is_empty() {
         bail!("{at}: id is empty");
     }
-    let parsed = PasswordHash::new(&entry.secret_hash)
-        .map_err(|_| anyhow!("{at}: secret_hash is not a PHC string; use `sourcedeck serve hash-secret`"))?;
+    let parsed = PasswordHash::new(&entry.secret_hash).map_err(|_| {
+        anyhow!("{at}: secret_hash is not a PHC string; use `sourcedeck serve hash-secret`")
+    })?;
     if parsed.algorithm.as_str() != "argon2id" {
         bail!("{at}: secret_hash must be argon2id");
     }
     let permissions: Vec<Permission> = match (&entry.role, &entry.permissions) {
-        (Some(role), None) => role_permissions(role)
-            .ok_or_else(|| anyhow!("{at}: role {:?}: use viewer, reader, editor or admin", short(role)))?,
+        (Some(role), None) => role_permissions(role).ok_or_else(|| {
+            anyhow!(
+                "{at}: role {:?}: use viewer, reader, editor or admin",
+                short(role)
+            )
+        })?,
         (None, Some(names)) => names
             .iter()
             .map(|name| {
-                permission_named(name)
-                    .ok_or_else(|| anyhow!("{at}: permissions: {:?} is not a Chalk permission", short(name)))
+                permission_named(name).ok_or_else(|| {
+                    anyhow!(
+                        "{at}: permissions: {:?} is not a Chalk permission",
+                        short(name)
+                    )
+                })
             })
             .collect::<Result<_>>()?,
         _ => bail!("{at}: give either role or permissions"),
@@ -175,7 +184,10 @@ fn entry_to_client(entry: ClientEntry, index: usize, served: &[String]) -> Resul
             .collect();
         for name in &names {
             if !served.iter().any(|s| s.eq_ignore_ascii_case(name)) {
-                bail!("{at}: environment {:?} is not served (add --environment {name})", short(name));
+                bail!(
+                    "{at}: environment {:?} is not served (add --environment {name})",
+                    short(name)
+                );
             }
         }
         Scope::Named(names)
@@ -202,7 +214,11 @@ pub fn parse_clients(text: &str, served: &[String]) -> Result<Vec<Client>> {
     let mut clients = Vec::new();
     for (index, entry) in file.client.into_iter().enumerate() {
         if !seen.insert(entry.id.clone()) {
-            bail!("client #{}: id {:?} appears twice", index + 1, short(&entry.id));
+            bail!(
+                "client #{}: id {:?} appears twice",
+                index + 1,
+                short(&entry.id)
+            );
         }
         clients.push(entry_to_client(entry, index, served)?);
     }
@@ -235,11 +251,22 @@ mod tests {
     #[test]
     fn roles_grow_by_one_permission_each() {
         use Permission::*;
-        assert_eq!(role_permissions("viewer").unwrap(), [Authenticated, SecretsList]);
-        assert!(role_permissions("reader").unwrap().contains(&SecretsDecrypt));
+        assert_eq!(
+            role_permissions("viewer").unwrap(),
+            [Authenticated, SecretsList]
+        );
+        assert!(
+            role_permissions("reader")
+                .unwrap()
+                .contains(&SecretsDecrypt)
+        );
         assert!(!role_permissions("reader").unwrap().contains(&SecretsWrite));
         assert!(role_permissions("editor").unwrap().contains(&SecretsWrite));
-        assert!(!role_permissions("editor").unwrap().contains(&MonitoringRead));
+        assert!(
+            !role_permissions("editor")
+                .unwrap()
+                .contains(&MonitoringRead)
+        );
         assert!(role_permissions("admin").unwrap().contains(&MonitoringRead));
         assert!(role_permissions("root").is_none());
     }

@@ -15,10 +15,10 @@ use crate::proto::*;
 
 use super::auth::{Authenticator, Caller};
 use super::store::{IntegrationRecord, Store, StoreError};
-use crate::proto::chalk::auth::v1::Permission;
 use super::testers::{self, ResolvedConfig};
 use super::warnings_cache::WarningsCache;
 use super::wire;
+use crate::proto::chalk::auth::v1::Permission;
 
 /// What every request handler shares.
 pub struct State {
@@ -176,7 +176,10 @@ impl IntegrationsService for IntegrationsApi {
         &self,
         request: Request<ListIntegrationsRequest>,
     ) -> Result<Response<ListIntegrationsResponse>, Status> {
-        let caller = self.state().auth.authorize(&request, Permission::SecretsList)?;
+        let caller = self
+            .state()
+            .auth
+            .authorize(&request, Permission::SecretsList)?;
         let environment_id = caller.environment.id.clone();
         let cache = self.state().warnings.clone();
         let integrations = blocking(self.state(), move |store| {
@@ -198,7 +201,10 @@ impl IntegrationsService for IntegrationsApi {
         &self,
         request: Request<GetIntegrationRequest>,
     ) -> Result<Response<GetIntegrationResponse>, Status> {
-        let caller = self.state().auth.authorize(&request, Permission::SecretsDecrypt)?;
+        let caller = self
+            .state()
+            .auth
+            .authorize(&request, Permission::SecretsDecrypt)?;
         let id = required_id(&request.get_ref().integration_id, "integration_id")?;
         let record = self.load(&caller, id).await?;
         Ok(Response::new(GetIntegrationResponse {
@@ -213,7 +219,10 @@ impl IntegrationsService for IntegrationsApi {
         &self,
         request: Request<GetIntegrationByNameRequest>,
     ) -> Result<Response<GetIntegrationByNameResponse>, Status> {
-        let caller = self.state().auth.authorize(&request, Permission::SecretsList)?;
+        let caller = self
+            .state()
+            .auth
+            .authorize(&request, Permission::SecretsList)?;
         let name = required_id(&request.get_ref().integration_name, "integration_name")?;
         let environment_id = caller.environment.id.clone();
         let lookup = name.clone();
@@ -233,7 +242,10 @@ impl IntegrationsService for IntegrationsApi {
         &self,
         request: Request<GetIntegrationValueRequest>,
     ) -> Result<Response<GetIntegrationValueResponse>, Status> {
-        let caller = self.state().auth.authorize(&request, Permission::SecretsDecrypt)?;
+        let caller = self
+            .state()
+            .auth
+            .authorize(&request, Permission::SecretsDecrypt)?;
         let id = required_id(&request.get_ref().integration_id, "integration_id")?;
         let wanted = required_id(&request.get_ref().secret_name, "secret_name")?;
         let record = self.load(&caller, id).await?;
@@ -282,7 +294,10 @@ impl IntegrationsService for IntegrationsApi {
         &self,
         request: Request<InsertIntegrationRequest>,
     ) -> Result<Response<InsertIntegrationResponse>, Status> {
-        let caller = self.state().auth.authorize(&request, Permission::SecretsWrite)?;
+        let caller = self
+            .state()
+            .auth
+            .authorize(&request, Permission::SecretsWrite)?;
         let request = request.into_inner();
         check_name(&request.name)?;
         let kind = parse_kind(request.integration_kind, "integration_kind")?;
@@ -310,7 +325,10 @@ impl IntegrationsService for IntegrationsApi {
         &self,
         request: Request<UpdateIntegrationRequest>,
     ) -> Result<Response<UpdateIntegrationResponse>, Status> {
-        let caller = self.state().auth.authorize(&request, Permission::SecretsWrite)?;
+        let caller = self
+            .state()
+            .auth
+            .authorize(&request, Permission::SecretsWrite)?;
         let request = request.into_inner();
         let id = required_id(&request.integration_id, "integration_id")?;
         let new_name = (!request.name.is_empty()).then_some(request.name);
@@ -345,7 +363,10 @@ impl IntegrationsService for IntegrationsApi {
         &self,
         request: Request<DeleteIntegrationRequest>,
     ) -> Result<Response<DeleteIntegrationResponse>, Status> {
-        let caller = self.state().auth.authorize(&request, Permission::SecretsWrite)?;
+        let caller = self
+            .state()
+            .auth
+            .authorize(&request, Permission::SecretsWrite)?;
         let id = required_id(&request.get_ref().id, "id")?;
         let environment_id = caller.environment.id.clone();
         let target = id.clone();
@@ -364,7 +385,10 @@ impl IntegrationsService for IntegrationsApi {
         &self,
         request: Request<TestIntegrationRequest>,
     ) -> Result<Response<TestIntegrationResponse>, Status> {
-        let caller = self.state().auth.authorize(&request, Permission::SecretsList)?;
+        let caller = self
+            .state()
+            .auth
+            .authorize(&request, Permission::SecretsList)?;
         let request = request.into_inner();
         let include_preview = request.include_preview.unwrap_or(false);
         let saved = match request.integration_id.as_deref().map(str::trim) {

@@ -181,7 +181,10 @@ pub async fn spawn(options: ServeOptions) -> Result<RunningServer> {
     }
     let mut environment_names = vec![options.environment.clone()];
     for name in &options.team.more_environments {
-        if !environment_names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+        if !environment_names
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(name))
+        {
             environment_names.push(name.clone());
         }
     }
@@ -222,12 +225,8 @@ pub async fn spawn(options: ServeOptions) -> Result<RunningServer> {
     let address = listener.local_addr()?;
     let tls = options.tls.is_some();
     let url = format!("{}://{}", if tls { "https" } else { "http" }, address);
-    let authenticator = auth::Authenticator::new(
-        &options.credential,
-        file_clients,
-        environments.clone(),
-        url,
-    )?;
+    let authenticator =
+        auth::Authenticator::new(&options.credential, file_clients, environments.clone(), url)?;
     let state = Arc::new(integrations::State {
         store,
         auth: authenticator.clone(),

@@ -9,8 +9,7 @@ use tonic::{Request, Response, Status};
 use crate::proto::chalk::auth::v1::{Agent, EnvironmentPermissions, UserAgent, agent};
 use crate::proto::team_service_server::TeamService;
 use crate::proto::{
-    Environment, GetAgentRequest, GetAgentResponse, GetEnvironmentsRequest,
-    GetEnvironmentsResponse,
+    Environment, GetAgentRequest, GetAgentResponse, GetEnvironmentsRequest, GetEnvironmentsResponse,
 };
 
 use super::auth::Authenticator;
