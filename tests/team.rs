@@ -153,7 +153,7 @@ async fn call(channel: &Channel, token: &str, environment: &str, method: &str) -
             .map(drop),
         "GetIntegrationByName" => client
             .get_integration_by_name(h.request(GetIntegrationByNameRequest {
-                name: "nope".into(),
+                integration_name: "nope".into(),
             }))
             .await
             .map(drop),
@@ -181,9 +181,7 @@ async fn call(channel: &Channel, token: &str, environment: &str, method: &str) -
             .await
             .map(drop),
         "DeleteIntegration" => client
-            .delete_integration(h.request(DeleteIntegrationRequest {
-                integration_id: "nope".into(),
-            }))
+            .delete_integration(h.request(DeleteIntegrationRequest { id: "nope".into() }))
             .await
             .map(drop),
         "TestIntegration" => client
