@@ -102,7 +102,7 @@ fn list_round_trip(c: &mut Criterion) {
             data_dir: dir.path().to_path_buf(),
             credential: ClientCredential {
                 client_id: "bench".into(),
-                client_secret: Secret::new("bench-secret"),
+                client_secret: Secret::new("bench-secret-0123456"),
             },
             environment: "default".into(),
             secret_store: SecretStore::Local,
@@ -111,13 +111,14 @@ fn list_round_trip(c: &mut Criterion) {
             test_timeout: Duration::from_secs(10),
             test_egress: Default::default(),
             key_file: None,
+            team: Default::default(),
         })
         .await
         .expect("serve");
         let credentials = Credentials {
             auth: Auth::ClientCredentials {
                 client_id: "bench".into(),
-                client_secret: Secret::new("bench-secret"),
+                client_secret: Secret::new("bench-secret-0123456"),
             },
             api_server: Some(running.url()),
             environment: None,

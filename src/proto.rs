@@ -3,10 +3,21 @@
 #![allow(clippy::all, missing_docs)]
 
 pub mod chalk {
+    pub mod auth {
+        pub mod v1 {
+            tonic::include_proto!("chalk.auth.v1");
+        }
+    }
     pub mod server {
         pub mod v1 {
             tonic::include_proto!("chalk.server.v1");
         }
+    }
+}
+
+pub mod google {
+    pub mod rpc {
+        tonic::include_proto!("google.rpc");
     }
 }
 

@@ -31,6 +31,7 @@ async fn start(dir: &Path, listen: SocketAddr, environment: &str) -> RunningServ
         insecure: false,
         test_timeout: Duration::from_secs(5),
         test_egress: Default::default(),
+        team: Default::default(),
     })
     .await
     .expect("serve starts")

@@ -251,9 +251,12 @@ pub struct ServeArgs {
     /// The client secret clients exchange for a token.
     #[arg(long, env = "SOURCEDECK_CLIENT_SECRET", hide_env_values = true, value_parser = secret_arg)]
     pub client_secret: Option<Secret>,
-    /// The environment served.
+    /// An environment served; repeat for more (the first is the primary).
     #[arg(long, default_value = "default")]
-    pub environment: String,
+    pub environment: Vec<String>,
+    /// Team clients (TOML: id, secret_hash, environments, role or permissions); reloaded on SIGHUP.
+    #[arg(long, value_name = "FILE")]
+    pub clients: Option<PathBuf>,
     /// Where linked secrets live: local | aws:ACCOUNT:REGION | gcp:PROJECT[:REGION] | azure:VAULT.
     #[arg(long, default_value = "local")]
     pub secret_store: String,
@@ -277,6 +280,15 @@ pub struct ServeArgs {
     /// every allow). 169.254.0.0/16 and fe80::/10 are denied by default.
     #[arg(long, value_name = "CIDR")]
     pub test_deny: Vec<crate::probe::egress::Cidr>,
+    #[command(subcommand)]
+    pub action: Option<ServeAction>,
+}
+
+/// What `serve` does besides serving.
+#[derive(Debug, Subcommand)]
+pub enum ServeAction {
+    /// Read a client secret from stdin and print its argon2id hash for a --clients file.
+    HashSecret,
 }
 
 /// Where the local store is.

@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow};
 
-use super::args::ServeArgs;
+use super::args::{ServeAction, ServeArgs};
 use crate::client::data_dir::default_data_dir;
 use crate::domain::secret_ref::SecretStore;
-use crate::server::{self, ClientCredential, ServeOptions};
+use crate::server::{self, ClientCredential, ClientsReloader, ServeOptions, TeamOptions};
 
 fn seconds(flag: &str, value: f64) -> Result<Duration> {
     Duration::try_from_secs_f64(value)
@@ -48,6 +48,8 @@ pub fn options(args: ServeArgs) -> Result<ServeOptions> {
         .ok_or_else(|| {
             anyhow!("serve needs a client secret: --client-secret or SOURCEDECK_CLIENT_SECRET")
         })?;
+    let mut environments = args.environment.into_iter();
+    let primary = environments.next().unwrap_or_else(|| "default".to_string());
     Ok(ServeOptions {
         listen,
         data_dir,
@@ -56,7 +58,7 @@ pub fn options(args: ServeArgs) -> Result<ServeOptions> {
             client_id,
             client_secret,
         },
-        environment: args.environment,
+        environment: primary,
         secret_store,
         tls: args.tls_cert.zip(args.tls_key),
         insecure: args.insecure,
@@ -64,6 +66,10 @@ pub fn options(args: ServeArgs) -> Result<ServeOptions> {
         test_egress: EgressPolicy {
             allow: args.test_allow,
             deny: args.test_deny,
+        },
+        team: TeamOptions {
+            more_environments: environments.collect(),
+            clients_file: args.clients,
         },
     })
 }
@@ -97,11 +103,15 @@ fn stop_signal() -> Result<impl std::future::Future<Output = ()>> {
 
 /// Runs the server until Ctrl-C or SIGTERM, then shuts down gracefully.
 pub async fn run(args: ServeArgs) -> Result<()> {
+    if let Some(ServeAction::HashSecret) = args.action {
+        return print_secret_hash();
+    }
     let options = options(args)?;
     let data_dir = options.data_dir.clone();
     let store = options.secret_store.clone();
     let stop = stop_signal()?;
     let running = server::spawn(options).await?;
+    reload_on_hangup(running.clients_reloader())?;
     // One parseable line on stdout: tests and scripts read the bound port from it.
     println!(
         "sourcedeck serve listening on {} (environment {} id {}, data {}, secret store {store})",
@@ -111,4 +121,43 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         data_dir.display(),
     );
     running.serve_until(stop).await
+}
+
+/// Reloads the clients file on every SIGHUP, keeping connections and the old clients on error.
+fn reload_on_hangup(reloader: ClientsReloader) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut hangup = signal(SignalKind::hangup()).context("installing the SIGHUP handler")?;
+        tokio::spawn(async move {
+            while hangup.recv().await.is_some() {
+                match reloader.reload() {
+                    Ok(count) => tracing::info!(clients = count, "reloaded the clients file"),
+                    Err(error) => {
+                        tracing::error!(
+                            "reloading the clients file failed, keeping the old clients: {error:#}"
+                        )
+                    }
+                }
+            }
+        });
+    }
+    #[cfg(not(unix))]
+    let _ = reloader;
+    Ok(())
+}
+
+/// `serve hash-secret`: one secret from stdin (a trailing newline dropped), its hash on stdout.
+fn print_secret_hash() -> Result<()> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::io::stdin()
+        .take(64 * 1024)
+        .read_to_string(&mut text)
+        .context("reading the secret from stdin")?;
+    let secret = crate::domain::Secret::new(text.trim_end_matches(['\n', '\r']));
+    drop(zeroize::Zeroizing::new(text));
+    let hash = server::clients::hash_secret(&secret).context("serve hash-secret")?;
+    println!("{hash}");
+    Ok(())
 }

@@ -36,6 +36,7 @@ pub async fn start(data_dir: PathBuf) -> Result<(RunningServer, Credentials)> {
         insecure: false,
         test_timeout: server::DEFAULT_TEST_TIMEOUT,
         test_egress: Default::default(),
+        team: Default::default(),
     })
     .await?;
     let credentials = Credentials {

@@ -1,51 +1,63 @@
-//! Authentication for `serve`: the GetToken exchange and the bearer-token check every
-//! IntegrationsService call passes through.
+//! Authentication and authorization for `serve`: the GetToken exchange, and the check every data
+//! call passes through (bearer token, environment header, and the Chalk permission the method
+//! needs).
 //!
-//! Tokens are random, held in memory with their expiry (a restart invalidates them; clients
-//! re-exchange on UNAUTHENTICATED, as the Chalk clients do). The configured client secret is
-//! compared in constant time and never logged.
+//! Tokens are random, held in memory with their expiry and client (a restart invalidates them;
+//! clients re-exchange on UNAUTHENTICATED, as the Chalk clients do). The client table is swapped
+//! whole on reload (SIGHUP): a removed client's tokens stop working at its next call. Secrets are
+//! compared in constant time and never logged; failures are aggregated and throttled per peer
+//! (`auth_guard`).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
+use anyhow::Result;
 use base64::Engine;
 use rand::RngCore;
 use tonic::{Request, Response, Status};
 
 use crate::domain::Secret;
 use crate::domain::validate::quote_shortened;
+use crate::proto::chalk::auth::v1::Permission;
 use crate::proto::{GetTokenRequest, GetTokenResponse, auth_service_server::AuthService};
 
+use super::auth_guard::{self, AuthGuard};
+use super::clients::Client;
 use super::store::Environment;
 
 /// How long an issued token lives.
 pub const TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
 
-/// The one client credential `serve` accepts.
+/// The `--client-id/--client-secret` credential.
 #[derive(Clone, Debug)]
 pub struct ClientCredential {
     pub client_id: String,
     pub client_secret: Secret,
 }
 
-/// Issued tokens and the credential they were issued for.
-pub struct Authenticator {
-    credential: ClientCredential,
-    environment: Environment,
-    api_server: String,
-    tokens: Mutex<HashMap<String, Instant>>,
+/// Who is calling, in which environment, from where.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub client_id: String,
+    pub environment: Environment,
+    pub peer: Option<SocketAddr>,
 }
 
-/// Compares without an early exit, so timing does not reveal a matching prefix.
-fn constant_time_eq(left: &[u8], right: &[u8]) -> bool {
-    if left.len() != right.len() {
-        return false;
-    }
-    left.iter()
-        .zip(right)
-        .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-        == 0
+struct IssuedToken {
+    expiry: Instant,
+    client_id: String,
+}
+
+/// Issued tokens, the accepted clients and the environments served.
+pub struct Authenticator {
+    primary: Client,
+    file_clients: RwLock<Arc<Vec<Client>>>,
+    environments: Vec<Environment>,
+    api_server: String,
+    tokens: Mutex<HashMap<String, IssuedToken>>,
+    guard: AuthGuard,
 }
 
 fn new_token() -> String {
@@ -54,60 +66,134 @@ fn new_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// Chalk's name of a permission, for messages.
+pub fn permission_name(permission: Permission) -> &'static str {
+    permission.as_str_name()
+}
+
 impl Authenticator {
-    /// An authenticator for one credential and one environment.
+    /// An authenticator for the flag credential, the clients of a file, and the environments
+    /// served (primary first).
     pub fn new(
-        credential: ClientCredential,
-        environment: Environment,
+        credential: &ClientCredential,
+        file_clients: Vec<Client>,
+        environments: Vec<Environment>,
         api_server: String,
-    ) -> Arc<Self> {
-        Arc::new(Self {
-            credential,
-            environment,
+    ) -> Result<Arc<Self>> {
+        Ok(Arc::new(Self {
+            primary: Client::all_powerful(&credential.client_id, &credential.client_secret)?,
+            file_clients: RwLock::new(Arc::new(file_clients)),
+            environments,
             api_server,
             tokens: Mutex::new(HashMap::new()),
-        })
+            guard: AuthGuard::default(),
+        }))
     }
 
-    fn tokens(&self) -> std::sync::MutexGuard<'_, HashMap<String, Instant>> {
+    /// Replaces the clients of the file (a reload); tokens of removed clients stop working.
+    pub fn replace_clients(&self, clients: Vec<Client>) {
+        *self
+            .file_clients
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(clients);
+    }
+
+    /// The environments served, primary first.
+    pub fn environments(&self) -> &[Environment] {
+        &self.environments
+    }
+
+    fn file_clients(&self) -> Arc<Vec<Client>> {
+        self.file_clients
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    fn tokens(&self) -> std::sync::MutexGuard<'_, HashMap<String, IssuedToken>> {
         // A poisoned map only means a panic elsewhere mid-insert; the data is still usable.
         self.tokens
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Checks a client credential and issues a token.
+    /// Runs `use_client` on the client with this id, if it is (still) accepted.
+    fn with_client<T>(&self, client_id: &str, use_client: impl FnOnce(&Client) -> T) -> Option<T> {
+        if client_id == self.primary.id {
+            return Some(use_client(&self.primary));
+        }
+        let clients = self.file_clients();
+        clients.iter().find(|c| c.id == client_id).map(use_client)
+    }
+
+    /// The environments `client_id` may use, primary first.
+    pub fn environments_of(&self, client_id: &str) -> Vec<Environment> {
+        self.with_client(client_id, |client| {
+            self.environments
+                .iter()
+                .filter(|e| client.scope.allows(&e.name))
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default()
+    }
+
+    /// The permissions of `client_id` in each environment it may use.
+    pub fn permissions_of(&self, client_id: &str) -> Vec<(Environment, Vec<Permission>)> {
+        self.with_client(client_id, |client| {
+            self.environments
+                .iter()
+                .filter(|e| client.scope.allows(&e.name))
+                .map(|e| (e.clone(), client.permissions.iter().copied().collect()))
+                .collect()
+        })
+        .unwrap_or_default()
+    }
+
+    /// Checks a client credential from `peer` and issues a token. Slow for file clients
+    /// (argon2id): call it off the async workers.
     pub fn exchange(
         &self,
+        peer: Option<SocketAddr>,
         client_id: &str,
         client_secret: &str,
     ) -> Result<(String, Duration), Status> {
-        let id_ok = constant_time_eq(client_id.as_bytes(), self.credential.client_id.as_bytes());
-        let secret_ok = constant_time_eq(
-            client_secret.as_bytes(),
-            self.credential.client_secret.expose().as_bytes(),
-        );
-        if !(id_ok && secret_ok) {
-            tracing::warn!(
-                client_id,
-                "GetToken refused: unknown client id or wrong secret"
-            );
+        let now = Instant::now();
+        let peer_ip = peer.map(|p| p.ip());
+        if let Some(retry_after) = self.guard.throttled(peer_ip, now) {
+            return Err(auth_guard::throttled_status(retry_after));
+        }
+        let verified = self
+            .with_client(client_id, |client| client.verify(client_secret))
+            .unwrap_or_else(|| {
+                // Same work for an unknown id as for a known one with a wrong secret.
+                let _ = self.primary.verify(client_secret);
+                false
+            });
+        if !verified {
+            let (action, summary) = self.guard.record_failure(peer_ip, client_id, now);
+            auth_guard::log_failure(&action, summary);
             return Err(Status::unauthenticated(
                 "invalid client credentials: unknown client id or wrong client secret",
             ));
         }
         let token = new_token();
-        let now = Instant::now();
         let mut tokens = self.tokens();
-        tokens.retain(|_, expiry| *expiry > now);
-        tokens.insert(token.clone(), now + TOKEN_LIFETIME);
+        tokens.retain(|_, issued| issued.expiry > now);
+        tokens.insert(
+            token.clone(),
+            IssuedToken {
+                expiry: now + TOKEN_LIFETIME,
+                client_id: client_id.to_string(),
+            },
+        );
         Ok((token, TOKEN_LIFETIME))
     }
 
-    /// Checks the bearer token and the environment header of a data call.
-    pub fn authorize<T>(&self, request: &Request<T>) -> Result<(), Status> {
-        let metadata = request.metadata();
-        let header = metadata
+    /// The client id behind the bearer token of `request`.
+    fn authenticate<T>(&self, request: &Request<T>) -> Result<String, Status> {
+        let header = request
+            .metadata()
             .get("authorization")
             .ok_or_else(|| {
                 Status::unauthenticated(
@@ -122,48 +208,90 @@ impl Authenticator {
             .ok_or_else(|| {
                 Status::unauthenticated("authorization header must be `Bearer <token>`")
             })?;
-        let valid = self
+        let now = Instant::now();
+        let client_id = self
             .tokens()
             .get(token.trim())
-            .is_some_and(|expiry| *expiry > Instant::now());
-        if !valid {
-            return Err(Status::unauthenticated(
+            .filter(|issued| issued.expiry > now)
+            .map(|issued| issued.client_id.clone());
+        match client_id {
+            Some(id) if self.with_client(&id, |_| ()).is_some() => Ok(id),
+            _ => Err(Status::unauthenticated(
                 "access token is invalid or expired; exchange credentials again",
-            ));
+            )),
         }
-        let environment = metadata
+    }
+
+    /// Checks the token, the environment header (an id or a name) and that the caller holds
+    /// `needed` there.
+    pub fn authorize<T>(&self, request: &Request<T>, needed: Permission) -> Result<Caller, Status> {
+        let client_id = self.authenticate(request)?;
+        let environment = request
+            .metadata()
             .get("x-chalk-env-id")
             .ok_or_else(|| {
                 Status::invalid_argument("missing x-chalk-env-id header naming the environment")
             })?
             .to_str()
             .map_err(|_| Status::invalid_argument("x-chalk-env-id header is not valid text"))?;
-        if environment != self.environment.id
-            && !environment.eq_ignore_ascii_case(&self.environment.name)
-        {
+        let served = self
+            .environments
+            .iter()
+            .find(|e| e.id == environment || e.name.eq_ignore_ascii_case(environment));
+        let Some(served) = served else {
+            let names: Vec<&str> = self.environments.iter().map(|e| e.name.as_str()).collect();
             return Err(Status::permission_denied(format!(
-                "environment {} is not served here; this server serves {:?} (id {})",
-                quote_shortened(environment),
-                self.environment.name,
-                self.environment.id
+                "environment {} is not served here; this server serves {names:?}",
+                quote_shortened(environment)
             )));
+        };
+        let allowed = self
+            .with_client(&client_id, |client| {
+                (
+                    client.scope.allows(&served.name),
+                    client.permissions.contains(&needed),
+                )
+            })
+            .unwrap_or((false, false));
+        match allowed {
+            (false, _) => Err(Status::permission_denied(format!(
+                "this credential may not use environment {:?}",
+                served.name
+            ))),
+            (true, false) => Err(Status::permission_denied(format!(
+                "this credential lacks {} on environment {:?}",
+                permission_name(needed),
+                served.name
+            ))),
+            (true, true) => Ok(Caller {
+                client_id,
+                environment: served.clone(),
+                peer: request.remote_addr(),
+            }),
         }
-        Ok(())
     }
 
-    fn token_response(&self, access_token: String, lifetime: Duration) -> GetTokenResponse {
+    /// Checks the token only (AUTHENTICATED methods); answers the client id.
+    pub fn authenticated<T>(&self, request: &Request<T>) -> Result<String, Status> {
+        self.authenticate(request)
+    }
+
+    fn token_response(
+        &self,
+        client_id: &str,
+        access_token: String,
+        lifetime: Duration,
+    ) -> GetTokenResponse {
         let expires_at = SystemTime::now() + lifetime;
+        let environments = self.environments_of(client_id);
         GetTokenResponse {
             access_token,
             token_type: "Bearer".into(),
             expires_in: i32::try_from(lifetime.as_secs()).unwrap_or(i32::MAX),
             expires_at: Some(expires_at.into()),
             api_server: self.api_server.clone(),
-            primary_environment: Some(self.environment.id.clone()),
-            environment_id_to_name: HashMap::from([(
-                self.environment.id.clone(),
-                self.environment.name.clone(),
-            )]),
+            primary_environment: environments.first().map(|e| e.id.clone()),
+            environment_id_to_name: environments.into_iter().map(|e| (e.id, e.name)).collect(),
             ..Default::default()
         }
     }
@@ -178,6 +306,7 @@ impl AuthService for AuthApi {
         &self,
         request: Request<GetTokenRequest>,
     ) -> Result<Response<GetTokenResponse>, Status> {
+        let peer = request.remote_addr();
         let request = request.into_inner();
         if !request.grant_type.is_empty() && request.grant_type != "client_credentials" {
             return Err(Status::invalid_argument(format!(
@@ -186,11 +315,21 @@ impl AuthService for AuthApi {
             )));
         }
         let client_secret = Secret::new(request.client_secret);
-        let (token, lifetime) = self
-            .0
-            .exchange(&request.client_id, client_secret.expose())?;
-        tracing::info!(client_id = request.client_id, "issued an access token");
-        Ok(Response::new(self.0.token_response(token, lifetime)))
+        let client_id = request.client_id;
+        let auth = self.0.clone();
+        let (client_id, (token, lifetime)) = tokio::task::spawn_blocking(move || {
+            let issued = auth.exchange(peer, &client_id, client_secret.expose());
+            issued.map(|issued| (client_id, issued))
+        })
+        .await
+        .map_err(|_| Status::internal("the credential check failed"))??;
+        tracing::info!(
+            client_id = auth_guard::truncated_id(&client_id),
+            "issued an access token"
+        );
+        Ok(Response::new(
+            self.0.token_response(&client_id, token, lifetime),
+        ))
     }
 }
 
@@ -198,18 +337,22 @@ impl AuthService for AuthApi {
 mod tests {
     use super::*;
 
+    const SECRET: &str = "unit-test-secret-0123";
+
     fn authenticator() -> Arc<Authenticator> {
         Authenticator::new(
-            ClientCredential {
+            &ClientCredential {
                 client_id: "id".into(),
-                client_secret: Secret::new("shh"),
+                client_secret: Secret::new(SECRET),
             },
-            Environment {
+            Vec::new(),
+            vec![Environment {
                 id: "envid".into(),
                 name: "default".into(),
-            },
+            }],
             "http://127.0.0.1:1".into(),
         )
+        .unwrap()
     }
 
     fn request(token: Option<&str>, env: Option<&str>) -> Request<()> {
@@ -230,46 +373,79 @@ mod tests {
     #[test]
     fn exchange_and_authorize() {
         let auth = authenticator();
+        let list = Permission::SecretsList;
         assert_eq!(
-            auth.exchange("id", "wrong").unwrap_err().code(),
+            auth.exchange(None, "id", "wrong").unwrap_err().code(),
             tonic::Code::Unauthenticated
         );
         assert_eq!(
-            auth.exchange("other", "shh").unwrap_err().code(),
+            auth.exchange(None, "other", SECRET).unwrap_err().code(),
             tonic::Code::Unauthenticated
         );
-        let (token, _) = auth.exchange("id", "shh").unwrap();
+        let (token, _) = auth.exchange(None, "id", SECRET).unwrap();
+        let caller = auth
+            .authorize(&request(Some(&token), Some("envid")), list)
+            .unwrap();
+        assert_eq!(caller.client_id, "id");
+        assert_eq!(caller.environment.name, "default");
         assert!(
-            auth.authorize(&request(Some(&token), Some("envid")))
-                .is_ok()
-        );
-        assert!(
-            auth.authorize(&request(Some(&token), Some("DEFAULT")))
+            auth.authorize(&request(Some(&token), Some("DEFAULT")), list)
                 .is_ok()
         );
         assert_eq!(
-            auth.authorize(&request(Some(&token), Some("prod")))
+            auth.authorize(&request(Some(&token), Some("prod")), list)
                 .unwrap_err()
                 .code(),
             tonic::Code::PermissionDenied
         );
         assert_eq!(
-            auth.authorize(&request(Some(&token), None))
+            auth.authorize(&request(Some(&token), None), list)
                 .unwrap_err()
                 .code(),
             tonic::Code::InvalidArgument
         );
         assert_eq!(
-            auth.authorize(&request(Some("nope"), Some("envid")))
+            auth.authorize(&request(Some("nope"), Some("envid")), list)
                 .unwrap_err()
                 .code(),
             tonic::Code::Unauthenticated
         );
         assert_eq!(
-            auth.authorize(&request(None, Some("envid")))
+            auth.authorize(&request(None, Some("envid")), list)
                 .unwrap_err()
                 .code(),
             tonic::Code::Unauthenticated
         );
+    }
+
+    #[test]
+    fn a_flooding_peer_is_throttled_and_another_peer_is_not() {
+        let auth = authenticator();
+        let flooder: SocketAddr = "127.0.0.7:4000".parse().unwrap();
+        let other: SocketAddr = "127.0.0.8:4000".parse().unwrap();
+        let codes: Vec<tonic::Code> = (0..auth_guard::MAX_FAILURES_PER_PEER + 5)
+            .map(|_| {
+                auth.exchange(Some(flooder), "id", "wrong")
+                    .unwrap_err()
+                    .code()
+            })
+            .collect();
+        assert!(
+            codes[..auth_guard::MAX_FAILURES_PER_PEER]
+                .iter()
+                .all(|c| *c == tonic::Code::Unauthenticated)
+        );
+        assert!(
+            codes[auth_guard::MAX_FAILURES_PER_PEER..]
+                .iter()
+                .all(|c| *c == tonic::Code::ResourceExhausted)
+        );
+        assert_eq!(
+            auth.exchange(Some(flooder), "id", SECRET)
+                .unwrap_err()
+                .code(),
+            tonic::Code::ResourceExhausted
+        );
+        assert!(auth.exchange(Some(other), "id", SECRET).is_ok());
     }
 }

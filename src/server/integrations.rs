@@ -14,17 +14,17 @@ use crate::domain::{ConfigValue, Kind, Secret};
 use crate::proto::integrations_service_server::IntegrationsService;
 use crate::proto::*;
 
-use super::auth::Authenticator;
-use super::store::{Environment, IntegrationRecord, Store, StoreError};
+use super::auth::{Authenticator, Caller};
+use super::store::{IntegrationRecord, Store, StoreError};
 use super::warnings_cache::WarningsCache;
 use super::wire;
 use crate::probe::{self, ResolvedConfig};
+use crate::proto::chalk::auth::v1::Permission;
 
 /// What every request handler shares.
 pub struct State {
     pub store: Arc<Store>,
     pub auth: Arc<Authenticator>,
-    pub environment: Environment,
     pub secret_store: SecretStore,
     /// Reads linked secrets from `secret_store`.
     pub linked: Arc<super::linked_secrets::LinkedSecrets>,
@@ -135,8 +135,8 @@ impl IntegrationsApi {
         Ok(())
     }
 
-    async fn load(&self, id: String) -> Result<IntegrationRecord, Status> {
-        let environment_id = self.state().environment.id.clone();
+    async fn load(&self, caller: &Caller, id: String) -> Result<IntegrationRecord, Status> {
+        let environment_id = caller.environment.id.clone();
         let missing = id.clone();
         blocking(self.state(), move |store| {
             Ok(store.get(&environment_id, &id)?)
@@ -149,13 +149,17 @@ impl IntegrationsApi {
     /// `Err` names the first key that cannot be, the secret, the store and what it said.
     async fn resolve(
         &self,
+        caller: &Caller,
         config: BTreeMap<String, ConfigValue>,
     ) -> Result<ResolvedConfig, String> {
         let mut resolved = ResolvedConfig::new();
         for (key, value) in config {
             let secret = match value {
                 ConfigValue::Literal(secret) => secret,
-                ConfigValue::Linked(name) => self.state().linked.resolve(&key, &name).await?,
+                ConfigValue::Linked(name) => self.state()
+                        .linked
+                        .resolve(&caller.environment.id, &key, &name)
+                        .await?,
             };
             resolved.insert(key, secret);
         }
@@ -169,8 +173,11 @@ impl IntegrationsService for IntegrationsApi {
         &self,
         request: Request<ListIntegrationsRequest>,
     ) -> Result<Response<ListIntegrationsResponse>, Status> {
-        self.state().auth.authorize(&request)?;
-        let environment_id = self.state().environment.id.clone();
+        let caller = self
+            .state()
+            .auth
+            .authorize(&request, Permission::SecretsList)?;
+        let environment_id = caller.environment.id.clone();
         let cache = self.state().warnings.clone();
         let integrations = blocking(self.state(), move |store| {
             // Only integrations changed since their warnings were cached get decrypted.
@@ -191,9 +198,12 @@ impl IntegrationsService for IntegrationsApi {
         &self,
         request: Request<GetIntegrationRequest>,
     ) -> Result<Response<GetIntegrationResponse>, Status> {
-        self.state().auth.authorize(&request)?;
+        let caller = self
+            .state()
+            .auth
+            .authorize(&request, Permission::SecretsDecrypt)?;
         let id = required_id(&request.get_ref().integration_id, "integration_id")?;
-        let record = self.load(id).await?;
+        let record = self.load(&caller, id).await?;
         Ok(Response::new(GetIntegrationResponse {
             integration_with_secrets: Some(IntegrationWithSecrets {
                 integration: Some(describe(&self.state().warnings, &record)),
@@ -206,9 +216,12 @@ impl IntegrationsService for IntegrationsApi {
         &self,
         request: Request<GetIntegrationByNameRequest>,
     ) -> Result<Response<GetIntegrationByNameResponse>, Status> {
-        self.state().auth.authorize(&request)?;
+        let caller = self
+            .state()
+            .auth
+            .authorize(&request, Permission::SecretsList)?;
         let name = required_id(&request.get_ref().integration_name, "integration_name")?;
-        let environment_id = self.state().environment.id.clone();
+        let environment_id = caller.environment.id.clone();
         let lookup = name.clone();
         let record = blocking(self.state(), move |store| {
             Ok(store.get_by_name(&environment_id, &lookup)?)
@@ -229,10 +242,13 @@ impl IntegrationsService for IntegrationsApi {
         &self,
         request: Request<GetIntegrationValueRequest>,
     ) -> Result<Response<GetIntegrationValueResponse>, Status> {
-        self.state().auth.authorize(&request)?;
+        let caller = self
+            .state()
+            .auth
+            .authorize(&request, Permission::SecretsDecrypt)?;
         let id = required_id(&request.get_ref().integration_id, "integration_id")?;
         let wanted = required_id(&request.get_ref().secret_name, "secret_name")?;
-        let record = self.load(id).await?;
+        let record = self.load(&caller, id).await?;
         if !record.config.contains_key(&wanted)
             && let Some(message) = wire::unreadable_key(&record, &wanted)
         {
@@ -260,7 +276,7 @@ impl IntegrationsService for IntegrationsApi {
             ConfigValue::Linked(_) => {
                 let single = BTreeMap::from([(key.clone(), stored.value.clone())]);
                 let resolved = self
-                    .resolve(single)
+                    .resolve(&caller, single)
                     .await
                     .map_err(Status::failed_precondition)?;
                 let secret = resolved
@@ -284,14 +300,17 @@ impl IntegrationsService for IntegrationsApi {
         &self,
         request: Request<InsertIntegrationRequest>,
     ) -> Result<Response<InsertIntegrationResponse>, Status> {
-        self.state().auth.authorize(&request)?;
+        let caller = self
+            .state()
+            .auth
+            .authorize(&request, Permission::SecretsWrite)?;
         let request = request.into_inner();
         check_name(&request.name)?;
         let kind = parse_kind(request.integration_kind, "integration_kind")?;
         let mut config = wire::read_config(request.config, request.environment_variables)?;
         self.normalize_links(&mut config)?;
         wire::check_values(kind, &config)?;
-        let environment_id = self.state().environment.id.clone();
+        let environment_id = caller.environment.id.clone();
         let name = request.name.clone();
         let record = blocking(self.state(), move |store| {
             store.insert(&environment_id, &name, kind.to_wire() as i32, &config)
@@ -312,7 +331,10 @@ impl IntegrationsService for IntegrationsApi {
         &self,
         request: Request<UpdateIntegrationRequest>,
     ) -> Result<Response<UpdateIntegrationResponse>, Status> {
-        self.state().auth.authorize(&request)?;
+        let caller = self
+            .state()
+            .auth
+            .authorize(&request, Permission::SecretsWrite)?;
         let request = request.into_inner();
         let id = required_id(&request.integration_id, "integration_id")?;
         let new_name = (!request.name.is_empty()).then_some(request.name);
@@ -322,7 +344,7 @@ impl IntegrationsService for IntegrationsApi {
         let mut changes = wire::read_config(request.config, request.environment_variables)?;
         self.normalize_links(&mut changes)?;
         // Only the kind is needed to check the new values; the saved ones stay sealed.
-        let environment_id = self.state().environment.id.clone();
+        let environment_id = caller.environment.id.clone();
         let lookup = id.clone();
         let kind = blocking(self.state(), move |store| {
             Ok(store.kind_of(&environment_id, &lookup)?)
@@ -332,7 +354,7 @@ impl IntegrationsService for IntegrationsApi {
         if let Some(kind) = Kind::from_wire(kind) {
             wire::check_values(kind, &changes)?;
         }
-        let environment_id = self.state().environment.id.clone();
+        let environment_id = caller.environment.id.clone();
         let record = blocking(self.state(), move |store| {
             store.update(&environment_id, &id, new_name.as_deref(), &changes)
         })
@@ -347,9 +369,12 @@ impl IntegrationsService for IntegrationsApi {
         &self,
         request: Request<DeleteIntegrationRequest>,
     ) -> Result<Response<DeleteIntegrationResponse>, Status> {
-        self.state().auth.authorize(&request)?;
+        let caller = self
+            .state()
+            .auth
+            .authorize(&request, Permission::SecretsWrite)?;
         let id = required_id(&request.get_ref().id, "id")?;
-        let environment_id = self.state().environment.id.clone();
+        let environment_id = caller.environment.id.clone();
         let target = id.clone();
         let removed = blocking(self.state(), move |store| {
             Ok(store.delete(&environment_id, &target)?)
@@ -366,11 +391,14 @@ impl IntegrationsService for IntegrationsApi {
         &self,
         request: Request<TestIntegrationRequest>,
     ) -> Result<Response<TestIntegrationResponse>, Status> {
-        self.state().auth.authorize(&request)?;
+        let caller = self
+            .state()
+            .auth
+            .authorize(&request, Permission::SecretsList)?;
         let request = request.into_inner();
         let include_preview = request.include_preview.unwrap_or(false);
         let saved = match request.integration_id.as_deref().map(str::trim) {
-            Some(id) if !id.is_empty() => Some(self.load(id.to_string()).await?),
+            Some(id) if !id.is_empty() => Some(self.load(&caller, id.to_string()).await?),
             _ => None,
         };
         let kind = match (request.kind, &saved) {
@@ -412,7 +440,7 @@ impl IntegrationsService for IntegrationsApi {
             Some(message) => Err(message),
             None => {
                 let deadline = self.state().test_timeout;
-                tokio::time::timeout(deadline, self.resolve(config))
+                tokio::time::timeout(deadline, self.resolve(&caller, config))
                     .await
                     .unwrap_or_else(|_| {
                         Err(format!(

@@ -3,6 +3,8 @@
 //! test talks to it.
 
 pub mod auth;
+mod auth_guard;
+pub mod clients;
 pub mod crypto;
 pub mod file_modes;
 mod ids;
@@ -13,6 +15,7 @@ pub mod key_check;
 pub mod store;
 pub mod store_migrations;
 pub mod store_open;
+pub mod team;
 mod warnings_cache;
 pub mod wire;
 
@@ -31,6 +34,7 @@ use crate::domain::limits::{MAX_REQUEST_MESSAGE_BYTES, MAX_RESPONSE_MESSAGE_BYTE
 use crate::domain::secret_ref::SecretStore;
 use crate::proto::auth_service_server::AuthServiceServer;
 use crate::proto::integrations_service_server::IntegrationsServiceServer;
+use crate::proto::team_service_server::TeamServiceServer;
 
 pub use auth::ClientCredential;
 pub use store::Environment;
@@ -58,6 +62,17 @@ pub struct ServeOptions {
     pub test_timeout: Duration,
     /// Where connectivity tests may connect (`--test-allow` / `--test-deny`).
     pub test_egress: crate::probe::egress::EgressPolicy,
+    /// More environments and credentials (a team server).
+    pub team: TeamOptions,
+}
+
+/// What a team server adds: more environments and a clients file.
+#[derive(Clone, Debug, Default)]
+pub struct TeamOptions {
+    /// Environments served besides `ServeOptions::environment` (the primary).
+    pub more_environments: Vec<String>,
+    /// The `--clients` TOML file, reloaded by [`RunningServer::reload_clients`].
+    pub clients_file: Option<PathBuf>,
 }
 
 /// A server running in this process.
@@ -66,6 +81,10 @@ pub struct RunningServer {
     pub address: SocketAddr,
     pub environment: Environment,
     pub tls: bool,
+    /// Every environment served, primary first.
+    pub environments: Vec<Environment>,
+    auth: Arc<auth::Authenticator>,
+    clients_file: Option<PathBuf>,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<Result<()>>,
 }
@@ -78,6 +97,15 @@ impl RunningServer {
             if self.tls { "https" } else { "http" },
             self.address
         )
+    }
+
+    /// A handle that reloads the clients file (on SIGHUP) while the server runs.
+    pub fn clients_reloader(&self) -> ClientsReloader {
+        ClientsReloader {
+            auth: self.auth.clone(),
+            path: self.clients_file.clone(),
+            environment_names: self.environments.iter().map(|e| e.name.clone()).collect(),
+        }
     }
 
     /// Asks the server to stop and waits for in-flight requests to finish.
@@ -94,6 +122,28 @@ impl RunningServer {
             finished = &mut self.task => finished.context("server task panicked")?,
             () = stop => self.shutdown().await,
         }
+    }
+}
+
+/// Reloads the clients file of a running server.
+#[derive(Clone)]
+pub struct ClientsReloader {
+    auth: Arc<auth::Authenticator>,
+    path: Option<PathBuf>,
+    environment_names: Vec<String>,
+}
+
+impl ClientsReloader {
+    /// Reads the clients file again and swaps the accepted clients; on an error the clients stay
+    /// as they were. Answers how many file clients are accepted now.
+    pub fn reload(&self) -> Result<usize> {
+        let Some(path) = &self.path else {
+            return Ok(0);
+        };
+        let clients = clients::load_clients(path, &self.environment_names)?;
+        let count = clients.len();
+        self.auth.replace_clients(clients);
+        Ok(count)
     }
 }
 
@@ -138,7 +188,22 @@ pub async fn spawn(options: ServeOptions) -> Result<RunningServer> {
             "serve needs a client id and secret: --client-id/--client-secret or SOURCEDECK_CLIENT_ID/SOURCEDECK_CLIENT_SECRET"
         );
     }
-    check_environment_name(&options.environment)?;
+    let mut environment_names = vec![options.environment.clone()];
+    for name in &options.team.more_environments {
+        if !environment_names
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(name))
+        {
+            environment_names.push(name.clone());
+        }
+    }
+    for name in &environment_names {
+        check_environment_name(name)?;
+    }
+    let file_clients = match &options.team.clients_file {
+        Some(path) => clients::load_clients(path, &environment_names)?,
+        None => Vec::new(),
+    };
     if !options.listen.ip().is_loopback() && options.tls.is_none() {
         tracing::warn!(
             listen = %options.listen,
@@ -153,13 +218,19 @@ pub async fn spawn(options: ServeOptions) -> Result<RunningServer> {
     .await
     .context("opening the store")??;
     let store = Arc::new(store);
-    let environment_name = options.environment.clone();
-    let environment = {
+    let environments = {
         let store = store.clone();
-        tokio::task::spawn_blocking(move || store.environment(&environment_name))
-            .await
-            .context("reading the environment")??
+        let names = environment_names.clone();
+        tokio::task::spawn_blocking(move || {
+            names
+                .iter()
+                .map(|name| store.environment(name))
+                .collect::<Result<Vec<_>>>()
+        })
+        .await
+        .context("reading the environments")??
     };
+    let environment = environments[0].clone();
     let listener = tokio::net::TcpListener::bind(options.listen)
         .await
         .with_context(|| format!("binding {}", options.listen))?;
@@ -167,15 +238,13 @@ pub async fn spawn(options: ServeOptions) -> Result<RunningServer> {
     let tls = options.tls.is_some();
     let url = format!("{}://{}", if tls { "https" } else { "http" }, address);
     let authenticator =
-        auth::Authenticator::new(options.credential.clone(), environment.clone(), url);
-    let linked =
-        linked_secrets::LinkedSecrets::new(&options.secret_store, store.clone(), &environment.id)
-            .map_err(|error| anyhow::anyhow!("--secret-store {}: {error}", options.secret_store))?;
+        auth::Authenticator::new(&options.credential, file_clients, environments.clone(), url)?;
+    let linked = linked_secrets::LinkedSecrets::new(&options.secret_store, store.clone())
+        .map_err(|error| anyhow::anyhow!("--secret-store {}: {error}", options.secret_store))?;
     let state = Arc::new(integrations::State {
         store,
         linked: Arc::new(linked),
         auth: authenticator.clone(),
-        environment: environment.clone(),
         secret_store: options.secret_store.clone(),
         test_timeout: options.test_timeout,
         test_egress: Arc::new(options.test_egress.clone()),
@@ -195,7 +264,12 @@ pub async fn spawn(options: ServeOptions) -> Result<RunningServer> {
     // always fits an answer; a larger request is refused with OUT_OF_RANGE naming both sizes.
     let router = builder
         .add_service(
-            AuthServiceServer::new(auth::AuthApi(authenticator))
+            AuthServiceServer::new(auth::AuthApi(authenticator.clone()))
+                .max_decoding_message_size(MAX_REQUEST_MESSAGE_BYTES)
+                .max_encoding_message_size(MAX_RESPONSE_MESSAGE_BYTES),
+        )
+        .add_service(
+            TeamServiceServer::new(team::TeamApi(authenticator.clone()))
                 .max_decoding_message_size(MAX_REQUEST_MESSAGE_BYTES)
                 .max_encoding_message_size(MAX_RESPONSE_MESSAGE_BYTES),
         )
@@ -218,6 +292,9 @@ pub async fn spawn(options: ServeOptions) -> Result<RunningServer> {
         address,
         environment,
         tls,
+        environments,
+        auth: authenticator,
+        clients_file: options.team.clients_file.clone(),
         shutdown: Some(shutdown),
         task,
     })

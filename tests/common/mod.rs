@@ -262,6 +262,7 @@ pub fn serve_options(data_dir: &Path) -> ServeOptions {
         insecure: false,
         test_timeout: server::DEFAULT_TEST_TIMEOUT,
         test_egress: Default::default(),
+        team: Default::default(),
     }
 }
 

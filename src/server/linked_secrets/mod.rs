@@ -61,10 +61,8 @@ pub struct NamesPage {
 }
 
 enum Backend {
-    Local {
-        store: Arc<Store>,
-        environment_id: String,
-    },
+    /// The local store holds secrets per environment.
+    Local { store: Arc<Store> },
     Aws(aws::AwsSecrets),
     Gcp(gcp::GcpSecrets),
     Azure(azure::AzureSecrets),
@@ -80,16 +78,10 @@ pub struct LinkedSecrets {
 impl LinkedSecrets {
     /// The resolver for `secret_store`, configured from the process environment (credentials,
     /// endpoint overrides, [`cache::TTL_VARIABLE`]). Reads no network and no credentials yet.
-    pub fn new(
-        secret_store: &SecretStore,
-        local: Arc<Store>,
-        environment_id: &str,
-    ) -> Result<Self, String> {
+    /// A cloud store is one per server; the local store keeps each environment's secrets apart.
+    pub fn new(secret_store: &SecretStore, local: Arc<Store>) -> Result<Self, String> {
         let backend = match secret_store {
-            SecretStore::Local => Backend::Local {
-                store: local,
-                environment_id: environment_id.to_string(),
-            },
+            SecretStore::Local => Backend::Local { store: local },
             SecretStore::Aws { region, .. } => Backend::Aws(aws::AwsSecrets::from_env(region)?),
             SecretStore::Gcp { project, region } => {
                 Backend::Gcp(gcp::GcpSecrets::from_env(project, region.as_deref())?)
@@ -103,17 +95,26 @@ impl LinkedSecrets {
         })
     }
 
-    /// The latest value of the secret `name` (a normalized name), for the config key `key`.
-    /// The error is one line naming the key, the secret and the store.
-    pub async fn resolve(&self, key: &str, name: &str) -> Result<Secret, String> {
-        if let Some(secret) = self.cache.get(name) {
+    /// The latest value of the secret `name` (a normalized name) for the config key `key` of a
+    /// source in `environment_id`. The error is one line naming the key, the secret and the store.
+    pub async fn resolve(
+        &self,
+        environment_id: &str,
+        key: &str,
+        name: &str,
+    ) -> Result<Secret, String> {
+        let cache_key = match self.backend {
+            Backend::Local { .. } => format!("{environment_id}\0{name}"),
+            _ => name.to_string(),
+        };
+        if let Some(secret) = self.cache.get(&cache_key) {
             return Ok(secret);
         }
         let secret = self
-            .fetch(name)
+            .fetch(environment_id, name)
             .await
             .map_err(|error| self.explain(key, name, &error))?;
-        self.cache.put(name, &secret);
+        self.cache.put(&cache_key, &secret);
         Ok(secret)
     }
 
@@ -126,14 +127,11 @@ impl LinkedSecrets {
         }
     }
 
-    async fn fetch(&self, name: &str) -> Result<Secret, ResolveError> {
+    async fn fetch(&self, environment_id: &str, name: &str) -> Result<Secret, ResolveError> {
         match &self.backend {
-            Backend::Local {
-                store,
-                environment_id,
-            } => {
+            Backend::Local { store } => {
                 let (store, environment_id, name) =
-                    (store.clone(), environment_id.clone(), name.to_string());
+                    (store.clone(), environment_id.to_string(), name.to_string());
                 tokio::task::spawn_blocking(move || store.local_secret(&environment_id, &name))
                     .await
                     .map_err(|_| ResolveError::Other("the local store task failed".into()))?
@@ -153,16 +151,14 @@ impl LinkedSecrets {
     /// the first), at most about `page_size` names. The error names the store.
     pub async fn list_names(
         &self,
+        environment_id: &str,
         page_token: Option<&str>,
         page_size: u32,
     ) -> Result<NamesPage, String> {
         let page_size = page_size.clamp(1, 100);
         let page = match &self.backend {
-            Backend::Local {
-                store,
-                environment_id,
-            } => {
-                let (store, environment_id) = (store.clone(), environment_id.clone());
+            Backend::Local { store } => {
+                let (store, environment_id) = (store.clone(), environment_id.to_string());
                 let names =
                     tokio::task::spawn_blocking(move || store.local_secret_names(&environment_id))
                         .await
