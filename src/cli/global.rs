@@ -131,7 +131,7 @@ fn merge_store(
 ) -> Result<(), UsageError> {
     let takes_json = json.is_some();
     if let Some(flag) = given(&before).into_iter().find(|flag| {
-        !matches!(*flag, "--data-dir" | "--environment") && !(takes_json && *flag == "--json")
+        !(matches!(*flag, "--data-dir" | "--environment") || (takes_json && *flag == "--json"))
     }) {
         return Err(not_taken(
             flag,

@@ -156,10 +156,12 @@ impl IntegrationsApi {
         for (key, value) in config {
             let secret = match value {
                 ConfigValue::Literal(secret) => secret,
-                ConfigValue::Linked(name) => self.state()
+                ConfigValue::Linked(name) => {
+                    self.state()
                         .linked
                         .resolve(&caller.environment.id, &key, &name)
-                        .await?,
+                        .await?
+                }
             };
             resolved.insert(key, secret);
         }

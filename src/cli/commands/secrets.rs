@@ -66,8 +66,8 @@ async fn open_store(args: &StoreArgs) -> Result<(Store, String)> {
         .clone()
         .unwrap_or_else(|| DEFAULT_ENVIRONMENT.to_string());
     tokio::task::spawn_blocking(move || -> Result<(Store, String)> {
-        let key_file = std::env::var_os(crate::server::key_check::KEY_FILE_ENV)
-            .map(std::path::PathBuf::from);
+        let key_file =
+            std::env::var_os(crate::server::key_check::KEY_FILE_ENV).map(std::path::PathBuf::from);
         let store = Store::open_with_key(&dir, key_file.as_deref())?;
         let environment = store.environment(&environment)?;
         Ok((store, environment.id))

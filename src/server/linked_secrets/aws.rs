@@ -13,8 +13,8 @@ use zeroize::Zeroize;
 use super::aws_credentials::{Chain, xml_text};
 use super::{NamesPage, ResolveError, endpoint_from, env_var, send, text_secret};
 use crate::domain::Secret;
-use crate::probe::transport::http::{Call, Endpoint, Reply, one_line};
 use crate::probe::auth::sigv4::{self, Scope};
+use crate::probe::transport::http::{Call, Endpoint, Reply, one_line};
 
 pub struct AwsSecrets {
     region: String,

@@ -12,8 +12,8 @@ use http::Method;
 use serde_json::Value;
 
 use super::{ResolveError, endpoint_from, env_var, send};
-use crate::probe::transport::http::{Call, Endpoint};
 use crate::probe::auth::sigv4::Credentials;
+use crate::probe::transport::http::{Call, Endpoint};
 
 /// How long temporary credentials (web identity, IMDS) are reused; they live an hour or more.
 const TEMPORARY_REUSE: Duration = Duration::from_secs(10 * 60);
@@ -111,7 +111,7 @@ impl Chain {
         if let Some(credentials) = &self.environment {
             return Ok(credentials.clone());
         }
-        if let Some(credentials) = self.from_files() {
+        if let Some(credentials) = self.read_files() {
             return Ok(credentials);
         }
         if let Ok(cached) = self.temporary.lock()
@@ -137,7 +137,7 @@ impl Chain {
     }
 
     /// Keys of the profile from the credentials file, else from the config file.
-    fn from_files(&self) -> Option<Credentials> {
+    fn read_files(&self) -> Option<Credentials> {
         let read = |path: &Option<PathBuf>, section: &str| {
             let text = std::fs::read_to_string(path.as_ref()?).ok()?;
             profile_keys(&text, section)

@@ -62,10 +62,13 @@ pub struct NamesPage {
 
 enum Backend {
     /// The local store holds secrets per environment.
-    Local { store: Arc<Store> },
-    Aws(aws::AwsSecrets),
-    Gcp(gcp::GcpSecrets),
-    Azure(azure::AzureSecrets),
+    Local {
+        store: Arc<Store>,
+    },
+    // Boxed: the cloud clients are large and only one backend exists per server.
+    Aws(Box<aws::AwsSecrets>),
+    Gcp(Box<gcp::GcpSecrets>),
+    Azure(Box<azure::AzureSecrets>),
 }
 
 /// The environment's linked-secret resolver.
@@ -82,11 +85,15 @@ impl LinkedSecrets {
     pub fn new(secret_store: &SecretStore, local: Arc<Store>) -> Result<Self, String> {
         let backend = match secret_store {
             SecretStore::Local => Backend::Local { store: local },
-            SecretStore::Aws { region, .. } => Backend::Aws(aws::AwsSecrets::from_env(region)?),
-            SecretStore::Gcp { project, region } => {
-                Backend::Gcp(gcp::GcpSecrets::from_env(project, region.as_deref())?)
+            SecretStore::Aws { region, .. } => {
+                Backend::Aws(Box::new(aws::AwsSecrets::from_env(region)?))
             }
-            SecretStore::Azure { vault } => Backend::Azure(azure::AzureSecrets::from_env(vault)?),
+            SecretStore::Gcp { project, region } => Backend::Gcp(Box::new(
+                gcp::GcpSecrets::from_env(project, region.as_deref())?,
+            )),
+            SecretStore::Azure { vault } => {
+                Backend::Azure(Box::new(azure::AzureSecrets::from_env(vault)?))
+            }
         };
         Ok(Self {
             store: secret_store.clone(),
