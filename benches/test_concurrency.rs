@@ -2,8 +2,8 @@
 //! 100 ms, tested through the same bounded fan-out the console's `T` and `sourcedeck test --all`
 //! use (a semaphore of [`TEST_CONCURRENCY`] permits, one connection per test). The peer is a
 //! loopback listener that answers every connection after 100 ms. Prints the wall time for the old
-//! defaults (4 and 8) and the current one, which must stay under a second.
-//! Run with `cargo bench --bench test_concurrency`.
+//! defaults (4 and 8) and the current one (goal: under a second). It measures; it asserts nothing.
+//! Run with `cargo bench --bench test_concurrency` (under `cargo test` it only checks it builds).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -53,6 +53,11 @@ async fn test_all(peer: std::net::SocketAddr, concurrency: usize) -> Duration {
 }
 
 fn main() {
+    // `cargo bench` passes --bench; `cargo test --all-targets` runs this binary without it.
+    if !std::env::args().any(|arg| arg == "--bench") {
+        println!("test_concurrency: run with `cargo bench --bench test_concurrency`");
+        return;
+    }
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
         let peer = slow_peer().await;
@@ -64,10 +69,5 @@ fn main() {
                 elapsed.as_secs_f64()
             );
         }
-        let elapsed = test_all(peer, usize::from(TEST_CONCURRENCY)).await;
-        assert!(
-            elapsed < Duration::from_secs(1),
-            "the default concurrency {TEST_CONCURRENCY} took {elapsed:?} for {SOURCES} sources"
-        );
     });
 }

@@ -202,9 +202,13 @@ impl Console {
         panic!("the cursor never reached {slot:?}");
     }
 
-    /// Moves the cursor onto `key`'s field.
+    /// Moves the cursor onto `key`'s field, showing the optional keys first when it is one of
+    /// them (PGPORT, with its default of 5432, is optional).
     fn focus_key(&mut self, key: &str) {
         let slot = Slot::Field(self.field(key));
+        if !self.form().slots().contains(&slot) {
+            self.show_optional_keys();
+        }
         self.focus(slot);
     }
 

@@ -6,12 +6,18 @@
 //! The asset is compiled in with `include_str!` and parsed once on first use. A malformed asset is
 //! a programming error; the tests in this module parse it and check its integrity, so the
 //! `expect` in the loader cannot reach a user.
+//!
+//! The catalog is the bottom of the kind knowledge: it holds the kinds themselves ([`Kind`]) and
+//! each kind's keys, and imports nothing from `domain`. The domain's rules (validation) read the
+//! catalog, never the other way round; `domain::Kind` is a re-export of [`kind::Kind`].
+
+pub mod kind;
 
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Deserializer};
 
-use crate::domain::kind::Kind;
+pub use kind::{Kind, UnknownKind};
 
 /// The compiled-in catalog text.
 const CATALOG_TOML: &str = include_str!("../../assets/catalog.toml");

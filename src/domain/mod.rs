@@ -1,7 +1,6 @@
 //! Pure rules shared by the server, the CLI and the console: kinds, names, config values,
 //! linked-secret references and validation against the kind catalog. Nothing here does I/O.
 
-pub mod kind;
 pub mod limits;
 pub mod name;
 pub mod secret;
@@ -9,6 +8,7 @@ pub mod secret_ref;
 pub mod validate;
 pub mod value;
 
-pub use kind::{Kind, UnknownKind};
+/// The kinds are catalog data; re-exported so the rules read `domain::Kind`.
+pub use crate::catalog::kind::{self, Kind, UnknownKind};
 pub use secret::Secret;
 pub use value::{ConfigValue, ValueView};

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use base64::Engine;
-use rand::RngCore;
+use rand::Rng;
 
 use crate::client::credentials::{Auth, CredentialSource, Credentials};
 use crate::domain::Secret;

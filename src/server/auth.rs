@@ -15,7 +15,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::Result;
 use base64::Engine;
-use rand::RngCore;
+use rand::Rng;
 use tonic::{Request, Response, Status};
 
 use crate::domain::Secret;

@@ -1,7 +1,7 @@
 //! Random identifiers for integrations, environments and tokens, shaped like Chalk's
 //! (short lower-case alphanumerics) so they read well in tables and URLs.
 
-use rand::Rng;
+use rand::RngExt;
 
 const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 

@@ -21,7 +21,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use hyper::Method;
 use hyper::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
-use rand::RngCore;
+use rand::Rng;
 use ring::signature::{KeyPair, RsaKeyPair};
 
 use crate::probe::auth::jwt;
