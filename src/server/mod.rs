@@ -2,6 +2,8 @@
 //! real connectivity tests. Teams run it; the console embeds it when no server is configured; every
 //! test talks to it.
 
+pub mod audit;
+pub mod audit_service;
 pub mod auth;
 mod auth_guard;
 pub mod clients;
@@ -32,6 +34,7 @@ use tonic::transport::{Identity, Server, ServerTlsConfig};
 
 use crate::domain::limits::{MAX_REQUEST_MESSAGE_BYTES, MAX_RESPONSE_MESSAGE_BYTES};
 use crate::domain::secret_ref::SecretStore;
+use crate::proto::audit_service_server::AuditServiceServer;
 use crate::proto::auth_service_server::AuthServiceServer;
 use crate::proto::integrations_service_server::IntegrationsServiceServer;
 use crate::proto::team_service_server::TeamServiceServer;
@@ -270,6 +273,11 @@ pub async fn spawn(options: ServeOptions) -> Result<RunningServer> {
         )
         .add_service(
             TeamServiceServer::new(team::TeamApi(authenticator.clone()))
+                .max_decoding_message_size(MAX_REQUEST_MESSAGE_BYTES)
+                .max_encoding_message_size(MAX_RESPONSE_MESSAGE_BYTES),
+        )
+        .add_service(
+            AuditServiceServer::new(audit_service::AuditApi(state.clone()))
                 .max_decoding_message_size(MAX_REQUEST_MESSAGE_BYTES)
                 .max_encoding_message_size(MAX_RESPONSE_MESSAGE_BYTES),
         )

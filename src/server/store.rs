@@ -13,17 +13,20 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use anyhow::{Context, Result, anyhow};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+use super::audit::{AuditEvent, record_in};
 use super::crypto::{Cipher, KEY_FILE};
 use super::ids;
 use super::store_open::{OPEN_DEADLINE, SetupLock, retry_while_busy};
 use super::{file_modes, key_check, store_migrations};
 use crate::domain::{ConfigValue, Secret};
+use tonic::Code;
 
 /// The database file's name inside the data directory.
 pub const DB_FILE: &str = "sourcedeck.db";
 
 /// Schema migrations, applied in order; `PRAGMA user_version` counts those applied.
-const MIGRATIONS: &[&str] = &["CREATE TABLE environments (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE environments (
         id TEXT PRIMARY KEY,
         name TEXT NOT NULL UNIQUE COLLATE NOCASE,
         created_at_ns INTEGER NOT NULL
@@ -51,7 +54,9 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE environments (
         sealed BLOB NOT NULL,
         updated_at_ns INTEGER NOT NULL,
         PRIMARY KEY (environment_id, name)
-    );"];
+    );",
+    super::audit::AUDIT_MIGRATION,
+];
 
 /// An environment served from this store.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -195,7 +200,7 @@ impl Store {
         &self.db_file
     }
 
-    fn connection(&self) -> Result<MutexGuard<'_, Connection>> {
+    pub(super) fn connection(&self) -> Result<MutexGuard<'_, Connection>> {
         self.connection
             .lock()
             .map_err(|_| anyhow!("store connection poisoned by an earlier panic"))
@@ -445,6 +450,18 @@ impl Store {
         kind: i32,
         config: &BTreeMap<String, ConfigValue>,
     ) -> Result<IntegrationRecord, StoreError> {
+        self.insert_audited(environment_id, name, kind, config, None)
+    }
+
+    /// [`Store::insert`], recording `audit` (with the new id) in the same transaction.
+    pub fn insert_audited(
+        &self,
+        environment_id: &str,
+        name: &str,
+        kind: i32,
+        config: &BTreeMap<String, ConfigValue>,
+        audit: Option<&AuditEvent>,
+    ) -> Result<IntegrationRecord, StoreError> {
         let mut connection = self.connection()?;
         let tx = connection.transaction()?;
         let id = ids::integration_id();
@@ -461,6 +478,9 @@ impl Store {
         };
         super::limits::check_write(&tx, &id, config)?;
         self.write_values(&tx, &id, config, at)?;
+        if let Some(event) = audit {
+            record_in(&tx, &event.for_source(Some(&id), Some(name)), Code::Ok)?;
+        }
         tx.commit()?;
         // The record is what was just written; no need to read and decrypt it again.
         let written = from_nanos(at);
@@ -493,6 +513,18 @@ impl Store {
         new_name: Option<&str>,
         changes: &BTreeMap<String, ConfigValue>,
     ) -> Result<IntegrationRecord, StoreError> {
+        self.update_audited(environment_id, id, new_name, changes, None)
+    }
+
+    /// [`Store::update`], recording `audit` (with the source's name) in the same transaction.
+    pub fn update_audited(
+        &self,
+        environment_id: &str,
+        id: &str,
+        new_name: Option<&str>,
+        changes: &BTreeMap<String, ConfigValue>,
+        audit: Option<&AuditEvent>,
+    ) -> Result<IntegrationRecord, StoreError> {
         let mut connection = self.connection()?;
         let tx = connection.transaction()?;
         let at = to_nanos(now());
@@ -519,6 +551,13 @@ impl Store {
         }
         super::limits::check_write(&tx, id, changes)?;
         self.write_values(&tx, id, changes, at)?;
+        if let Some(event) = audit {
+            let name =
+                tx.query_row("SELECT name FROM integrations WHERE id = ?1", [id], |row| {
+                    row.get::<_, String>(0)
+                })?;
+            record_in(&tx, &event.for_source(Some(id), Some(&name)), Code::Ok)?;
+        }
         tx.commit()?;
         drop(connection);
         self.get(environment_id, id)?
@@ -527,12 +566,32 @@ impl Store {
 
     /// Removes an integration and its values; false when there was none.
     pub fn delete(&self, environment_id: &str, id: &str) -> Result<bool> {
+        self.delete_audited(environment_id, id, None)
+    }
+
+    /// [`Store::delete`], recording `audit` (with the source's name) in the same transaction.
+    pub fn delete_audited(
+        &self,
+        environment_id: &str,
+        id: &str,
+        audit: Option<&AuditEvent>,
+    ) -> Result<bool> {
         let mut connection = self.connection()?;
         let tx = connection.transaction()?;
+        let name: Option<String> = tx
+            .query_row(
+                "SELECT name FROM integrations WHERE id = ?1 AND environment_id = ?2",
+                params![id, environment_id],
+                |row| row.get(0),
+            )
+            .optional()?;
         let removed = tx.execute(
             "DELETE FROM integrations WHERE id = ?1 AND environment_id = ?2",
             params![id, environment_id],
         )?;
+        if let (Some(event), true) = (audit, removed > 0) {
+            record_in(&tx, &event.for_source(Some(id), name.as_deref()), Code::Ok)?;
+        }
         tx.commit()?;
         Ok(removed > 0)
     }
