@@ -87,8 +87,7 @@ impl SecretsApi {
         } else {
             SecretSource::External
         };
-        let updated: std::collections::HashMap<String, std::time::SystemTime> = if self.is_local()
-        {
+        let updated: std::collections::HashMap<String, std::time::SystemTime> = if self.is_local() {
             let (store, id) = (self.0.store.clone(), environment_id.to_string());
             tokio::task::spawn_blocking(move || store.local_secret_names(&id))
                 .await
@@ -107,7 +106,9 @@ impl SecretsApi {
             .into_iter()
             .map(|name| WireSecret {
                 id: secret_id(environment_id, &name),
-                updated_at: updated.get(&name).map(|at| prost_types::Timestamp::from(*at)),
+                updated_at: updated
+                    .get(&name)
+                    .map(|at| prost_types::Timestamp::from(*at)),
                 source: source as i32,
                 name,
                 ..Default::default()
@@ -142,9 +143,9 @@ fn short(text: &str) -> String {
 
 /// The plain name a secret is stored under; refuses names the local store cannot hold.
 fn checked_name(name: &str) -> Result<String, Status> {
-    let normalized = SecretStore::Local
-        .normalize(name)
-        .map_err(|error| Status::invalid_argument(format!("secret name {}: {error}", short(name))))?;
+    let normalized = SecretStore::Local.normalize(name).map_err(|error| {
+        Status::invalid_argument(format!("secret name {}: {error}", short(name)))
+    })?;
     if normalized != name {
         return Err(Status::invalid_argument(format!(
             "secret name {}: use the plain name {normalized:?}",
@@ -185,7 +186,10 @@ impl EnvironmentSecretsService for SecretsApi {
         &self,
         request: Request<GetSecretValueRequest>,
     ) -> Result<Response<GetSecretValueResponse>, Status> {
-        let caller = self.0.auth.authorize(&request, Permission::SecretsDecrypt)?;
+        let caller = self
+            .0
+            .auth
+            .authorize(&request, Permission::SecretsDecrypt)?;
         self.require_local("GetSecretValue")?;
         let environment_id = caller.environment.id.clone();
         let name = self
@@ -196,7 +200,9 @@ impl EnvironmentSecretsService for SecretsApi {
             store.local_secret(&id, &key)
         })
         .await?
-        .ok_or_else(|| Status::not_found(format!("no secret {} in this environment", short(&name))))?;
+        .ok_or_else(|| {
+            Status::not_found(format!("no secret {} in this environment", short(&name)))
+        })?;
         // AUDIT (p-audit): record the reveal of `name` by `caller` here (never the value).
         Ok(Response::new(GetSecretValueResponse {
             secret_value: Some(SecretValue {
