@@ -245,3 +245,30 @@ async fn a_secret_set_over_the_wire_resolves_in_a_test() {
     assert!(!result.success);
     assert!(result.message.contains("pg-password"), "{}", result.message);
 }
+
+#[tokio::test]
+async fn the_client_api_calls_the_team_services() {
+    let server = team_server(&[("viewer-2", "viewer")]).await;
+    let session = server.session().await;
+    let environments = session.get_environments().await.unwrap();
+    let names: Vec<&str> = environments.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(names, ["default", "prod"]);
+    assert!(session.get_agent().await.unwrap().agent.is_some());
+    let value = random_value();
+    let listed = session
+        .upsert_secret("token", &Secret::new(value.clone()))
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(session.list_secrets().await.unwrap()[0].name, "token");
+    assert_eq!(
+        session.get_secret_value("token").await.unwrap().expose(),
+        value
+    );
+    assert!(session.delete_secret("token").await.unwrap().is_empty());
+    let error = session.get_secret_value("token").await.unwrap_err();
+    assert!(
+        matches!(&error, sourcedeck::client::team_api::TeamError::Failed(e) if e.code == Code::NotFound),
+        "{error:?}"
+    );
+}
