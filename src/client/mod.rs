@@ -8,6 +8,7 @@ pub mod credentials;
 pub mod data_dir;
 pub mod endpoint;
 pub mod session;
+pub mod team_api;
 
 pub use api::TestTarget;
 pub use session::{ClientError, Session};

@@ -388,6 +388,30 @@ impl Session {
         F: Fn(IntegrationsServiceClient<Channel>, Request<M>) -> Fut,
         Fut: Future<Output = Result<Response<R>, Status>>,
     {
+        self.call_on(retry, message, |channel, request| {
+            // Limits derived from the per-integration limits: the largest legal integration
+            // always fits an answer.
+            let client = IntegrationsServiceClient::new(channel)
+                .max_decoding_message_size(limits::MAX_RESPONSE_MESSAGE_BYTES)
+                .max_encoding_message_size(limits::MAX_REQUEST_MESSAGE_BYTES);
+            method(client, request)
+        })
+        .await
+    }
+
+    /// Runs one call of any service on the session's channel with headers, deadline, re-auth
+    /// and retries (`method` builds its client from the channel).
+    pub async fn call_on<M, R, F, Fut>(
+        &self,
+        retry: Retry,
+        message: M,
+        method: F,
+    ) -> Result<R, ClientError>
+    where
+        M: Clone,
+        F: Fn(Channel, Request<M>) -> Fut,
+        Fut: Future<Output = Result<Response<R>, Status>>,
+    {
         let mut attempt = 0;
         let mut reauthenticated = false;
         let mut backoff = Duration::from_millis(100);
@@ -397,12 +421,7 @@ impl Session {
             let token = self.bearer(force_refresh).await?;
             force_refresh = false;
             let request = self.authorized(message.clone(), &token)?;
-            // Limits derived from the per-integration limits: the largest legal integration
-            // always fits an answer.
-            let client = IntegrationsServiceClient::new(self.channel.clone())
-                .max_decoding_message_size(limits::MAX_RESPONSE_MESSAGE_BYTES)
-                .max_encoding_message_size(limits::MAX_REQUEST_MESSAGE_BYTES);
-            match method(client, request).await {
+            match method(self.channel.clone(), request).await {
                 Ok(response) => return Ok(response.into_inner()),
                 Err(status) if status.code() == Code::Unauthenticated && !reauthenticated => {
                     if matches!(self.tokens, TokenSource::File(_)) {

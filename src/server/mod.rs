@@ -14,6 +14,7 @@ pub mod integrations;
 pub mod key_check;
 mod limits;
 pub mod linked_secrets;
+pub mod secrets_service;
 pub mod store;
 pub mod store_migrations;
 pub mod store_open;
@@ -36,6 +37,7 @@ use crate::domain::limits::{MAX_REQUEST_MESSAGE_BYTES, MAX_RESPONSE_MESSAGE_BYTE
 use crate::domain::secret_ref::SecretStore;
 use crate::proto::audit_service_server::AuditServiceServer;
 use crate::proto::auth_service_server::AuthServiceServer;
+use crate::proto::environment_secrets_service_server::EnvironmentSecretsServiceServer;
 use crate::proto::integrations_service_server::IntegrationsServiceServer;
 use crate::proto::team_service_server::TeamServiceServer;
 
@@ -278,6 +280,11 @@ pub async fn spawn(options: ServeOptions) -> Result<RunningServer> {
         )
         .add_service(
             AuditServiceServer::new(audit_service::AuditApi(state.clone()))
+                .max_decoding_message_size(MAX_REQUEST_MESSAGE_BYTES)
+                .max_encoding_message_size(MAX_RESPONSE_MESSAGE_BYTES),
+        )
+        .add_service(
+            EnvironmentSecretsServiceServer::new(secrets_service::SecretsApi(state.clone()))
                 .max_decoding_message_size(MAX_REQUEST_MESSAGE_BYTES)
                 .max_encoding_message_size(MAX_RESPONSE_MESSAGE_BYTES),
         )

@@ -58,6 +58,13 @@ impl SecretCache {
         }
     }
 
+    /// Drops the value cached for `name` (after it was changed or deleted here).
+    pub fn remove(&self, name: &str) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.remove(name);
+        }
+    }
+
     pub fn put(&self, name: &str, secret: &Secret) {
         if self.ttl.is_zero() {
             return;

@@ -125,6 +125,14 @@ impl LinkedSecrets {
         Ok(secret)
     }
 
+    /// Forgets a cached local value of `name` in `environment_id` after it changed over the wire,
+    /// so the next test resolves the new value at once.
+    pub fn forget(&self, environment_id: &str, name: &str) {
+        if let Backend::Local { .. } = self.backend {
+            self.cache.remove(&format!("{environment_id}\0{name}"));
+        }
+    }
+
     fn explain(&self, key: &str, name: &str, error: &ResolveError) -> String {
         match (&self.backend, error) {
             (Backend::Local { .. }, ResolveError::NotFound) => format!(
