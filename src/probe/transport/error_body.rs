@@ -63,7 +63,7 @@ fn thousands(number: usize) -> String {
     let digits = number.to_string();
     let mut out = String::new();
     for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index) % 3 == 0 {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
             out.push(',');
         }
         out.push(digit);
@@ -93,11 +93,11 @@ fn json_message(document: &Value) -> Option<String> {
         Some(code) if !code.is_empty() => format!("{message} ({code})"),
         _ => message,
     };
-    if let Some(error) = document.get("error").filter(|error| error.is_object()) {
-        if let Some(message) = text(error, "message") {
-            let code = text(error, "status").or_else(|| text(error, "errorName"));
-            return Some(with(message, code));
-        }
+    if let Some(error) = document.get("error").filter(|error| error.is_object())
+        && let Some(message) = text(error, "message")
+    {
+        let code = text(error, "status").or_else(|| text(error, "errorName"));
+        return Some(with(message, code));
     }
     if let Some(error) = text(document, "error") {
         return Some(match text(document, "error_description") {
