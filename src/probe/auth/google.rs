@@ -116,7 +116,7 @@ pub fn parse_token_reply(reply: &Reply, account: &ServiceAccount) -> Result<Stri
     let detail = match (error, description) {
         (Some(error), Some(description)) => format!("{error}: {}", one_line(description, 200)),
         (Some(error), None) => error.to_string(),
-        _ => format!("HTTP {}: {}", reply.status, reply.body_line()),
+        _ => reply.body_line(),
     };
     Err(auth_error(format!(
         "the token endpoint refused the key of {} ({}): {detail}",

@@ -289,7 +289,7 @@ pub fn parse_error(reply: &Reply) -> AwsError {
         .or(header)
         .or_else(|| xml_element(&text, "Code"))
         .unwrap_or_else(|| format!("HTTP {}", reply.status));
-    let code = raw.rsplit('#').next().unwrap_or(&raw).to_string();
+    let code = one_line(raw.rsplit('#').next().unwrap_or(&raw), 80);
     let message = body
         .get("message")
         .or_else(|| body.get("Message"))
@@ -747,7 +747,7 @@ mod tests {
             error,
             AwsError {
                 code: "HTTP 502".into(),
-                message: "<html>bad gateway</html>".into()
+                message: "HTTP 502 (24 bytes)".into()
             }
         );
     }

@@ -13,7 +13,9 @@
 use hyper::Method;
 
 use crate::probe::config::{port, required, value};
-use crate::probe::transport::http::{Client, encode, parse_host, snippet, status_stage, truthy};
+use crate::probe::transport::http::{
+    Client, encode, one_line, parse_host, snippet, status_stage, truthy,
+};
 use crate::probe::{CheckFuture, CheckInput, Passed, Progress, ResolvedConfig, Stage, StageError};
 
 /// Error codes ClickHouse answers when the login itself is refused.
@@ -94,7 +96,7 @@ async fn select_one(
     } else {
         Err(StageError::new(
             Stage::Query,
-            format!("unexpected answer to SELECT 1: {}", snippet(&reply.body)),
+            format!("unexpected answer to SELECT 1: {}", reply.body_line()),
         ))
     }
 }
@@ -159,7 +161,7 @@ fn clean_message(text: &str) -> String {
     let line = [" (version ", ", e.what() = ", ", Stack trace"]
         .iter()
         .fold(line, |line, cut| line.split(cut).next().unwrap_or(line));
-    snippet(line.trim().as_bytes())
+    one_line(line.trim(), 200)
 }
 
 /// ClickHouse's entry point, with the signature every kind implements ([`crate::probe::Check`]).
@@ -209,7 +211,7 @@ mod tests {
         assert_eq!(error.stage, Stage::Authenticate);
         assert_eq!(
             error.reason,
-            "HTTP 502 from the ClickHouse HTTP interface: <html>Bad gateway</html>"
+            "HTTP 502 from the ClickHouse HTTP interface: an answer of 24 bytes in no known format"
         );
         assert_eq!(
             error_of(401, None, b"", Stage::Query).stage,

@@ -16,7 +16,7 @@ use hyper::header::{AUTHORIZATION, CONTENT_TYPE};
 use serde_json::{Value, json};
 
 use crate::probe::config::{port, required, value};
-use crate::probe::transport::http::{Client, basic_auth, parse_host, snippet};
+use crate::probe::transport::http::{Client, basic_auth, one_line, parse_host, snippet};
 use crate::probe::{CheckFuture, CheckInput, Passed, Progress, ResolvedConfig, Stage, StageError};
 
 /// Pause between polls of a statement that is still running.
@@ -169,8 +169,8 @@ fn read_token(status: u16, body: &[u8], client_id: &str) -> Result<String, Stage
             .and_then(Value::as_str)
     };
     let why = match (text("error"), text("error_description")) {
-        (Some(error), Some(description)) => format!("{error}: {description}"),
-        (Some(error), None) => error.to_string(),
+        (Some(error), Some(description)) => one_line(&format!("{error}: {description}"), 200),
+        (Some(error), None) => one_line(error, 200),
         _ if (200..300).contains(&status) => "the answer has no access_token".to_string(),
         _ => snippet(body),
     };
@@ -266,10 +266,11 @@ fn http_error(status: u16, document: Option<&Value>, body: &[u8], how: &str) -> 
 
 /// `message (CODE)`, first line only.
 fn with_code(message: &str, code: Option<&str>) -> String {
-    let line = message.lines().next().unwrap_or(message).trim();
+    let line = one_line(message.lines().next().unwrap_or(message), 200);
+    let code = code.map(|code| one_line(code, 60));
     match code {
-        Some(code) if !line.contains(code) => format!("{line} ({code})"),
-        _ => line.to_string(),
+        Some(code) if !line.contains(&code) => format!("{line} ({code})"),
+        _ => line,
     }
 }
 

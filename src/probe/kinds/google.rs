@@ -208,11 +208,12 @@ pub fn api_error(reply: &Reply, permission: &str) -> StageError {
     let message = error
         .and_then(|error| error.get("message"))
         .and_then(Value::as_str)
-        .map_or_else(|| reply.body_line(), |message| one_line(message, 200));
-    let text = if message.is_empty() {
-        status
-    } else {
-        format!("{status}: {message}")
+        .map(|message| one_line(message, 200));
+    let text = match message {
+        Some(message) if !message.is_empty() => format!("{status}: {message}"),
+        // Not Google's error format: status, content type and length only.
+        _ if error.is_none() => reply.body_line(),
+        _ => status,
     };
     match reply.status {
         401 => StageError::new(
@@ -376,7 +377,7 @@ mod tests {
         );
         assert_eq!(
             api_error(&reply(502, "bad\ngateway"), "p").reason,
-            "HTTP 502: bad gateway"
+            "HTTP 502 (11 bytes)"
         );
     }
 

@@ -28,7 +28,9 @@ use crate::probe::auth::jwt;
 use serde_json::{Value, json};
 
 use crate::probe::config::{required, value};
-use crate::probe::transport::http::{Client, Endpoint, encode, parse_host, path_of, snippet};
+use crate::probe::transport::http::{
+    Client, Endpoint, encode, one_line, parse_host, path_of, snippet,
+};
 use crate::probe::{CheckFuture, CheckInput, Passed, Progress, ResolvedConfig, Stage, StageError};
 
 const DOMAIN: &str = ".snowflakecomputing.com";
@@ -387,10 +389,10 @@ fn api_error(document: &Value, fallback: &str) -> String {
         .get("message")
         .and_then(Value::as_str)
         .unwrap_or(fallback);
-    let message = message.lines().next().unwrap_or(message).trim();
+    let message = one_line(message.lines().next().unwrap_or(message), 200);
     match document.get("code").and_then(Value::as_str) {
-        Some(code) => format!("{message} (code {code})"),
-        None => message.to_string(),
+        Some(code) => format!("{message} (code {})", one_line(code, 40)),
+        None => message,
     }
 }
 

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::probe::config::{port, required, value};
 use crate::probe::transport::http::{
-    Client, Endpoint, HostSpec, basic_auth, parse_host, path_of, snippet,
+    Client, Endpoint, HostSpec, basic_auth, one_line, parse_host, path_of, snippet,
 };
 use crate::probe::{CheckFuture, CheckInput, Passed, Progress, ResolvedConfig, Stage, StageError};
 
@@ -149,7 +149,7 @@ async fn execute(
         let results = reply.json().ok_or_else(|| {
             StageError::new(
                 Stage::Query,
-                format!("the answer is not Trino JSON: {}", snippet(&reply.body)),
+                format!("the answer is not Trino JSON: {}", reply.body_line()),
             )
         })?;
         let page = read_page(&results)?;
@@ -176,7 +176,7 @@ fn read_page(results: &Value) -> Result<Page, StageError> {
             .get("message")
             .and_then(Value::as_str)
             .unwrap_or("the query failed");
-        let message = message.lines().next().unwrap_or(message);
+        let message = one_line(message.lines().next().unwrap_or(message), 200);
         let reason = match error.get("errorName").and_then(Value::as_str) {
             Some(name) => format!("{message} ({name})"),
             None => message.to_string(),
@@ -308,7 +308,7 @@ mod tests {
         assert_eq!(other.stage, Stage::Query);
         assert_eq!(
             other.reason,
-            "HTTP 404 from the Trino coordinator: Not Found"
+            "HTTP 404 from the Trino coordinator: an answer of 10 bytes in no known format"
         );
     }
 

@@ -312,30 +312,15 @@ pub fn path_of(url: &str) -> String {
     }
 }
 
-/// One line of at most 200 characters out of a response body, for messages.
+/// What a check may say about a body it has no status or content type for: the documented
+/// error message, else only its length (see [`super::error_body`]).
 pub fn snippet(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let line = text
-        .lines()
-        .map(str::trim)
-        .find(|line| !line.is_empty())
-        .unwrap_or("(empty body)");
-    if line.chars().count() > 200 {
-        format!("{}...", line.chars().take(200).collect::<String>())
-    } else {
-        line.to_string()
-    }
+    super::error_body::describe(None, None, body)
 }
 
-/// `text` with runs of whitespace made one space, cut to `limit` characters.
+/// `text` with control characters and whitespace runs made one space, cut to `limit` characters.
 pub fn one_line(text: &str, limit: usize) -> String {
-    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if line.chars().count() > limit {
-        let cut: String = line.chars().take(limit).collect();
-        format!("{cut}…")
-    } else {
-        line
-    }
+    super::error_body::clean(text, limit)
 }
 
 /// One request as a cloud check builds it: method, path (with query), headers besides `host`
@@ -368,9 +353,10 @@ impl Reply {
         self.headers.get(name).and_then(|value| value.to_str().ok())
     }
 
-    /// The body as one short line, for messages.
+    /// The body as a check may report it: its documented error message, else only status,
+    /// content type and length.
     pub fn body_line(&self) -> String {
-        one_line(&String::from_utf8_lossy(&self.body), 200)
+        super::error_body::describe(Some(self.status), self.header("content-type"), &self.body)
     }
 }
 
@@ -636,8 +622,11 @@ mod tests {
         );
         assert_eq!(path_of("https://h"), "/");
         assert_eq!(path_of("/a"), "/a");
-        assert_eq!(snippet(b"\n  first line\nsecond"), "first line");
-        assert_eq!(snippet(&[b'x'; 300]).len(), 203);
+        assert_eq!(
+            snippet(b"\n  first line\nsecond"),
+            "an answer of 20 bytes in no known format"
+        );
+        assert_eq!(snippet(br#"{"message": "first line"}"#), "first line");
         assert_eq!(status_stage(401), Stage::Authenticate);
         assert_eq!(status_stage(404), Stage::Query);
     }
