@@ -1,0 +1,141 @@
+//! The form's own input modes: the multiline editor for long values and the one-line prompts
+//! (load a file, name a custom key, confirm a discard) with their keys.
+
+use super::*;
+
+pub(super) fn set_mask(area: &mut TextArea<'static>, masked: bool) {
+    if masked {
+        area.set_mask_char('•');
+    } else {
+        area.clear_mask_char();
+    }
+}
+
+/// Opens the multi-line editor over the current field, optionally with a first character typed.
+pub(super) fn open_editor(app: &mut App, form: &mut Form, typed: Option<&str>) {
+    let Some(index) = form.current_field() else {
+        return;
+    };
+    let field = &form.fields[index];
+    if field.linked {
+        flash(
+            app,
+            format!("{}: a reference is one line", field.key),
+            false,
+        );
+        return;
+    }
+    let lines: Vec<String> = field.literal.expose().lines().map(String::from).collect();
+    let mut area = TextArea::new(if lines.is_empty() {
+        vec![String::new()]
+    } else {
+        lines
+    });
+    area.move_cursor(tui_textarea::CursorMove::Bottom);
+    area.move_cursor(tui_textarea::CursorMove::End);
+    set_mask(&mut area, field.secret && !field.revealed);
+    if let Some(text) = typed {
+        area.insert_str(text);
+    }
+    form.editor = Some(MultilineEditor { field: index, area });
+}
+
+pub(super) fn on_editor_key(app: &mut App, form: &mut Form, key: KeyEvent) {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Esc => {
+            if let Some(editor) = form.editor.take() {
+                let text = editor.area.lines().join("\n");
+                let field = &mut form.fields[editor.field];
+                if text != field.literal.expose() {
+                    field.set_literal(Secret::new(text));
+                }
+                flash(app, format!("{}: edited", field.key), false);
+            }
+        }
+        KeyCode::Char('r') if ctrl => toggle_reveal(app, form),
+        _ => {
+            if let Some(editor) = form.editor.as_mut() {
+                editor.area.input(key);
+            }
+        }
+    }
+}
+
+pub(super) fn on_prompt_key(
+    app: &mut App,
+    form: &mut Form,
+    prompt: Prompt,
+    key: KeyEvent,
+) -> (Vec<Command>, After) {
+    match prompt {
+        Prompt::Help => {}
+        Prompt::Discard => match key.code {
+            KeyCode::Char('y') | KeyCode::Char('Y') => {
+                flash(app, "changes discarded", false);
+                return (Vec::new(), After::Close);
+            }
+            _ => flash(app, "kept editing", false),
+        },
+        Prompt::Review => match key.code {
+            KeyCode::Enter | KeyCode::Char('y') | KeyCode::Char('Y') => {
+                return (submit(app, form), After::Stay);
+            }
+            _ => {}
+        },
+        Prompt::LoadFile {
+            field,
+            mut path,
+            encode,
+        } => match key.code {
+            KeyCode::Esc => {}
+            KeyCode::Enter if !path.trim().is_empty() => {
+                let key = form.fields[field].key.clone();
+                flash(app, format!("loading {path}…"), false);
+                return (
+                    vec![Command::LoadFile {
+                        key,
+                        path: path.trim().to_string(),
+                        encode,
+                    }],
+                    After::Stay,
+                );
+            }
+            code => {
+                edit_line(&mut path, code);
+                form.prompt = Some(Prompt::LoadFile {
+                    field,
+                    path,
+                    encode,
+                });
+            }
+        },
+        Prompt::CustomKey { mut text } => match key.code {
+            KeyCode::Esc => {}
+            KeyCode::Enter => match form.add_custom(&text) {
+                Ok(note) => flash(app, note, false),
+                Err(reason) => {
+                    flash(app, reason, true);
+                    form.prompt = Some(Prompt::CustomKey { text });
+                }
+            },
+            code => {
+                edit_line(&mut text, code);
+                form.prompt = Some(Prompt::CustomKey { text });
+            }
+        },
+    }
+    (Vec::new(), After::Stay)
+}
+
+/// Applies a key to a prompt's one-line input (a path, a key name): a character appends,
+/// Backspace deletes, anything else leaves it.
+pub(super) fn edit_line(text: &mut String, code: KeyCode) {
+    match code {
+        KeyCode::Backspace => {
+            text.pop();
+        }
+        KeyCode::Char(c) => text.push(c),
+        _ => {}
+    }
+}

@@ -1,0 +1,229 @@
+//! The reducer: `update(app, msg)` changes the state and returns the commands to carry out. It
+//! does no I/O and reads no clock (time arrives in `Msg::Tick`), so every behaviour of the console
+//! can be tested by feeding messages and looking at the state and the commands.
+
+use std::time::Duration;
+
+use base64::Engine as _;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::domain::{Kind, Secret};
+use crate::proto::{SecretSource, SecretWithValue, TestIntegrationResponse};
+
+use super::actions::{Action, action_for};
+use super::app::{
+    App, ClipboardClear, ConfirmDelete, Detail, Flash, Focus, Overlay, PreviewLine, Revealed,
+    TestAll, TestResult, TestStatus,
+};
+use super::clipboard::Fingerprint;
+use super::filter::visible_rows;
+use super::msg::{Command, ConnectionState, Msg, Outcome, Reply, Request, RequestId};
+
+/// How long a revealed secret stays on screen, and a copied secret on the clipboard.
+pub const REVEAL_FOR: Duration = Duration::from_secs(30);
+/// How long a flash message stays.
+pub const FLASH_FOR: Duration = Duration::from_secs(6);
+
+/// The first commands: load the list.
+pub fn init(app: &mut App) -> Vec<Command> {
+    vec![send(app, Request::List)]
+}
+
+/// Applies one message.
+pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
+    match msg {
+        Msg::Key(key) => on_key(app, key),
+        Msg::Resize => Vec::new(),
+        Msg::Tick { now, wall } => on_tick(app, now, wall),
+        Msg::Reply(reply) => on_reply(app, reply),
+        Msg::Connection(state) => on_connection(app, state),
+        Msg::FileLoaded { key, path, result } => form::on_file_loaded(app, key, path, result),
+        Msg::Copied {
+            what,
+            secret,
+            result,
+        } => on_copied(app, what, secret, result),
+        Msg::ClipboardCleared(result) => {
+            if result == Ok(true) {
+                flash(app, "clipboard cleared", false);
+            }
+            Vec::new()
+        }
+        Msg::ListRows(rows) => {
+            app.page = rows;
+            Vec::new()
+        }
+    }
+}
+
+/// Registers a request and returns the command that sends it.
+fn send(app: &mut App, request: Request) -> Command {
+    let id = app.next_request;
+    app.next_request += 1;
+    app.pending.insert(id, request.clone());
+    Command::Send { id, request }
+}
+
+/// Shows `text` on the flash line for [`FLASH_FOR`].
+pub(crate) fn flash(app: &mut App, text: impl Into<String>, error: bool) {
+    app.flash = Some(Flash {
+        text: text.into(),
+        error,
+        until: app.now + FLASH_FOR,
+    });
+}
+
+fn on_tick(app: &mut App, now: std::time::Instant, wall: std::time::SystemTime) -> Vec<Command> {
+    app.now = now;
+    app.wall = wall;
+    app.ticks = app.ticks.wrapping_add(1);
+    let mut commands = Vec::new();
+    if app.revealed.as_ref().is_some_and(|r| now >= r.until) {
+        app.revealed = None;
+    }
+    if app.flash.as_ref().is_some_and(|f| now >= f.until) {
+        app.flash = None;
+    }
+    if app
+        .clipboard_clear
+        .as_ref()
+        .is_some_and(|clear| now >= clear.at)
+        && let Some(clear) = app.clipboard_clear.take()
+    {
+        commands.push(Command::ClearClipboard {
+            if_holding: clear.holding,
+        });
+    }
+    commands
+}
+
+fn on_connection(app: &mut App, state: ConnectionState) -> Vec<Command> {
+    let recovered = matches!(state, ConnectionState::Connected { .. })
+        && !matches!(app.connection, ConnectionState::Connected { .. });
+    if let ConnectionState::Connected { environment } = &state {
+        app.environment = environment.clone();
+    }
+    app.connection = state;
+    // After a reconnect the list may be stale; reload it unless a load is already on its way.
+    if recovered && app.loaded && !app.is_pending(&Request::List) {
+        return vec![send(app, Request::List)];
+    }
+    Vec::new()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keys
+
+fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
+    if key.kind == crossterm::event::KeyEventKind::Release {
+        return Vec::new();
+    }
+    // A terminal delivers Esc followed quickly by a key as Alt+key: treat it as both.
+    if key.modifiers.contains(KeyModifiers::ALT) && matches!(key.code, KeyCode::Char(_)) {
+        let mut commands = on_key(app, KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+        let plain = KeyEvent::new(key.code, key.modifiers - KeyModifiers::ALT);
+        commands.extend(on_key(app, plain));
+        return commands;
+    }
+    if app.form.is_some() {
+        return form::on_key(app, key);
+    }
+    let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+    if ctrl_c {
+        app.quit = true;
+        return vec![Command::Quit];
+    }
+    if app.overlay.is_some() {
+        return on_overlay_key(app, key);
+    }
+    if app.filter.editing {
+        return on_filter_key(app, key);
+    }
+    if key.code == KeyCode::Esc {
+        if app.focus == Focus::Detail {
+            app.focus = Focus::List;
+        } else if !app.filter.text.is_empty() {
+            app.filter.text.clear();
+            refilter(app);
+        }
+        return Vec::new();
+    }
+    match action_for(key, app.readonly) {
+        Some(action) => on_action(app, action),
+        None => Vec::new(),
+    }
+}
+
+fn on_action(app: &mut App, action: Action) -> Vec<Command> {
+    match action {
+        Action::Up => move_cursor(app, -1),
+        Action::Down => move_cursor(app, 1),
+        Action::Top => move_cursor(app, isize::MIN / 2),
+        Action::Bottom => move_cursor(app, isize::MAX / 2),
+        Action::PageUp => move_cursor(app, -(page(app) as isize)),
+        Action::PageDown => move_cursor(app, page(app) as isize),
+        Action::SwitchFocus => {
+            app.focus = match app.focus {
+                Focus::List if app.selected_integration().is_some() => Focus::Detail,
+                _ => Focus::List,
+            };
+            Vec::new()
+        }
+        Action::Filter => {
+            app.filter.editing = true;
+            Vec::new()
+        }
+        Action::CommandBar => {
+            app.overlay = Some(Overlay::CommandBar {
+                text: String::new(),
+            });
+            Vec::new()
+        }
+        Action::CycleSort => {
+            app.sort = app.sort.next();
+            refilter(app);
+            flash(app, format!("sorted by {}", app.sort.label()), false);
+            Vec::new()
+        }
+        Action::Refresh => {
+            if app.is_pending(&Request::List) {
+                return Vec::new();
+            }
+            app.details.clear();
+            vec![send(app, Request::List)]
+        }
+        Action::Test => test_selected(app),
+        Action::TestAll => test_all(app),
+        Action::Delete => ask_delete(app),
+        Action::New => form::open_new(app),
+        Action::Edit => form::open_edit(app),
+        Action::CopyId => copy_id_or_value(app),
+        Action::CopyName => copy_name(app),
+        Action::Reveal => reveal(app),
+        Action::Help => {
+            app.overlay = Some(Overlay::Help { scroll: 0 });
+            Vec::new()
+        }
+        Action::Quit => {
+            app.quit = true;
+            vec![Command::Quit]
+        }
+    }
+}
+
+mod detail;
+mod form;
+mod list;
+mod overlay;
+mod worker_results;
+
+use detail::*;
+pub use detail::{detail_keys, is_withheld};
+pub use list::keep_cursor_in_view;
+use list::*;
+use overlay::*;
+pub use worker_results::test_result;
+use worker_results::*;
+
+#[cfg(test)]
+mod tests;

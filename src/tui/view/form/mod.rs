@@ -1,0 +1,167 @@
+//! Drawing the config form, generically from the catalog: one row per key (label, key name on
+//! wide terminals, a value widget chosen by the key's type, and the problem or note beside it),
+//! a panel explaining the key under the cursor, and the form's prompts. Secret values show as
+//! bullets unless revealed on purpose; a configured secret shows only that it is configured.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Direction, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use crate::catalog::{GroupRule, ValueType};
+
+use super::super::app::App;
+use super::super::form::changes::describe_changes;
+use super::super::form::check::{Problems, check, explain_reference};
+use super::super::form::{DraftTest, Field, Form, KindPicker, Original, Prompt, Slot};
+use super::super::theme::Theme;
+use super::list::fit;
+use super::overlay::{boxed, centered, popup};
+use super::spinner;
+
+/// Label column width.
+const LABEL_WIDTH: usize = 22;
+/// Key-name column width, shown from [`WIDE`] columns on.
+const KEY_WIDTH: usize = 26;
+const WIDE: usize = 96;
+/// Value column width (the message column takes the rest).
+const VALUE_WIDTH: usize = 30;
+/// Lines of the panel that explains the key under the cursor.
+const PANEL_HEIGHT: u16 = 7;
+
+/// Draws the form into the body area.
+pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, form: &Form, theme: Theme) {
+    let problems = check(form);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(true))
+        .title(Span::styled(format!(" {} ", form.title()), theme.title()))
+        .title_bottom(status_line(app, form, &problems, theme));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let test_height = u16::from(form.test.is_some());
+    let parts = Layout::default()
+        .direction(Direction::Vertical)
+        .constraints([
+            Constraint::Min(3),
+            Constraint::Length(test_height),
+            Constraint::Length(PANEL_HEIGHT),
+        ])
+        .split(inner);
+    draw_rows(frame, parts[0], form, &problems, theme);
+    if let Some(test) = &form.test {
+        frame.render_widget(
+            Paragraph::new(test_line(app, test, parts[1].width, theme)),
+            parts[1],
+        );
+    }
+    draw_panel(frame, parts[2], form, &problems, theme);
+    if let Some(editor) = &form.editor {
+        let field = &form.fields[editor.field];
+        let editor_area = centered(
+            area,
+            area.width.saturating_sub(4),
+            area.height.saturating_sub(2),
+        );
+        frame.render_widget(Clear, editor_area);
+        let reveal = if field.secret { " · ^R reveal" } else { "" };
+        let title = format!(" {} · Esc done{reveal} ", field.key);
+        let block = boxed(&title, theme);
+        let text_area = block.inner(editor_area);
+        frame.render_widget(block, editor_area);
+        frame.render_widget(&editor.area, text_area);
+    }
+    if let Some(prompt) = &form.prompt {
+        draw_prompt(frame, area, form, prompt, theme);
+    }
+}
+
+/// The block's bottom line: how many changes, the draft test, the save in flight.
+fn status_line(app: &App, form: &Form, problems: &Problems, theme: Theme) -> Line<'static> {
+    let mut spans = Vec::new();
+    let changes = describe_changes(form).len() - usize::from(form.is_new());
+    let plural = if changes == 1 { "" } else { "s" };
+    let count = if form.is_new() {
+        format!(" {changes} key{plural} set ")
+    } else {
+        format!(" {changes} change{plural} ")
+    };
+    spans.push(Span::styled(count, theme.dim()));
+    if form.attempted && problems.is_blocking() {
+        spans.push(Span::styled(
+            format!("· {} to fix ", problems.count()),
+            theme.error(),
+        ));
+    }
+    match &form.test {
+        Some(DraftTest::Running { .. }) => spans.push(Span::styled(
+            format!("· {} testing the draft ", spinner(app)),
+            theme.warning(),
+        )),
+        Some(DraftTest::Done(result)) => {
+            let latency = result
+                .latency_ms
+                .map(|ms| format!(" {ms} ms"))
+                .unwrap_or_default();
+            let (text, style) = if result.success {
+                (format!("· draft test ✓ ok{latency} "), theme.ok())
+            } else {
+                (format!("· draft test ✗ failed{latency} "), theme.error())
+            };
+            spans.push(Span::styled(text, style));
+        }
+        None => {}
+    }
+    if form.saving.is_some() {
+        spans.push(Span::styled(
+            format!("· {} saving ", spinner(app)),
+            theme.warning(),
+        ));
+    }
+    Line::from(spans)
+}
+
+/// The draft test's result in full: verdict, latency and the server's message (which names the
+/// stage that failed), kept on screen until the next test.
+fn test_line(app: &App, test: &DraftTest, width: u16, theme: Theme) -> Line<'static> {
+    let (text, style) = match test {
+        DraftTest::Running { .. } => (
+            format!(
+                "{} testing the draft on the server (not saved)…",
+                spinner(app)
+            ),
+            theme.warning(),
+        ),
+        DraftTest::Done(result) => {
+            let latency = result
+                .latency_ms
+                .map(|ms| format!(" in {ms} ms"))
+                .unwrap_or_default();
+            let verdict = if result.success {
+                "✓ ok"
+            } else {
+                "✗ failed"
+            };
+            let style = if result.success {
+                theme.ok()
+            } else {
+                theme.error()
+            };
+            (
+                format!("draft test {verdict}{latency}: {}", result.message),
+                style,
+            )
+        }
+    };
+    Line::from(Span::styled(fit(&text, usize::from(width)), style))
+}
+
+mod panel;
+mod prompts;
+mod rows;
+
+use panel::*;
+use prompts::*;
+pub use prompts::{draw_picker, hints};
+use rows::*;
