@@ -268,14 +268,18 @@ fn create_test_and_edit_a_postgresql_source_in_the_form() {
     console.wait_for("kind: postgres");
     console.keys(&["Enter"]);
     console.wait_for("New PostgreSQL source");
-    // Name, then the required keys in catalog order, then the optional keys' toggle.
+    // Name, then the required keys in catalog order, then the optional keys' toggle; the port
+    // (default 5432) is the first optional key, the password the next.
     console.type_text("tmux_form_pg");
-    for value in ["127.0.0.1", "5432", "test", "postgres"] {
+    for value in ["127.0.0.1", "test", "postgres"] {
         console.keys(&["Down"]);
         console.type_text(value);
     }
     console.wait_for("postgres▏");
     console.keys(&["Down", "Enter", "Down"]);
+    console.type_text("5432");
+    console.wait_for("5432▏");
+    console.keys(&["Down"]);
     console.type_text(password);
     console.wait_for(&"•".repeat(password.len()));
     console.keys(&["C-t"]);
@@ -292,7 +296,8 @@ fn create_test_and_edit_a_postgresql_source_in_the_form() {
     console.keys(&["e"]);
     console.wait_for("Edit tmux_form_pg");
     console.wait_for("•••• configured");
-    console.keys(&["Down", "Down", "C-u"]);
+    // Name, Host, Database, User, the optional keys' toggle (open: the source has some), Port.
+    console.keys(&["Down", "Down", "Down", "Down", "Down", "C-u"]);
     console.type_text("5433");
     console.wait_for("5433");
     console.keys(&["C-s"]);
