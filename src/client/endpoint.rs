@@ -4,7 +4,7 @@
 //! `localhost:4002`); every Chalk client normalises them the same way, so this module applies the
 //! same rules: strip `https://`, `http://`, `www.`, then any path; a missing port means 443, for
 //! plaintext hosts too. One rule is stricter than those clients' prefix match: plaintext goes only
-//! to the host `localhost` exactly or a loopback IP literal (`127.0.0.0/8`, `[::1]`), because a
+//! to the host `localhost`, `127.0.0.1` or `[::1]` exactly (other loopback addresses get TLS), because a
 //! prefix also matches names anyone can register (`localhost.evil.com`, `127.0.0.1.nip.io`) and
 //! the token would cross the network in clear text. Everything else uses TLS.
 
@@ -23,7 +23,7 @@ pub struct Endpoint {
     pub authority: String,
     /// The host alone (lowercase, IPv6 without brackets), for TLS server-name checks.
     pub host: String,
-    /// Plaintext only for `localhost` exactly and loopback IP literals.
+    /// Plaintext only for `localhost`, `127.0.0.1` and `::1` exactly.
     pub tls: bool,
 }
 
@@ -144,10 +144,15 @@ fn parse_port(port: &str) -> Result<u16, String> {
     }
 }
 
-/// True for the hosts reached without TLS: the name `localhost` exactly and loopback IP literals
-/// (`host` is already lowercase, IPv6 without brackets). Never a prefix match: see the module doc.
+/// True for the hosts reached without TLS: the name `localhost` and the loopback addresses
+/// `127.0.0.1` and `::1`, exactly. Every other name or address, other loopback addresses such as
+/// `127.0.0.2` included, gets TLS (so a TLS `serve` on such an address can be reached).
 fn is_plaintext_host(host: &str) -> bool {
-    host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    host == "localhost"
+        || host.parse::<IpAddr>().is_ok_and(|ip| {
+            ip == IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)
+                || ip == IpAddr::V6(std::net::Ipv6Addr::LOCALHOST)
+        })
 }
 
 #[cfg(test)]
@@ -255,14 +260,12 @@ mod tests {
     }
 
     #[test]
-    fn plaintext_only_for_localhost_exactly_and_loopback_ip_literals() {
+    fn plaintext_only_for_localhost_127_0_0_1_and_ipv6_loopback_exactly() {
         for plain in [
             "localhost",
             "LOCALHOST:4002",
             "http://localhost:4002/",
             "127.0.0.1:50051",
-            "127.0.0.2:50051",
-            "127.255.255.254",
             "[::1]:50051",
             "[0:0:0:0:0:0:0:1]:1",
         ] {
@@ -273,6 +276,8 @@ mod tests {
             "localhost.evil.com:4002",
             "localhostevil.com",
             "http://localhost.localdomain",
+            "127.0.0.2:50051",
+            "127.255.255.254",
             "127.0.0.1.nip.io",
             "127.0.0.1.nip.io:50051",
             "127.0.0.1x",
