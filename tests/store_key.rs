@@ -323,7 +323,8 @@ async fn a_flipped_bit_in_one_value_leaves_every_other_value_readable_and_names_
         .unwrap();
     assert!(!report.success);
     assert!(
-        report.message.starts_with("PGPASSWORD:") && report.message.contains("cannot be read"),
+        report.message.starts_with("resolve failed: PGPASSWORD:")
+            && report.message.contains("cannot be read"),
         "{}",
         report.message
     );
