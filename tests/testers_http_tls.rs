@@ -4,8 +4,9 @@
 //! success for ClickHouse (TLS by default) and Trino (basic auth, only ever sent over HTTPS),
 //! Trino's wrong password, and a certificate for another host.
 
+#[path = "it/common/mod.rs"]
 mod common;
-#[path = "peers/http.rs"]
+#[path = "it/peers/http.rs"]
 mod peers;
 
 use base64::Engine as _;

@@ -3,11 +3,9 @@
 //! would fall back to the environment, which points somewhere that fails). Given in both places,
 //! the flag after the command wins.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{CLIENT_ID, CLIENT_SECRET, Cli, Run, SilentListener, TestServer, closed_port};
+use crate::common::{CLIENT_ID, CLIENT_SECRET, Cli, Run, SilentListener, TestServer, closed_port};
 use sourcedeck::domain::{ConfigValue, Kind, Secret};
 
 /// `flags` before `command`, then after it.

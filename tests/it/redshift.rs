@@ -1,11 +1,9 @@
 //! Redshift speaks the PostgreSQL protocol: its check reads the REDSHIFT_* keys (with 5439 as the
 //! default port) and is verified here against the machine's PostgreSQL on 127.0.0.1:5432.
 
-mod common;
-
 use std::collections::BTreeMap;
 
-use common::{TestServer, closed_port};
+use crate::common::{TestServer, closed_port};
 use sourcedeck::client::TestTarget;
 use sourcedeck::domain::{ConfigValue, Kind, Secret};
 

@@ -2,13 +2,11 @@
 //! answers every request with an HTML page holding a random marker, at an error status and at
 //! 200, and no check's message may contain the marker (only status, content type and length).
 
-mod common;
-#[path = "peers/http.rs"]
-mod peers;
+use crate::peers::http as peers;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use common::TestServer;
+use crate::common::TestServer;
 use peers::{Answer, Peer};
 use sourcedeck::proto::IntegrationKind;
 

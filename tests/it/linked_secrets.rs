@@ -5,11 +5,9 @@
 //! enforced); GCP Secret Manager and Azure Key Vault are loopback stand-ins. No resolved value
 //! may appear in a message or in the server's trace-level log. All traffic stays on 127.0.0.1.
 
-mod common;
-#[path = "peers/moto.rs"]
-mod moto;
-#[path = "peers/secret_managers.rs"]
-mod secret_managers;
+use crate::common;
+use crate::peers::moto;
+use crate::peers::secret_managers;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
@@ -17,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::{get_token, linked, literal, wait_until};
+use crate::common::{get_token, linked, literal, wait_until};
 use moto::{Key, Moto};
 use mysql_async::prelude::Queryable;
 use rand::distr::{Alphanumeric, SampleString};

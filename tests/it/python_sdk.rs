@@ -6,7 +6,7 @@
 //! `.ci/run` creates (`python3 -m venv .venv && .venv/bin/pip install chalkpy==2.166.1`). Without
 //! it this test fails: it never passes silently.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};

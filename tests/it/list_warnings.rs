@@ -2,11 +2,9 @@
 //! through any path (an update, a rename, a delete, another process on the same data directory)
 //! shows up in the very next list.
 
-mod common;
-
 use std::collections::BTreeMap;
 
-use common::TestServer;
+use crate::common::TestServer;
 use sourcedeck::domain::{ConfigValue, Kind, Secret};
 use sourcedeck::proto::Integration;
 

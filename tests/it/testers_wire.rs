@@ -3,13 +3,9 @@
 //! plus TLS failures against certificates made with `openssl` (`common::certs`). Every peer listens on
 //! 127.0.0.1 only, and every await is bounded.
 
-mod common;
-#[path = "peers/kafka_broker.rs"]
-mod kafka_broker;
-#[path = "peers/pg_tls_proxy.rs"]
-mod pg_tls_proxy;
-#[path = "peers/tds.rs"]
-mod tds;
+use crate::peers::kafka_broker;
+use crate::peers::pg_tls_proxy;
+use crate::peers::tds;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -17,10 +13,10 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use crate::common::certs::{self_signed, signed_by_test_ca};
+use crate::common::{SilentListener, TestServer, closed_port, literals};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use common::certs::{self_signed, signed_by_test_ca};
-use common::{SilentListener, TestServer, closed_port, literals};
 use kafka_broker::{BASE_OFFSET, Broker, Message, Options, Sasl, Topic};
 use pg_tls_proxy::PgTlsProxy;
 use rustls::pki_types::pem::PemObject;

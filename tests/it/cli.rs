@@ -2,9 +2,9 @@
 //! with the embedded default server: output, exit codes, and secrets that never reach the
 //! terminal unless revealed.
 
-mod common;
+use crate::common;
 
-use common::{Cli, Run, TestServer, closed_port};
+use crate::common::{Cli, Run, TestServer, closed_port};
 use sourcedeck::domain::{ConfigValue, Kind, Secret};
 
 const MASK: &str = "•••• configured";

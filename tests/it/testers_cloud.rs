@@ -4,18 +4,15 @@
 //! service-account JWT; plus closed ports, a silent listener hitting the deadline, a self-signed
 //! certificate, and no secret in any message. All traffic stays on 127.0.0.1.
 
-mod common;
-#[path = "peers/google.rs"]
-mod google;
-#[path = "peers/moto.rs"]
-mod moto;
+use crate::peers::google;
+use crate::peers::moto;
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::certs::{rsa_key, self_signed};
-use common::{
+use crate::common::certs::{rsa_key, self_signed};
+use crate::common::{
     Api, SilentListener, TestServer, assert_failed, assert_kept_a_1s_deadline, closed_port,
     literals,
 };
@@ -35,7 +32,7 @@ async fn bounded<T>(what: &str, future: impl Future<Output = T>) -> T {
 
 /// TestIntegration on the shared [`Api`].
 impl Api {
-    async fn test(
+    async fn run_check(
         &self,
         kind: IntegrationKind,
         pairs: &[(&str, &str)],
@@ -66,7 +63,7 @@ impl Api {
         needle: &str,
         secrets: &[&str],
     ) -> TestIntegrationResponse {
-        let result = self.test(kind, pairs, false).await;
+        let result = self.run_check(kind, pairs, false).await;
         assert_failed(&result, stage, needle);
         assert_no_secret(&result, secrets);
         result
@@ -94,7 +91,7 @@ type Unresolvable<'a> = (IntegrationKind, &'a [(&'a str, &'a str)], &'a str);
 /// Tests each draft and asserts it fails at resolve with its needle.
 async fn assert_resolve_fails(api: &Api, drafts: &[Unresolvable<'_>]) {
     for (kind, pairs, needle) in drafts {
-        let result = api.test(*kind, pairs, false).await;
+        let result = api.run_check(*kind, pairs, false).await;
         assert_failed(&result, "resolve", needle);
     }
 }
@@ -169,13 +166,15 @@ async fn athena_against_moto_signs_in_finds_the_work_group_and_names_each_failur
 
     let mut config = athena_config(&url, &key.id, &key.secret);
     config.push(("ATHENA_WORK_GROUP", "analytics"));
-    let passed = api.test(IntegrationKind::Athena, &config, false).await;
+    let passed = api.run_check(IntegrationKind::Athena, &config, false).await;
     assert_passed_with(&passed, &["work group \"analytics\" is ENABLED"]);
     assert_no_secret(&passed, &[&key.secret]);
 
     // Without ATHENA_WORK_GROUP the check reads Athena's default work group.
     let default = athena_config(&url, &key.id, &key.secret);
-    let passed = api.test(IntegrationKind::Athena, &default, false).await;
+    let passed = api
+        .run_check(IntegrationKind::Athena, &default, false)
+        .await;
     assert_passed_with(&passed, &["work group \"primary\" is ENABLED"]);
 
     let wrong = athena_config(&url, &key.id, WRONG_SECRET);
@@ -228,7 +227,7 @@ async fn dynamodb_against_moto_lists_a_table_and_refuses_bad_or_unprivileged_key
     let key = &moto.checker;
 
     let passed = api
-        .test(
+        .run_check(
             IntegrationKind::Dynamodb,
             &dynamodb_config(&url, &key.id, &key.secret),
             false,
@@ -280,7 +279,7 @@ async fn kinesis_against_moto_describes_the_stream_and_previews_its_records() {
     let key = &moto.checker;
 
     let config = kinesis_config(&url, &key.id, &key.secret, "clicks");
-    let passed = api.test(IntegrationKind::Kinesis, &config, true).await;
+    let passed = api.run_check(IntegrationKind::Kinesis, &config, true).await;
     assert_passed_with(
         &passed,
         &[
@@ -313,10 +312,12 @@ async fn kinesis_against_moto_describes_the_stream_and_previews_its_records() {
     assert_no_secret(&passed, &[&key.secret]);
 
     // Reading did not consume: a second preview sees the same records.
-    let again = api.test(IntegrationKind::Kinesis, &config, true).await;
+    let again = api.run_check(IntegrationKind::Kinesis, &config, true).await;
     assert_eq!(again.preview_messages.len(), 3, "{}", again.message);
 
-    let without = api.test(IntegrationKind::Kinesis, &config, false).await;
+    let without = api
+        .run_check(IntegrationKind::Kinesis, &config, false)
+        .await;
     assert_passed(&without);
     assert!(without.preview_messages.is_empty());
 
@@ -330,7 +331,7 @@ async fn kinesis_against_moto_describes_the_stream_and_previews_its_records() {
         ("KINESIS_AWS_SECRET_ACCESS_KEY", key.secret.as_str()),
         ("KINESIS_ENDPOINT_URL", url.as_str()),
     ];
-    let passed = api.test(IntegrationKind::Kinesis, &by_arn, true).await;
+    let passed = api.run_check(IntegrationKind::Kinesis, &by_arn, true).await;
     assert_passed(&passed);
     assert_eq!(passed.preview_messages.len(), 3, "{}", passed.message);
 
@@ -381,7 +382,7 @@ async fn aws_kinds_against_a_closed_port_say_connection_refused() {
             kinesis_config(&url, "AKID", WRONG_SECRET, "s"),
         ),
     ] {
-        let result = api.test(kind, &config, false).await;
+        let result = api.run_check(kind, &config, false).await;
         assert_failed(&result, "connect", "connection refused by 127.0.0.1:");
         assert!(result.message.contains(&port), "{}", result.message);
         assert_no_secret(&result, &[WRONG_SECRET]);
@@ -395,7 +396,7 @@ async fn an_aws_check_against_a_silent_listener_times_out_while_authenticating()
     let url = format!("http://127.0.0.1:{}", silent.port);
     let started = Instant::now();
     let result = api
-        .test(
+        .run_check(
             IntegrationKind::Dynamodb,
             &dynamodb_config(&url, "AKID", WRONG_SECRET),
             false,
@@ -626,7 +627,9 @@ impl GoogleCase {
         include_preview: bool,
     ) -> TestIntegrationResponse {
         let config = (self.config)(&self.address, credentials, resource);
-        self.api.test(self.kind, &config, include_preview).await
+        self.api
+            .run_check(self.kind, &config, include_preview)
+            .await
     }
 
     /// Checks `resource`, which does not exist, with the trusted key: fails at query with `needle`.
@@ -695,7 +698,7 @@ async fn bigquery_signs_in_with_the_service_account_and_finds_the_dataset() {
     ];
     let result = case
         .api
-        .test(IntegrationKind::Bigquery, &no_key, false)
+        .run_check(IntegrationKind::Bigquery, &no_key, false)
         .await;
     assert_failed(
         &result,
@@ -743,7 +746,9 @@ async fn a_spanner_emulator_without_a_key_is_read_without_sign_in() {
         ("SPANNER_DATABASE", google::DATABASE),
         ("SPANNER_EMULATOR_HOST", address.as_str()),
     ];
-    let passed = api.test(IntegrationKind::Spanner, &config, false).await;
+    let passed = api
+        .run_check(IntegrationKind::Spanner, &config, false)
+        .await;
     assert_passed_with(&passed, &["no key, so no sign-in"]);
     assert_eq!(emulator.tokens_issued(), 0);
 }
@@ -815,7 +820,7 @@ async fn a_google_check_whose_token_endpoint_never_answers_times_out_while_authe
     );
     let started = Instant::now();
     let result = api
-        .test(
+        .run_check(
             IntegrationKind::Pubsub,
             &pubsub_config(&peer.address(), &credentials, google::SUBSCRIPTION),
             false,

@@ -1,11 +1,9 @@
 //! `sourcedeck test --all`: every integration is tested, failures are named with their reason,
 //! and the exit code says whether the fleet is healthy.
 
-mod common;
-
 use std::collections::BTreeMap;
 
-use common::{Cli, TestServer, closed_port};
+use crate::common::{Cli, TestServer, closed_port};
 use sourcedeck::domain::{ConfigValue, Kind, Secret};
 
 fn pg(port: u16, password: Option<&str>) -> BTreeMap<String, ConfigValue> {

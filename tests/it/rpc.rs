@@ -1,16 +1,16 @@
 //! Every RPC of the AuthService and the IntegrationsService against a real in-process server,
 //! with its error paths (status codes and messages), and secrets never in a message.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant, SystemTime};
 
-use base64::Engine as _;
-use common::{
+use crate::common::{
     Api, CLIENT_ID, CLIENT_SECRET, Headers, TestServer, assert_kept_a_1s_deadline, closed_port,
     get_token, linked, literal, literals,
 };
+use base64::Engine as _;
 use sourcedeck::proto::integrations_service_client::IntegrationsServiceClient;
 use sourcedeck::proto::*;
 use tonic::transport::Channel;

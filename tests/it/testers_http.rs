@@ -4,19 +4,18 @@
 //! port, a listener that never answers (deadline), and TLS against a self-signed certificate.
 //! No message may contain a password, token, client secret or private key.
 
-mod common;
-#[path = "peers/http.rs"]
-mod peers;
+use crate::common;
+use crate::peers::http as peers;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::common::certs::{openssl, rsa_key, self_signed};
+use crate::common::{SilentListener, TestServer, assert_failed, closed_port};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use common::certs::{openssl, rsa_key, self_signed};
-use common::{SilentListener, TestServer, assert_failed, closed_port};
 use peers::{Answer, Peer, Seen};
 use serde_json::{Value, json};
 use sourcedeck::proto::{IntegrationKind, TestIntegrationResponse};

@@ -2,7 +2,7 @@
 //! Chalk's permission per method, TeamService answers, SIGHUP reload of the clients file, and
 //! GetToken floods that are throttled with a bounded log (real `serve` processes for the last two).
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::{CLIENT_ID, CLIENT_SECRET, Headers, TestServer, get_token, wait_until};
+use crate::common::{CLIENT_ID, CLIENT_SECRET, Headers, TestServer, get_token, wait_until};
 use sourcedeck::domain::Secret;
 use sourcedeck::proto::chalk::auth::v1::{Permission, agent};
 use sourcedeck::proto::integrations_service_client::IntegrationsServiceClient;

@@ -4,7 +4,7 @@
 //! directory across restarts; one flipped bit in one sealed value leaves the list, get, reveal
 //! and test of every other value working and names the key that cannot be read.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -12,7 +12,7 @@ use std::process::{Child, ChildStdout, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use common::{CLIENT_ID, CLIENT_SECRET, credentials, machine_postgres, sourcedeck_command};
+use crate::common::{CLIENT_ID, CLIENT_SECRET, credentials, machine_postgres, sourcedeck_command};
 use sourcedeck::client::{Session, TestTarget};
 use sourcedeck::domain::Kind;
 use tempfile::TempDir;

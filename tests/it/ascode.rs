@@ -3,13 +3,13 @@
 //! printed, prune, promotion between two environments (one server each), every file error, and
 //! random secrets that never appear in any output.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use common::{CLIENT_ID, CLIENT_SECRET, Cli, Run, TestServer, closed_port};
+use crate::common::{CLIENT_ID, CLIENT_SECRET, Cli, Run, TestServer, closed_port};
 use sourcedeck::domain::{ConfigValue, Kind, Secret};
 
 const CHANGES: i32 = 4;

@@ -39,7 +39,7 @@ impl Drop for Moto {
 
 /// A command for the venv's python with no proxy settings (set-up traffic stays on loopback).
 fn python(args: &[&str]) -> Command {
-    let mut command = Command::new(super::common::venv_python());
+    let mut command = Command::new(crate::common::venv_python());
     command.args(args);
     for (name, _) in std::env::vars_os() {
         let upper = name.to_string_lossy().to_ascii_uppercase();

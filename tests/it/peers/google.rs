@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
 /// The test-only key the peer trusts (see tests/fixtures/README.md).
-pub const TEST_KEY_PEM: &str = include_str!("../fixtures/TEST-ONLY-service-account-key.pem");
+pub const TEST_KEY_PEM: &str = include_str!("../../fixtures/TEST-ONLY-service-account-key.pem");
 pub const CLIENT_EMAIL: &str = "checker@demo-project.iam.gserviceaccount.com";
 pub const PROJECT: &str = "demo-project";
 pub const DATASET: &str = "analytics";

@@ -21,7 +21,7 @@ use ring::signature::{KeyPair, RSA_PKCS1_2048_8192_SHA256, RsaKeyPair, UnparsedP
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
-pub const TEST_KEY_PEM: &str = include_str!("../fixtures/TEST-ONLY-service-account-key.pem");
+pub const TEST_KEY_PEM: &str = include_str!("../../fixtures/TEST-ONLY-service-account-key.pem");
 pub const GCP_PROJECT: &str = "demo-project";
 pub const CLIENT_EMAIL: &str = "resolver@demo-project.iam.gserviceaccount.com";
 pub const AZURE_TENANT: &str = "0f1e2d3c-tenant";

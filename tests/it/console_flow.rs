@@ -2,13 +2,11 @@
 //! a loopback port, driven by keys, run until idle under a deadline, checked on the state, the
 //! server and the final frame.
 
-mod common;
-
 use std::io;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use common::{TestServer, credentials, machine_postgres, serve_options};
+use crate::common::{TestServer, credentials, machine_postgres, serve_options};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

@@ -2,9 +2,9 @@
 //! environment, each permission refusal, a linked secret set over the wire resolving in a
 //! connectivity test against the machine's PostgreSQL, and no value outside an explicit get.
 
-mod common;
+use crate::common;
 
-use common::{CLIENT_ID, CLIENT_SECRET, Headers, TestServer, get_token};
+use crate::common::{CLIENT_ID, CLIENT_SECRET, Headers, TestServer, get_token};
 use sourcedeck::domain::Secret;
 use sourcedeck::proto::environment_secrets_service_client::EnvironmentSecretsServiceClient;
 use sourcedeck::proto::integrations_service_client::IntegrationsServiceClient;

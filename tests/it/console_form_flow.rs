@@ -7,12 +7,10 @@
 //! The unit tests of `src/tui/form` prove the model's rules; these prove the rules hold end to
 //! end: what the keys build is what the server stores, and nothing else is sent.
 
-mod common;
-
 use std::io;
 use std::time::{Duration, Instant};
 
-use common::{TestServer, closed_port, credentials, machine_postgres};
+use crate::common::{TestServer, closed_port, credentials, machine_postgres};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

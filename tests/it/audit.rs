@@ -2,9 +2,9 @@
 //! names and never values, refused attempts as errors with their code, no change is stored
 //! without its record, and GetAuditLogs filters, pages and checks MONITORING_READ.
 
-mod common;
+use crate::common;
 
-use common::{CLIENT_ID, Headers, TestServer, get_token};
+use crate::common::{CLIENT_ID, Headers, TestServer, get_token};
 use sourcedeck::domain::Secret;
 use sourcedeck::proto::audit_service_client::AuditServiceClient;
 use sourcedeck::proto::integrations_service_client::IntegrationsServiceClient;

@@ -2,7 +2,7 @@
 //! SSL_CERT_FILE, refusing plaintext on a non-loopback address, and logs that never carry a
 //! secret value, even at trace level.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;

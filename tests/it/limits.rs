@@ -6,11 +6,9 @@
 //! The numbers are the documented limits (README, `domain::limits`), written out here so a
 //! change to them is a visible change to this test too.
 
-mod common;
-
 use std::collections::HashMap;
 
-use common::{Api, Cli, closed_port, literal, literals};
+use crate::common::{Api, Cli, closed_port, literal, literals};
 use sourcedeck::proto::*;
 use tonic::{Code, Status};
 
@@ -24,7 +22,7 @@ const PG: IntegrationKind = IntegrationKind::Postgresql;
 type WireConfig = HashMap<String, IntegrationConfigValue>;
 
 impl Api {
-    async fn insert(&self, name: &str, config: WireConfig) -> Result<Integration, Status> {
+    async fn insert_pg(&self, name: &str, config: WireConfig) -> Result<Integration, Status> {
         let request = self.headers.request(InsertIntegrationRequest {
             name: name.into(),
             integration_kind: PG as i32,
@@ -35,7 +33,7 @@ impl Api {
         Ok(response.into_inner().integration.expect("integration"))
     }
 
-    async fn update(&self, id: &str, config: WireConfig) -> Result<Integration, Status> {
+    async fn update_config(&self, id: &str, config: WireConfig) -> Result<Integration, Status> {
         let request = self.headers.request(UpdateIntegrationRequest {
             integration_id: id.into(),
             config,
@@ -45,7 +43,7 @@ impl Api {
         Ok(response.into_inner().integration.expect("integration"))
     }
 
-    async fn secrets(&self, id: &str) -> Vec<SecretWithValue> {
+    async fn stored_secrets(&self, id: &str) -> Vec<SecretWithValue> {
         let request = self.headers.request(GetIntegrationRequest {
             integration_id: id.into(),
         });
@@ -82,37 +80,41 @@ fn assert_invalid(result: Result<Integration, Status>, needles: &[&str]) -> Stri
 #[tokio::test]
 async fn repeated_updates_cannot_pass_the_key_limit() {
     let api = Api::start().await;
-    let created = api.insert("grows", numbered_keys(0, 200)).await.unwrap();
+    let created = api.insert_pg("grows", numbered_keys(0, 200)).await.unwrap();
     // Each request alone is small; together they reach the limit exactly, then one more is refused.
-    api.update(&created.id, numbered_keys(200, 50))
+    api.update_config(&created.id, numbered_keys(200, 50))
         .await
         .unwrap();
-    api.update(&created.id, numbered_keys(250, 6))
+    api.update_config(&created.id, numbered_keys(250, 6))
         .await
         .unwrap();
-    let refused = api.update(&created.id, numbered_keys(256, 1)).await;
+    let refused = api.update_config(&created.id, numbered_keys(256, 1)).await;
     assert_invalid(refused, &["257 keys", "256", "(256 saved, 1 new)"]);
     // Changing saved keys is still fine at the limit.
-    api.update(&created.id, numbered_keys(0, 10)).await.unwrap();
-    assert_eq!(api.secrets(&created.id).await.len(), MAX_KEYS);
+    api.update_config(&created.id, numbered_keys(0, 10))
+        .await
+        .unwrap();
+    assert_eq!(api.stored_secrets(&created.id).await.len(), MAX_KEYS);
 }
 
 #[tokio::test]
 async fn a_value_over_the_byte_limit_is_refused_naming_the_key() {
     let api = Api::start().await;
     let created = api
-        .insert("big", literals(&[("PGHOST", "db")]))
+        .insert_pg("big", literals(&[("PGHOST", "db")]))
         .await
         .unwrap();
     let fits = "a".repeat(MAX_VALUE_BYTES);
-    api.update(&created.id, literals(&[("CERT", &fits)]))
+    api.update_config(&created.id, literals(&[("CERT", &fits)]))
         .await
         .unwrap();
     let over = format!("secret-start-{}", "b".repeat(MAX_VALUE_BYTES));
-    let refused = api.update(&created.id, literals(&[("CERT", &over)])).await;
+    let refused = api
+        .update_config(&created.id, literals(&[("CERT", &over)]))
+        .await;
     let message = assert_invalid(refused, &["CERT: the value is", "65536 bytes"]);
     assert!(!message.contains("secret-start"), "{message}");
-    let refused = api.insert("big2", literals(&[("CERT", &over)])).await;
+    let refused = api.insert_pg("big2", literals(&[("CERT", &over)])).await;
     assert_invalid(refused, &["CERT: the value is"]);
 }
 
@@ -122,17 +124,17 @@ async fn the_total_bytes_limit_counts_saved_values() {
     // Four keys of 2 bytes with values of 64 KiB - 2: exactly 256 KiB of names and values.
     let value = "t".repeat(MAX_VALUE_BYTES - 2);
     let first = literals(&[("K0", &value), ("K1", &value)]);
-    let created = api.insert("total", first).await.unwrap();
+    let created = api.insert_pg("total", first).await.unwrap();
     let second = literals(&[("K2", &value), ("K3", &value)]);
-    api.update(&created.id, second).await.unwrap();
+    api.update_config(&created.id, second).await.unwrap();
     // One more byte (a 1-byte key with an empty value) is one too many.
-    let refused = api.update(&created.id, literals(&[("X", "")])).await;
+    let refused = api.update_config(&created.id, literals(&[("X", "")])).await;
     assert_invalid(
         refused,
         &["262145 bytes", "at most 262144 bytes per integration"],
     );
     // A changed key counts at its new size: shrinking one makes room.
-    api.update(&created.id, literals(&[("K0", "small"), ("X", "")]))
+    api.update_config(&created.id, literals(&[("K0", "small"), ("X", "")]))
         .await
         .unwrap();
 }
@@ -141,20 +143,20 @@ async fn the_total_bytes_limit_counts_saved_values() {
 async fn a_nul_byte_is_refused_naming_the_key() {
     let api = Api::start().await;
     let refused = api
-        .insert("nul", literals(&[("PGPASSWORD", "hunter\0two-Zq9")]))
+        .insert_pg("nul", literals(&[("PGPASSWORD", "hunter\0two-Zq9")]))
         .await;
     let message = assert_invalid(refused, &["PGPASSWORD:", "NUL byte"]);
     assert!(!message.contains("hunter"), "{message}");
     let created = api
-        .insert("nul", literals(&[("PGHOST", "db")]))
+        .insert_pg("nul", literals(&[("PGHOST", "db")]))
         .await
         .unwrap();
     let refused = api
-        .update(&created.id, literals(&[("PGHOST", "db\0")]))
+        .update_config(&created.id, literals(&[("PGHOST", "db\0")]))
         .await;
     assert_invalid(refused, &["PGHOST:", "NUL byte"]);
     let refused = api
-        .update(&created.id, literals(&[("PG\0HOST", "db")]))
+        .update_config(&created.id, literals(&[("PG\0HOST", "db")]))
         .await;
     assert_invalid(refused, &["config key \"PG\\0HOST\""]);
 }
@@ -163,7 +165,7 @@ async fn a_nul_byte_is_refused_naming_the_key() {
 async fn a_huge_key_name_or_id_is_quoted_as_a_short_prefix() {
     let api = Api::start().await;
     for huge in ["K".repeat(100_000), "-".repeat(100_000)] {
-        let refused = api.insert("huge", literals(&[(&huge, "v")])).await;
+        let refused = api.insert_pg("huge", literals(&[(&huge, "v")])).await;
         let message = assert_invalid(refused, &["config key", "…"]);
         assert!(
             message.len() < 400,
@@ -172,7 +174,7 @@ async fn a_huge_key_name_or_id_is_quoted_as_a_short_prefix() {
         );
     }
     let long_key = "K".repeat(MAX_KEY_NAME_BYTES + 1);
-    let refused = api.insert("long", literals(&[(&long_key, "v")])).await;
+    let refused = api.insert_pg("long", literals(&[(&long_key, "v")])).await;
     assert_invalid(refused, &["129 bytes is too long", "at most 128"]);
     // Lookups quote what they could not find, shortened too.
     let huge = "x".repeat(100_000);
@@ -208,7 +210,7 @@ async fn an_oversized_request_gets_a_clear_status() {
     let config = (0..40)
         .map(|i| (format!("K{i}"), literal(&value)))
         .collect();
-    let status = api.insert("oversized", config).await.unwrap_err();
+    let status = api.insert_pg("oversized", config).await.unwrap_err();
     assert_eq!(status.code(), Code::OutOfRange, "{}", status.message());
     assert!(
         status.message().contains("message length too large"),
@@ -256,28 +258,34 @@ async fn the_largest_legal_integration_round_trips() {
         .iter()
         .map(|(key, value)| (key.clone(), literal(value)))
         .collect();
-    let created = api.insert("largest", wire).await.unwrap();
+    let created = api.insert_pg("largest", wire).await.unwrap();
 
     // It is at every limit: one more key, or one more byte, is refused.
-    let refused = api.update(&created.id, literals(&[("EXTRA", "")])).await;
+    let refused = api
+        .update_config(&created.id, literals(&[("EXTRA", "")]))
+        .await;
     assert_invalid(refused, &["257 keys"]);
     let (name, big) = config
         .iter()
         .find(|(_, value)| value.len() == MAX_VALUE_BYTES)
         .unwrap();
     let grown = format!("{big}+");
-    let refused = api.update(&created.id, literals(&[(name, &grown)])).await;
+    let refused = api
+        .update_config(&created.id, literals(&[(name, &grown)]))
+        .await;
     assert_invalid(refused, &[&format!("{name}: the value is 65537 bytes")]);
     let (name, small) = config
         .iter()
         .find(|(key, _)| key.len() == MAX_KEY_NAME_BYTES)
         .map(|(key, value)| (key.clone(), format!("{value}+")))
         .unwrap();
-    let refused = api.update(&created.id, literals(&[(&name, &small)])).await;
+    let refused = api
+        .update_config(&created.id, literals(&[(&name, &small)]))
+        .await;
     assert_invalid(refused, &["262145 bytes"]);
 
     // Get returns every key and value (custom keys are not secret).
-    let secrets = api.secrets(&created.id).await;
+    let secrets = api.stored_secrets(&created.id).await;
     assert_eq!(secrets.len(), MAX_KEYS);
     for secret in &secrets {
         assert_eq!(

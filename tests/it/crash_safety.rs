@@ -2,7 +2,7 @@
 //! then restarted on the same data directory. Every acknowledged write must survive, the
 //! database must be intact, and encrypted values must still decrypt.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, HashSet};
 use std::io::{BufRead, BufReader};
@@ -11,7 +11,7 @@ use std::process::{Child, ChildStdout, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{
+use crate::common::{
     CLIENT_ID, CLIENT_SECRET, credentials, machine_postgres, sourcedeck_command, wait_until,
     wait_until_blocking,
 };

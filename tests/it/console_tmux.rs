@@ -2,14 +2,12 @@
 //! embedded default, driven with `send-keys`, read with `capture-pane`, polled with deadlines.
 //! Each run has its own tmux server socket and home directory.
 
-mod common;
-
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use common::{Cli, create_machine_postgres, wait_until_blocking};
+use crate::common::{Cli, create_machine_postgres, wait_until_blocking};
 
 const PG_PASSWORD: &str = "tmux-pg-password-4c1";
 const WAIT: Duration = Duration::from_secs(30);
