@@ -1,4 +1,4 @@
-"""Creates, rotates and deletes secrets in a moto server (tests/linked_secrets.rs) with boto3,
+"""Creates, rotates and deletes secrets in a moto server (tests/it/linked_secrets.rs) with boto3,
 the real AWS client, signed with a moto IAM key.
 
 Usage: moto_secrets.py ENDPOINT_URL KEY_ID KEY_SECRET OPERATION NAME

@@ -1,4 +1,4 @@
-"""Prepares a moto server (started by tests/testers_cloud.rs) for the AWS connectivity checks.
+"""Prepares a moto server (started by tests/it/testers_cloud.rs) for the AWS connectivity checks.
 
 Usage: moto_setup.py ENDPOINT_URL
 

@@ -6,7 +6,7 @@ sources using the Python SDK") against a running `sourcedeck serve`, with the of
 The example code is the document's, unchanged apart from connection settings: `ChalkClient()` takes
 its server and credentials from the environment, exactly as a user's script would.
 
-Environment (set by tests/python_sdk.rs):
+Environment (set by tests/it/python_sdk.rs):
   CHALK_CLIENT_ID, CHALK_CLIENT_SECRET   the credentials `serve` was started with
   CHALK_API_SERVER                        127.0.0.1:PORT (loopback, plaintext gRPC)
   CHALK_ENVIRONMENT                       optional; the environment name `serve` serves
