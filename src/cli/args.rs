@@ -232,11 +232,14 @@ pub enum Command {
     },
 }
 
+/// The address `serve` listens on when not told otherwise.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:50051";
+
 /// Flags of `serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on.
-    #[arg(long, default_value = crate::server::DEFAULT_LISTEN)]
+    #[arg(long, default_value = DEFAULT_LISTEN)]
     pub listen: String,
     /// Data directory (database and key file).
     #[arg(long, value_name = "DIR")]

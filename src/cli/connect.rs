@@ -1,7 +1,8 @@
-//! What a command needs from the layer above it: a connected session. The binary's launch code
-//! ([`crate::launch`]) implements [`Connector`]: it picks the configured server or starts the
-//! embedded one, so the CLI never starts a server itself. Commands ask for the connection only
-//! once their own arguments are checked, so a usage mistake never starts a server.
+//! What a command needs from the layer above it: a connected session, or for `serve`, a server
+//! run until it is stopped. The binary's launch code ([`crate::launch`]) implements
+//! [`Connector`]: it picks the configured server or starts the embedded one, and runs `serve`,
+//! so the CLI never starts a server itself. Commands ask for the connection only once their own
+//! arguments are checked, so a usage mistake never starts a server.
 
 use std::any::Any;
 use std::future::Future;
@@ -12,7 +13,7 @@ use std::time::Duration;
 
 use anyhow::{Result, anyhow};
 
-use super::args::ConnectionArgs;
+use super::args::{ConnectionArgs, ServeArgs};
 use crate::client::Session;
 use crate::client::data_dir::default_data_dir;
 
@@ -28,9 +29,14 @@ pub struct Connection {
 /// A connection being made.
 pub type Connecting<'a> = Pin<Box<dyn Future<Output = Result<Connection>> + Send + 'a>>;
 
-/// Makes the connection the flags describe.
+/// A server running until it is interrupted.
+pub type Serving<'a> = Pin<Box<dyn Future<Output = Result<()>> + Send + 'a>>;
+
+/// Makes the connection the flags describe, or runs the server `serve`'s flags describe.
 pub trait Connector: Send + Sync {
     fn connect<'a>(&'a self, args: &'a ConnectionArgs) -> Connecting<'a>;
+    /// Runs `serve` (its flags already checked) until Ctrl-C or SIGTERM.
+    fn serve(&self, args: ServeArgs) -> Serving<'_>;
 }
 
 /// `--timeout` as a duration (30 s when not given).

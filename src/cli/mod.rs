@@ -8,7 +8,6 @@ pub mod connect;
 pub mod global;
 pub mod output;
 mod progress;
-mod serve;
 mod test_all;
 pub mod values;
 

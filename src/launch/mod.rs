@@ -1,9 +1,10 @@
 //! The binary's launch code, the top layer: it picks the server (flags, CHALK_* variables,
 //! ~/.chalk.yml) or starts the embedded one, then hands a connection to the CLI or the console.
-//! It is the only place outside `serve` that starts a server, so the client layer below never
-//! imports the server.
+//! It is the only place that starts a server (the embedded one, and `serve`'s), so neither the
+//! CLI nor the client layer below imports the server.
 
 mod embedded;
+mod serve;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -12,9 +13,10 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 
 use crate::cli::Cli;
+use crate::cli::args::ServeArgs;
 use crate::cli::args::{ConnectionArgs, GlobalArgs};
 use crate::cli::connect::{
-    Connecting, Connection, Connector, call_timeout, data_dir_or_default, home_dir,
+    Connecting, Connection, Connector, Serving, call_timeout, data_dir_or_default, home_dir,
 };
 use crate::client::Session;
 use crate::client::credentials::{self, Lookup, NoCredentials, Overrides};
@@ -81,6 +83,10 @@ impl Connector for Launcher {
                 keep_alive: embedded.map(|running| Box::new(running) as Box<_>),
             })
         })
+    }
+
+    fn serve(&self, args: ServeArgs) -> Serving<'_> {
+        Box::pin(serve::run(args))
     }
 }
 

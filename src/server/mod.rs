@@ -44,9 +44,6 @@ use crate::proto::team_service_server::TeamServiceServer;
 pub use auth::ClientCredential;
 pub use store::Environment;
 
-/// The address `serve` listens on when not told otherwise.
-pub const DEFAULT_LISTEN: &str = "127.0.0.1:50051";
-
 /// The default deadline of one connectivity test.
 pub const DEFAULT_TEST_TIMEOUT: Duration = Duration::from_secs(10);
 

@@ -20,7 +20,6 @@ use super::args::{Cli, Command, ConnectionArgs};
 use super::connect::{Connection, Connector};
 use super::global::{self, UsageError};
 use super::output::{self, Render};
-use super::serve;
 use crate::domain::Kind;
 
 /// What a command produced and the exit code that goes with it.
@@ -85,7 +84,7 @@ async fn dispatch(cli: Cli, connector: &dyn Connector) -> Result<ExitCode> {
     };
     global::apply(cli.global, &mut command)?;
     let (outcome, json) = match command {
-        Command::Serve(args) => return serve::run(args).await.map(|()| ExitCode::SUCCESS),
+        Command::Serve(args) => return connector.serve(args).await.map(|()| ExitCode::SUCCESS),
         Command::List { connection, .. } => {
             (list::run(connector, &connection).await?, connection.json)
         }

@@ -1,5 +1,7 @@
-//! One module (or folder) per family of kinds, each exporting entry points with the one signature
-//! every check implements ([`Check`]); [`check_for`] is the table from a kind to its check.
+//! One module (or folder) per family of kinds, each exporting its checks; [`check_for`] is the
+//! table from a kind to its check with the one signature every check implements ([`Check`]).
+//! Checks written as `async fn(CheckInput) -> Outcome` are boxed here, in one place, instead of
+//! each family repeating an entry point per kind.
 
 pub mod aws;
 pub mod clickhouse;
@@ -16,16 +18,16 @@ use crate::domain::Kind;
 
 /// The check that speaks `kind`'s protocol, or `None` for kinds with no check.
 pub fn check_for(kind: Kind) -> Option<Check> {
-    Some(match kind {
+    let check: Check = match kind {
         Kind::Postgresql => sql::probe_postgres,
         Kind::Redshift => sql::probe_redshift,
         Kind::Mysql => sql::probe_mysql,
-        Kind::Athena => aws::probe_athena,
-        Kind::Dynamodb => aws::probe_dynamodb,
-        Kind::Kinesis => aws::probe_kinesis,
-        Kind::Bigquery => google::probe_bigquery,
-        Kind::Spanner => google::probe_spanner,
-        Kind::Pubsub => google::probe_pubsub,
+        Kind::Athena => |input| Box::pin(aws::athena(input)),
+        Kind::Dynamodb => |input| Box::pin(aws::dynamodb(input)),
+        Kind::Kinesis => |input| Box::pin(aws::kinesis(input)),
+        Kind::Bigquery => |input| Box::pin(google::bigquery(input)),
+        Kind::Spanner => |input| Box::pin(google::spanner(input)),
+        Kind::Pubsub => |input| Box::pin(google::pubsub(input)),
         Kind::Kafka => kafka::probe,
         Kind::Mssql => mssql::probe,
         Kind::Clickhouse => clickhouse::probe,
@@ -33,5 +35,6 @@ pub fn check_for(kind: Kind) -> Option<Check> {
         Kind::Snowflake => snowflake::probe,
         Kind::Trino => trino::probe,
         _ => return None,
-    })
+    };
+    Some(check)
 }

@@ -1,15 +1,16 @@
 //! `sourcedeck serve`: flags to [`ServeOptions`], start, print where it listens, run until
-//! interrupted.
+//! interrupted. It lives in the launch code, the one layer that starts servers; the CLI keeps the
+//! flags ([`ServeArgs`]) and checks them, then hands them here through its `Connector`.
 
-use crate::probe::egress::EgressPolicy;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow};
 
-use super::args::{ServeAction, ServeArgs};
+use crate::cli::args::{ServeAction, ServeArgs};
 use crate::client::data_dir::default_data_dir;
 use crate::domain::secret_ref::SecretStore;
+use crate::probe::egress::EgressPolicy;
 use crate::server::{self, ClientCredential, ClientsReloader, ServeOptions, TeamOptions};
 
 fn seconds(flag: &str, value: f64) -> Result<Duration> {
@@ -20,7 +21,7 @@ fn seconds(flag: &str, value: f64) -> Result<Duration> {
 }
 
 /// Builds the options from the flags.
-pub fn options(args: ServeArgs) -> Result<ServeOptions> {
+fn options(args: ServeArgs) -> Result<ServeOptions> {
     let listen: SocketAddr = args.listen.parse().with_context(|| {
         format!(
             "--listen {:?}: expected an address like 127.0.0.1:50051",
