@@ -525,3 +525,97 @@ async fn a_secret_change_is_not_stored_when_its_record_cannot_be() {
         .into_inner();
     assert_eq!(value.secret_value.unwrap().value, kept, "not overwritten");
 }
+
+#[tokio::test]
+async fn records_past_the_retention_are_pruned_at_start() {
+    let keep = std::time::Duration::from_secs(30 * 24 * 3600);
+    let retention = move |options: &mut sourcedeck::server::ServeOptions| {
+        options.team.audit_retention = Some(keep);
+    };
+    let server = TestServer::start_with(retention).await;
+    let (mut client, headers) = server.raw().await;
+    let secret = random_secret();
+    for name in ["old", "aging", "fresh"] {
+        client
+            .insert_integration(headers.request(insert(name, &[("PGPASSWORD", &secret)])))
+            .await
+            .unwrap();
+    }
+    // Age two records behind the server's back: one past the retention, one inside it.
+    let day_ns: i64 = 24 * 3600 * 1_000_000_000;
+    let db = rusqlite::Connection::open(server.data_dir().join("sourcedeck.db")).unwrap();
+    for (name, days) in [("old", 31), ("aging", 29)] {
+        let aged = db
+            .execute(
+                "UPDATE audit_log SET at_ns = at_ns - ?1 WHERE source_name = ?2",
+                rusqlite::params![days * day_ns, name],
+            )
+            .unwrap();
+        assert_eq!(aged, 1, "{name}");
+    }
+    drop(db);
+    let names = |answer: &GetAuditLogsResponse| -> Vec<String> {
+        answer
+            .logs
+            .iter()
+            .filter_map(
+                |log| match log.request.get("name").and_then(|v| v.kind.clone()) {
+                    Some(prost_types::value::Kind::StringValue(name)) => Some(name),
+                    _ => None,
+                },
+            )
+            .collect()
+    };
+    let before = logs(&server, &headers, GetAuditLogsRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        names(&before),
+        ["fresh", "aging", "old"],
+        "not pruned while running"
+    );
+
+    // A restart on the same data directory prunes at start.
+    let TestServer {
+        server: running,
+        dir,
+    } = server;
+    running.shutdown().await.unwrap();
+    let mut options = common::serve_options(&dir.path().join("data"));
+    retention(&mut options);
+    let restarted = TestServer {
+        server: sourcedeck::server::spawn(options).await.unwrap(),
+        dir,
+    };
+    let (_, headers) = restarted.raw().await;
+    let after = logs(&restarted, &headers, GetAuditLogsRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(names(&after), ["fresh", "aging"]);
+    assert!(!format!("{after:?}").contains(&secret));
+
+    // Without a retention nothing is pruned.
+    let TestServer {
+        server: running,
+        dir,
+    } = restarted;
+    running.shutdown().await.unwrap();
+    let db = rusqlite::Connection::open(dir.path().join("data/sourcedeck.db")).unwrap();
+    db.execute(
+        "UPDATE audit_log SET at_ns = at_ns - ?1",
+        rusqlite::params![1000 * day_ns],
+    )
+    .unwrap();
+    drop(db);
+    let forever = TestServer {
+        server: sourcedeck::server::spawn(common::serve_options(&dir.path().join("data")))
+            .await
+            .unwrap(),
+        dir,
+    };
+    let (_, headers) = forever.raw().await;
+    let kept = logs(&forever, &headers, GetAuditLogsRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(names(&kept), ["fresh", "aging"]);
+}
