@@ -260,6 +260,10 @@ pub struct ServeArgs {
     /// Team clients (TOML: id, secret_hash, environments, role or permissions); reloaded on SIGHUP.
     #[arg(long, value_name = "FILE")]
     pub clients: Option<PathBuf>,
+    /// Delete audit records older than this many days (at start, then hourly). Without it the
+    /// audit trail is kept forever.
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..))]
+    pub audit_retention_days: Option<u32>,
     /// Where linked secrets live: local | aws:ACCOUNT:REGION | gcp:PROJECT[:REGION] | azure:VAULT.
     #[arg(long, default_value = "local")]
     pub secret_store: String,

@@ -71,6 +71,9 @@ fn options(args: ServeArgs) -> Result<ServeOptions> {
         team: TeamOptions {
             more_environments: environments.collect(),
             clients_file: args.clients,
+            audit_retention: args
+                .audit_retention_days
+                .and_then(server::audit_retention::retention_of_days),
         },
     })
 }

@@ -36,6 +36,11 @@ pub const UPDATE: &str = "/chalk.server.v1.IntegrationsService/UpdateIntegration
 pub const DELETE: &str = "/chalk.server.v1.IntegrationsService/DeleteIntegration";
 pub const REVEAL: &str = "/chalk.server.v1.IntegrationsService/GetIntegrationValue";
 
+/// Method paths of the audited EnvironmentSecretsService methods.
+pub const SECRET_REVEAL: &str = "/chalk.server.v1.EnvironmentSecretsService/GetSecretValue";
+pub const SECRET_UPSERT: &str = "/chalk.server.v1.EnvironmentSecretsService/UpsertSecret";
+pub const SECRET_DELETE: &str = "/chalk.server.v1.EnvironmentSecretsService/DeleteSecret";
+
 /// One audited call: who, where, which method and source, and the names of the keys involved.
 #[derive(Debug, Clone, Default)]
 pub struct AuditEvent {

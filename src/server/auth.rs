@@ -66,6 +66,14 @@ fn new_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// The refusal of an environment the credential may not use.
+fn not_allowed_in(environment: &Environment) -> Status {
+    Status::permission_denied(format!(
+        "this credential may not use environment {:?}",
+        environment.name
+    ))
+}
+
 /// Chalk's name of a permission, for messages.
 pub fn permission_name(permission: Permission) -> &'static str {
     permission.as_str_name()
@@ -234,17 +242,7 @@ impl Authenticator {
             })?
             .to_str()
             .map_err(|_| Status::invalid_argument("x-chalk-env-id header is not valid text"))?;
-        let served = self
-            .environments
-            .iter()
-            .find(|e| e.id == environment || e.name.eq_ignore_ascii_case(environment));
-        let Some(served) = served else {
-            let names: Vec<&str> = self.environments.iter().map(|e| e.name.as_str()).collect();
-            return Err(Status::permission_denied(format!(
-                "environment {} is not served here; this server serves {names:?}",
-                quote_shortened(environment)
-            )));
-        };
+        let served = self.served(environment)?;
         let allowed = self
             .with_client(&client_id, |client| {
                 (
@@ -254,10 +252,7 @@ impl Authenticator {
             })
             .unwrap_or((false, false));
         match allowed {
-            (false, _) => Err(Status::permission_denied(format!(
-                "this credential may not use environment {:?}",
-                served.name
-            ))),
+            (false, _) => Err(not_allowed_in(served)),
             (true, false) => Err(Status::permission_denied(format!(
                 "this credential lacks {} on environment {:?}",
                 permission_name(needed),
@@ -271,9 +266,47 @@ impl Authenticator {
         }
     }
 
+    /// The served environment `wanted` names (an id or a name), or PERMISSION_DENIED.
+    fn served(&self, wanted: &str) -> Result<&Environment, Status> {
+        self.environments
+            .iter()
+            .find(|e| e.id == wanted || e.name.eq_ignore_ascii_case(wanted))
+            .ok_or_else(|| {
+                let names: Vec<&str> = self.environments.iter().map(|e| e.name.as_str()).collect();
+                Status::permission_denied(format!(
+                    "environment {} is not served here; this server serves {names:?}",
+                    quote_shortened(wanted)
+                ))
+            })
+    }
+
     /// Checks the token only (AUTHENTICATED methods); answers the client id.
     pub fn authenticated<T>(&self, request: &Request<T>) -> Result<String, Status> {
         self.authenticate(request)
+    }
+
+    /// Checks the token and, when the request names an environment (`x-chalk-env-id`), that it
+    /// is served and the caller may use it, as Chalk does: PERMISSION_DENIED otherwise. For the
+    /// AUTHENTICATED methods that answer across environments (GetAgent, GetEnvironments).
+    pub fn authenticated_in_named_environment<T>(
+        &self,
+        request: &Request<T>,
+    ) -> Result<String, Status> {
+        let client_id = self.authenticate(request)?;
+        let Some(header) = request.metadata().get("x-chalk-env-id") else {
+            return Ok(client_id);
+        };
+        let wanted = header
+            .to_str()
+            .map_err(|_| Status::invalid_argument("x-chalk-env-id header is not valid text"))?;
+        let served = self.served(wanted)?;
+        let allowed = self
+            .with_client(&client_id, |client| client.scope.allows(&served.name))
+            .unwrap_or(false);
+        if !allowed {
+            return Err(not_allowed_in(served));
+        }
+        Ok(client_id)
     }
 
     fn token_response(

@@ -3,6 +3,7 @@
 //! test talks to it.
 
 pub mod audit;
+pub mod audit_retention;
 pub mod audit_service;
 pub mod auth;
 mod auth_guard;
@@ -75,6 +76,8 @@ pub struct TeamOptions {
     pub more_environments: Vec<String>,
     /// The `--clients` TOML file, reloaded by [`RunningServer::reload_clients`].
     pub clients_file: Option<PathBuf>,
+    /// How long audit records are kept (`--audit-retention-days`); `None` keeps them forever.
+    pub audit_retention: Option<Duration>,
 }
 
 /// A server running in this process.
@@ -220,6 +223,14 @@ pub async fn spawn(options: ServeOptions) -> Result<RunningServer> {
     .await
     .context("opening the store")??;
     let store = Arc::new(store);
+    if let Some(keep) = options.team.audit_retention {
+        audit_retention::prune_now(&store, keep)
+            .await
+            .context("pruning the audit log at start")?;
+    }
+    let pruning = options.team.audit_retention.map(|keep| {
+        audit_retention::prune_periodically(store.clone(), keep, audit_retention::PRUNE_PERIOD)
+    });
     let environments = {
         let store = store.clone();
         let names = environment_names.clone();
@@ -292,12 +303,21 @@ pub async fn spawn(options: ServeOptions) -> Result<RunningServer> {
         );
     let (shutdown, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        router
-            .serve_with_incoming_shutdown(accepted_without_nagle(listener), async {
+        let serving =
+            router.serve_with_incoming_shutdown(accepted_without_nagle(listener), async {
                 let _ = stopped.await;
-            })
-            .await
-            .context("serving gRPC")
+            });
+        // The pruning never ends by itself; it stops with the server.
+        let pruning = async {
+            match pruning {
+                Some(pruning) => pruning.await,
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            served = serving => served.context("serving gRPC"),
+            () = pruning => Ok(()),
+        }
     });
     tracing::info!(%address, environment = environment.name, "serving");
     Ok(RunningServer {

@@ -1,7 +1,8 @@
 //! Chalk's EnvironmentSecretsService on `serve`: the environment's secrets over the wire, so the
 //! CLI (`sourcedeck secrets`) and the console manage them against a remote `serve` or Chalk alike.
 //! Names come from the server's linked-secret store (local per environment, or the configured
-//! cloud store); values are read and written in the local store only. Never logs a value.
+//! cloud store); values are read and written in the local store only. Every reveal, upsert and
+//! delete is audited (the name, never the value) with the change. Never logs a value.
 
 use std::sync::Arc;
 
@@ -17,6 +18,7 @@ use crate::proto::{
     UpsertSecretRequest, UpsertSecretResponse,
 };
 
+use super::audit::{self, AuditEvent};
 use super::integrations::State;
 
 /// Names asked per page when listing the linked-secret store.
@@ -186,84 +188,117 @@ impl EnvironmentSecretsService for SecretsApi {
         &self,
         request: Request<GetSecretValueRequest>,
     ) -> Result<Response<GetSecretValueResponse>, Status> {
-        let caller = self
-            .0
-            .auth
-            .authorize(&request, Permission::SecretsDecrypt)?;
-        self.require_local("GetSecretValue")?;
-        let environment_id = caller.environment.id.clone();
-        let name = self
-            .local_name(&environment_id, &request.get_ref().id)
+        let audit = AuditEvent::start(&self.0.auth, &request, audit::SECRET_REVEAL, None)
+            .map(|event| with_key(event, &request.get_ref().id));
+        let result = async {
+            let caller = self
+                .0
+                .auth
+                .authorize(&request, Permission::SecretsDecrypt)?;
+            self.require_local("GetSecretValue")?;
+            let environment_id = caller.environment.id.clone();
+            let name = self
+                .local_name(&environment_id, &request.get_ref().id)
+                .await?;
+            let (id, key) = (environment_id.clone(), name.clone());
+            let value = on_store(&self.0, "reading a secret", move |store| {
+                store.local_secret(&id, &key)
+            })
+            .await?
+            .ok_or_else(|| {
+                Status::not_found(format!("no secret {} in this environment", short(&name)))
+            })?;
+            // The reveal is answered only once its record (the name, never the value) is stored.
+            let event = audit
+                .clone()
+                .map(|event| with_key(event, &name))
+                .ok_or_else(|| Status::internal("the caller could not be recorded"))?;
+            on_store(&self.0, "recording a reveal", move |store| {
+                store.record_audit(&event, tonic::Code::Ok)
+            })
             .await?;
-        let (id, key) = (environment_id.clone(), name.clone());
-        let value = on_store(&self.0, "reading a secret", move |store| {
-            store.local_secret(&id, &key)
-        })
-        .await?
-        .ok_or_else(|| {
-            Status::not_found(format!("no secret {} in this environment", short(&name)))
-        })?;
-        // AUDIT (p-audit): record the reveal of `name` by `caller` here (never the value).
-        Ok(Response::new(GetSecretValueResponse {
-            secret_value: Some(SecretValue {
-                name,
-                value: value.expose().to_string(),
-                source: SecretSource::Managed as i32,
-            }),
-        }))
+            Ok(Response::new(GetSecretValueResponse {
+                secret_value: Some(SecretValue {
+                    name,
+                    value: value.expose().to_string(),
+                    source: SecretSource::Managed as i32,
+                }),
+            }))
+        }
+        .await;
+        audit::record_failure(&self.0.store, audit, &result).await;
+        result
     }
 
     async fn upsert_secret(
         &self,
         request: Request<UpsertSecretRequest>,
     ) -> Result<Response<UpsertSecretResponse>, Status> {
-        let caller = self.0.auth.authorize(&request, Permission::SecretsWrite)?;
-        self.require_local("UpsertSecret")?;
-        let mut message = request.into_inner();
-        let name = checked_name(&message.name)?;
-        let value = Secret::new(std::mem::take(&mut message.value));
-        zeroize::Zeroize::zeroize(&mut message.value);
-        if value.is_empty() {
-            return Err(Status::invalid_argument(format!(
-                "secret {name:?}: the value is empty"
-            )));
+        let audit = AuditEvent::start(&self.0.auth, &request, audit::SECRET_UPSERT, None)
+            .map(|event| with_key(event, &request.get_ref().name));
+        let result = async {
+            let caller = self.0.auth.authorize(&request, Permission::SecretsWrite)?;
+            self.require_local("UpsertSecret")?;
+            let mut message = request.into_inner();
+            let name = checked_name(&message.name)?;
+            let value = Secret::new(std::mem::take(&mut message.value));
+            zeroize::Zeroize::zeroize(&mut message.value);
+            if value.is_empty() {
+                return Err(Status::invalid_argument(format!(
+                    "secret {name:?}: the value is empty"
+                )));
+            }
+            let environment_id = caller.environment.id.clone();
+            let (id, key, event) = (environment_id.clone(), name.clone(), audit.clone());
+            on_store(&self.0, "storing a secret", move |store| {
+                store.set_local_secret_audited(&id, &key, &value, event.as_ref())
+            })
+            .await?;
+            self.0.linked.forget(&environment_id, &name);
+            let secrets = self.secrets_of(&environment_id).await?;
+            Ok(Response::new(UpsertSecretResponse { secrets }))
         }
-        let environment_id = caller.environment.id.clone();
-        let (id, key) = (environment_id.clone(), name.clone());
-        // AUDIT (p-audit): record the upsert of `name` by `caller` with the change (never the value).
-        on_store(&self.0, "storing a secret", move |store| {
-            store.set_local_secret(&id, &key, &value)
-        })
-        .await?;
-        self.0.linked.forget(&environment_id, &name);
-        let secrets = self.secrets_of(&environment_id).await?;
-        Ok(Response::new(UpsertSecretResponse { secrets }))
+        .await;
+        audit::record_failure(&self.0.store, audit, &result).await;
+        result
     }
 
     async fn delete_secret(
         &self,
         request: Request<DeleteSecretRequest>,
     ) -> Result<Response<DeleteSecretResponse>, Status> {
-        let caller = self.0.auth.authorize(&request, Permission::SecretsWrite)?;
-        self.require_local("DeleteSecret")?;
-        let environment_id = caller.environment.id.clone();
-        let name = request.into_inner().name;
-        let (id, key) = (environment_id.clone(), name.clone());
-        // AUDIT (p-audit): record the delete of `name` by `caller` with the change.
-        let removed = on_store(&self.0, "deleting a secret", move |store| {
-            store.delete_local_secret(&id, &key)
-        })
-        .await?;
-        if !removed {
-            return Err(Status::not_found(format!(
-                "no secret {} in this environment",
-                short(&name)
-            )));
+        let audit = AuditEvent::start(&self.0.auth, &request, audit::SECRET_DELETE, None)
+            .map(|event| with_key(event, &request.get_ref().name));
+        let result = async {
+            let caller = self.0.auth.authorize(&request, Permission::SecretsWrite)?;
+            self.require_local("DeleteSecret")?;
+            let environment_id = caller.environment.id.clone();
+            let name = request.into_inner().name;
+            let (id, key, event) = (environment_id.clone(), name.clone(), audit.clone());
+            let removed = on_store(&self.0, "deleting a secret", move |store| {
+                store.delete_local_secret_audited(&id, &key, event.as_ref())
+            })
+            .await?;
+            if !removed {
+                return Err(Status::not_found(format!(
+                    "no secret {} in this environment",
+                    short(&name)
+                )));
+            }
+            self.0.linked.forget(&environment_id, &name);
+            let secrets = self.secrets_of(&environment_id).await?;
+            Ok(Response::new(DeleteSecretResponse { secrets }))
         }
-        self.0.linked.forget(&environment_id, &name);
-        let secrets = self.secrets_of(&environment_id).await?;
-        Ok(Response::new(DeleteSecretResponse { secrets }))
+        .await;
+        audit::record_failure(&self.0.store, audit, &result).await;
+        result
     }
+}
+
+/// The event naming the one secret it is about (its name, never its value).
+fn with_key(mut event: AuditEvent, name: &str) -> AuditEvent {
+    event.keys = vec![name.to_string()];
+    event
 }
 
 #[cfg(test)]

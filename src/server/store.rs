@@ -598,17 +598,33 @@ impl Store {
 
     /// Stores (or replaces) a named secret of the local secret store.
     pub fn set_local_secret(&self, environment_id: &str, name: &str, value: &Secret) -> Result<()> {
+        self.set_local_secret_audited(environment_id, name, value, None)
+    }
+
+    /// [`Store::set_local_secret`], recording `audit` in the same transaction.
+    pub fn set_local_secret_audited(
+        &self,
+        environment_id: &str,
+        name: &str,
+        value: &Secret,
+        audit: Option<&AuditEvent>,
+    ) -> Result<()> {
         let sealed = self
             .cipher
             .seal(&secret_context(environment_id, name), value)?;
-        let connection = self.connection()?;
-        connection.execute(
+        let mut connection = self.connection()?;
+        let tx = connection.transaction()?;
+        tx.execute(
             "INSERT INTO local_secrets (environment_id, name, sealed, updated_at_ns)
              VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (environment_id, name) DO UPDATE SET
                sealed = excluded.sealed, updated_at_ns = excluded.updated_at_ns",
             params![environment_id, name, sealed, to_nanos(now())],
         )?;
+        if let Some(event) = audit {
+            record_in(&tx, event, Code::Ok)?;
+        }
+        tx.commit()?;
         Ok(())
     }
 
@@ -646,11 +662,27 @@ impl Store {
 
     /// Deletes a local secret; false when there was none.
     pub fn delete_local_secret(&self, environment_id: &str, name: &str) -> Result<bool> {
-        let connection = self.connection()?;
-        let removed = connection.execute(
+        self.delete_local_secret_audited(environment_id, name, None)
+    }
+
+    /// [`Store::delete_local_secret`], recording `audit` in the same transaction when a secret
+    /// was removed.
+    pub fn delete_local_secret_audited(
+        &self,
+        environment_id: &str,
+        name: &str,
+        audit: Option<&AuditEvent>,
+    ) -> Result<bool> {
+        let mut connection = self.connection()?;
+        let tx = connection.transaction()?;
+        let removed = tx.execute(
             "DELETE FROM local_secrets WHERE environment_id = ?1 AND name = ?2",
             params![environment_id, name],
         )?;
+        if let (Some(event), true) = (audit, removed > 0) {
+            record_in(&tx, event, Code::Ok)?;
+        }
+        tx.commit()?;
         Ok(removed > 0)
     }
 }

@@ -1,6 +1,7 @@
 //! Chalk's TeamService on `serve`: the environments a caller may use (GetEnvironments) and who
 //! the caller is with its permissions per environment (GetAgent), so a console or CLI can adapt
-//! to what its credential may do.
+//! to what its credential may do. Both answer across environments (as Chalk's do); a request
+//! that names an environment (`x-chalk-env-id`) must name one the caller may use.
 
 use std::sync::Arc;
 
@@ -48,7 +49,7 @@ impl TeamService for TeamApi {
         &self,
         request: Request<GetEnvironmentsRequest>,
     ) -> Result<Response<GetEnvironmentsResponse>, Status> {
-        let client_id = self.0.authenticated(&request)?;
+        let client_id = self.0.authenticated_in_named_environment(&request)?;
         let environments = self
             .0
             .environments_of(&client_id)
@@ -66,7 +67,7 @@ impl TeamService for TeamApi {
         &self,
         request: Request<GetAgentRequest>,
     ) -> Result<Response<GetAgentResponse>, Status> {
-        let client_id = self.0.authenticated(&request)?;
+        let client_id = self.0.authenticated_in_named_environment(&request)?;
         Ok(Response::new(GetAgentResponse {
             agent: Some(agent_of(&self.0, &client_id)),
         }))

@@ -382,3 +382,240 @@ async fn monitoring_read_is_required_and_environments_keep_their_own_records() {
     .unwrap();
     assert_eq!(by_editor.logs.len(), 1);
 }
+
+fn secrets_client(
+    channel: Channel,
+) -> sourcedeck::proto::environment_secrets_service_client::EnvironmentSecretsServiceClient<Channel>
+{
+    sourcedeck::proto::environment_secrets_service_client::EnvironmentSecretsServiceClient::new(
+        channel,
+    )
+}
+
+#[tokio::test]
+async fn secret_upserts_reveals_and_deletes_are_recorded_by_name_never_value() {
+    let (server, _, headers, secret) = populated().await;
+    let mut secrets = secrets_client(server.channel().await);
+    secrets
+        .upsert_secret(headers.request(UpsertSecretRequest {
+            name: "orders-db-password".into(),
+            value: secret.clone(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap();
+    let revealed = secrets
+        .get_secret_value(headers.request(GetSecretValueRequest {
+            id: "orders-db-password".into(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(revealed.secret_value.unwrap().value, secret);
+    let missing = secrets
+        .delete_secret(headers.request(DeleteSecretRequest {
+            name: "no-such-secret".into(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(missing.code(), tonic::Code::NotFound);
+    assert!(!missing.message().contains(&secret));
+    secrets
+        .delete_secret(headers.request(DeleteSecretRequest {
+            name: "orders-db-password".into(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap();
+
+    let answer = logs(&server, &headers, GetAuditLogsRequest::default())
+        .await
+        .unwrap();
+    let everything = format!("{answer:?}");
+    assert!(
+        !everything.contains(&secret),
+        "a value leaked: {everything}"
+    );
+    let seen: Vec<(&str, Option<i32>, Vec<String>)> = answer
+        .logs
+        .iter()
+        .map(|l| (l.endpoint.rsplit('/').next().unwrap(), l.code, keys_of(l)))
+        .collect();
+    let named = |name: &str| vec![name.to_string()];
+    assert_eq!(
+        seen,
+        vec![
+            ("DeleteSecret", Some(0), named("orders-db-password")),
+            ("DeleteSecret", Some(5), named("no-such-secret")),
+            ("GetSecretValue", Some(0), named("orders-db-password")),
+            ("UpsertSecret", Some(0), named("orders-db-password")),
+        ],
+        "newest first"
+    );
+    for log in &answer.logs {
+        assert!(
+            log.endpoint
+                .starts_with("/chalk.server.v1.EnvironmentSecretsService/"),
+            "{log:?}"
+        );
+        assert!(log.ip.as_deref().unwrap().starts_with("127.0.0.1:"));
+    }
+}
+
+#[tokio::test]
+async fn a_secret_change_is_not_stored_when_its_record_cannot_be() {
+    let (server, _, headers, secret) = populated().await;
+    let mut secrets = secrets_client(server.channel().await);
+    let kept = random_secret();
+    secrets
+        .upsert_secret(headers.request(UpsertSecretRequest {
+            name: "kept".into(),
+            value: kept.clone(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap();
+    let db = rusqlite::Connection::open(server.data_dir().join("sourcedeck.db")).unwrap();
+    db.execute_batch(
+        "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log
+         BEGIN SELECT RAISE(ABORT, 'audit refused'); END;",
+    )
+    .unwrap();
+    for name in ["kept", "added"] {
+        let refused = secrets
+            .upsert_secret(headers.request(UpsertSecretRequest {
+                name: name.into(),
+                value: secret.clone(),
+                ..Default::default()
+            }))
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code(), tonic::Code::Internal);
+        assert!(!refused.message().contains(&secret));
+    }
+    let undeleted = secrets
+        .delete_secret(headers.request(DeleteSecretRequest {
+            name: "kept".into(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(undeleted.code(), tonic::Code::Internal);
+    let unrevealed = secrets
+        .get_secret_value(headers.request(GetSecretValueRequest { id: "kept".into() }))
+        .await
+        .unwrap_err();
+    assert_eq!(unrevealed.code(), tonic::Code::Internal);
+    assert!(!unrevealed.message().contains(&kept));
+    db.execute_batch("DROP TRIGGER refuse_audit").unwrap();
+
+    let listed = secrets
+        .list_secrets(headers.request(ListSecretsRequest::default()))
+        .await
+        .unwrap()
+        .into_inner()
+        .secrets;
+    let names: Vec<&str> = listed.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["kept"], "nothing added, nothing deleted");
+    let value = secrets
+        .get_secret_value(headers.request(GetSecretValueRequest { id: "kept".into() }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(value.secret_value.unwrap().value, kept, "not overwritten");
+}
+
+#[tokio::test]
+async fn records_past_the_retention_are_pruned_at_start() {
+    let keep = std::time::Duration::from_secs(30 * 24 * 3600);
+    let retention = move |options: &mut sourcedeck::server::ServeOptions| {
+        options.team.audit_retention = Some(keep);
+    };
+    let server = TestServer::start_with(retention).await;
+    let (mut client, headers) = server.raw().await;
+    let secret = random_secret();
+    for name in ["old", "aging", "fresh"] {
+        client
+            .insert_integration(headers.request(insert(name, &[("PGPASSWORD", &secret)])))
+            .await
+            .unwrap();
+    }
+    // Age two records behind the server's back: one past the retention, one inside it.
+    let day_ns: i64 = 24 * 3600 * 1_000_000_000;
+    let db = rusqlite::Connection::open(server.data_dir().join("sourcedeck.db")).unwrap();
+    for (name, days) in [("old", 31), ("aging", 29)] {
+        let aged = db
+            .execute(
+                "UPDATE audit_log SET at_ns = at_ns - ?1 WHERE source_name = ?2",
+                rusqlite::params![days * day_ns, name],
+            )
+            .unwrap();
+        assert_eq!(aged, 1, "{name}");
+    }
+    drop(db);
+    let names = |answer: &GetAuditLogsResponse| -> Vec<String> {
+        answer
+            .logs
+            .iter()
+            .filter_map(
+                |log| match log.request.get("name").and_then(|v| v.kind.clone()) {
+                    Some(prost_types::value::Kind::StringValue(name)) => Some(name),
+                    _ => None,
+                },
+            )
+            .collect()
+    };
+    let before = logs(&server, &headers, GetAuditLogsRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        names(&before),
+        ["fresh", "aging", "old"],
+        "not pruned while running"
+    );
+
+    // A restart on the same data directory prunes at start.
+    let TestServer {
+        server: running,
+        dir,
+    } = server;
+    running.shutdown().await.unwrap();
+    let mut options = common::serve_options(&dir.path().join("data"));
+    retention(&mut options);
+    let restarted = TestServer {
+        server: sourcedeck::server::spawn(options).await.unwrap(),
+        dir,
+    };
+    let (_, headers) = restarted.raw().await;
+    let after = logs(&restarted, &headers, GetAuditLogsRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(names(&after), ["fresh", "aging"]);
+    assert!(!format!("{after:?}").contains(&secret));
+
+    // Without a retention nothing is pruned.
+    let TestServer {
+        server: running,
+        dir,
+    } = restarted;
+    running.shutdown().await.unwrap();
+    let db = rusqlite::Connection::open(dir.path().join("data/sourcedeck.db")).unwrap();
+    db.execute(
+        "UPDATE audit_log SET at_ns = at_ns - ?1",
+        rusqlite::params![1000 * day_ns],
+    )
+    .unwrap();
+    drop(db);
+    let forever = TestServer {
+        server: sourcedeck::server::spawn(common::serve_options(&dir.path().join("data")))
+            .await
+            .unwrap(),
+        dir,
+    };
+    let (_, headers) = forever.raw().await;
+    let kept = logs(&forever, &headers, GetAuditLogsRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(names(&kept), ["fresh", "aging"]);
+}

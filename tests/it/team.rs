@@ -276,15 +276,14 @@ async fn each_role_is_allowed_exactly_its_methods() {
                     status.message()
                 );
             }
-            // Not one of them may touch an environment outside its scope.
-            if needed != Permission::Authenticated {
-                let status = call(&channel, &token, "prod", method).await;
-                assert_eq!(
-                    status.code(),
-                    tonic::Code::PermissionDenied,
-                    "{role} {method} in prod"
-                );
-            }
+            // Not one of them may name an environment outside its scope, GetAgent and
+            // GetEnvironments included.
+            let status = call(&channel, &token, "prod", method).await;
+            assert_eq!(
+                status.code(),
+                tonic::Code::PermissionDenied,
+                "{role} {method} in prod"
+            );
         }
         // GetToken and GetEnvironments answer only the environments in scope.
         let mut team = TeamServiceClient::new(channel.clone());
@@ -318,6 +317,60 @@ async fn each_role_is_allowed_exactly_its_methods() {
     }
     let wrong = get_token(&channel, "viewer", "team-member-secret-wrong").await;
     assert_eq!(wrong.unwrap_err().code(), tonic::Code::Unauthenticated);
+}
+
+#[tokio::test]
+async fn team_answers_span_environments_and_refuse_an_unknown_one() {
+    let entries = [("anywhere", "[\"*\"]", "viewer")];
+    let server = team_server(&["prod"], &clients_toml(&entries)).await;
+    let channel = server.channel().await;
+    let mut team = TeamServiceClient::new(channel.clone());
+    for client in [CLIENT_ID, "anywhere"] {
+        let secret = if client == CLIENT_ID {
+            CLIENT_SECRET
+        } else {
+            TEAM_SECRET
+        };
+        let token = get_token(&channel, client, secret).await.unwrap();
+        let mut answers = Vec::new();
+        for named in [Some("default"), Some("PROD"), None] {
+            let h = Headers {
+                token: Some(token.clone()),
+                environment: named.map(str::to_string),
+            };
+            let environments = team
+                .get_environments(h.request(GetEnvironmentsRequest::default()))
+                .await
+                .unwrap()
+                .into_inner()
+                .environments;
+            let names: Vec<String> = environments.into_iter().map(|e| e.name).collect();
+            assert_eq!(names, ["default", "prod"], "{client} in {named:?}");
+            let agent = team
+                .get_agent(h.request(GetAgentRequest::default()))
+                .await
+                .unwrap()
+                .into_inner();
+            let Some(agent::Agent::UserAgent(user)) = agent.agent.and_then(|a| a.agent) else {
+                panic!("{client}: a user agent")
+            };
+            assert_eq!(user.permissions_by_environment.len(), 2, "{client}");
+            answers.push(user.permissions_by_environment);
+        }
+        assert!(answers.windows(2).all(|pair| pair[0] == pair[1]));
+        for unknown in ["staging", "env_that_is_not_served"] {
+            for method in ["GetEnvironments", "GetAgent"] {
+                let status = call(&channel, &token, unknown, method).await;
+                assert_eq!(
+                    status.code(),
+                    tonic::Code::PermissionDenied,
+                    "{client} {method} in {unknown}: {status:?}"
+                );
+                assert!(status.message().contains(unknown), "{}", status.message());
+                assert!(!status.message().contains(TEAM_SECRET));
+            }
+        }
+    }
 }
 
 // ---- real `serve` processes ----
