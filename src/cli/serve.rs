@@ -71,6 +71,7 @@ pub fn options(args: ServeArgs) -> Result<ServeOptions> {
             more_environments: environments.collect(),
             clients_file: args.clients,
         },
+        env: crate::server::process_env::ProcessEnv::capture(),
     })
 }
 

@@ -14,6 +14,7 @@ pub mod integrations;
 pub mod key_check;
 mod limits;
 pub mod linked_secrets;
+pub mod process_env;
 pub mod secrets_service;
 pub mod store;
 pub mod store_migrations;
@@ -69,6 +70,9 @@ pub struct ServeOptions {
     pub test_egress: crate::probe::egress::EgressPolicy,
     /// More environments and credentials (a team server).
     pub team: TeamOptions,
+    /// The variables cloud credentials, endpoint overrides and proxies are read from
+    /// ([`process_env::ProcessEnv::capture`] for `serve`).
+    pub env: process_env::ProcessEnv,
 }
 
 /// What a team server adds: more environments and a clients file.
@@ -244,8 +248,9 @@ pub async fn spawn(options: ServeOptions) -> Result<RunningServer> {
     let url = format!("{}://{}", if tls { "https" } else { "http" }, address);
     let authenticator =
         auth::Authenticator::new(&options.credential, file_clients, environments.clone(), url)?;
-    let linked = linked_secrets::LinkedSecrets::new(&options.secret_store, store.clone())
-        .map_err(|error| anyhow::anyhow!("--secret-store {}: {error}", options.secret_store))?;
+    let linked =
+        linked_secrets::LinkedSecrets::new(&options.secret_store, store.clone(), &options.env)
+            .map_err(|error| anyhow::anyhow!("--secret-store {}: {error}", options.secret_store))?;
     let state = Arc::new(integrations::State {
         store,
         linked: Arc::new(linked),
