@@ -251,6 +251,10 @@ pub async fn spawn(options: ServeOptions) -> Result<RunningServer> {
     let linked =
         linked_secrets::LinkedSecrets::new(&options.secret_store, store.clone(), &options.env)
             .map_err(|error| anyhow::anyhow!("--secret-store {}: {error}", options.secret_store))?;
+    let test_proxy = crate::probe::transport::http::proxy::ProxySettings::from_lookup(|name| {
+        options.env.raw(name).map(str::to_string)
+    })
+    .map_err(|error| anyhow::anyhow!("proxy settings: {error}"))?;
     let state = Arc::new(integrations::State {
         store,
         linked: Arc::new(linked),
@@ -258,6 +262,7 @@ pub async fn spawn(options: ServeOptions) -> Result<RunningServer> {
         secret_store: options.secret_store.clone(),
         test_timeout: options.test_timeout,
         test_egress: Arc::new(options.test_egress.clone()),
+        test_proxy: Arc::new(test_proxy),
         warnings: Default::default(),
     });
     let mut builder = Server::builder();

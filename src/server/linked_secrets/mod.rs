@@ -20,6 +20,7 @@ use crate::domain::secret_ref::SecretStore;
 
 use super::process_env::ProcessEnv;
 use super::store::Store;
+use crate::probe::transport::http::proxy::{self, ProxySettings};
 use crate::probe::transport::http::{Call, Client as HttpClient, Endpoint, Reply};
 use crate::probe::{Progress, Stage};
 use cache::SecretCache;
@@ -77,6 +78,8 @@ pub struct LinkedSecrets {
     store: SecretStore,
     backend: Backend,
     cache: SecretCache,
+    /// The proxies the cloud stores are reached through, as the cloud SDKs honour them.
+    proxies: Arc<ProxySettings>,
 }
 
 impl LinkedSecrets {
@@ -104,6 +107,9 @@ impl LinkedSecrets {
             store: secret_store.clone(),
             backend,
             cache: SecretCache::new(SecretCache::ttl_from_env(env)?),
+            proxies: Arc::new(ProxySettings::from_lookup(|name| {
+                env.raw(name).map(str::to_string)
+            })?),
         })
     }
 
@@ -161,9 +167,9 @@ impl LinkedSecrets {
                     })?
                     .ok_or(ResolveError::NotFound)
             }
-            Backend::Aws(aws) => aws.get(name).await,
-            Backend::Gcp(gcp) => gcp.get(name).await,
-            Backend::Azure(azure) => azure.get(name).await,
+            Backend::Aws(aws) => proxy::scoped(self.proxies.clone(), aws.get(name)).await,
+            Backend::Gcp(gcp) => proxy::scoped(self.proxies.clone(), gcp.get(name)).await,
+            Backend::Azure(azure) => proxy::scoped(self.proxies.clone(), azure.get(name)).await,
         }
     }
 
@@ -197,9 +203,15 @@ impl LinkedSecrets {
                     )
                 })
             }
-            Backend::Aws(aws) => aws.list(page_token, page_size).await,
-            Backend::Gcp(gcp) => gcp.list(page_token, page_size).await,
-            Backend::Azure(azure) => azure.list(page_token, page_size).await,
+            Backend::Aws(aws) => {
+                proxy::scoped(self.proxies.clone(), aws.list(page_token, page_size)).await
+            }
+            Backend::Gcp(gcp) => {
+                proxy::scoped(self.proxies.clone(), gcp.list(page_token, page_size)).await
+            }
+            Backend::Azure(azure) => {
+                proxy::scoped(self.proxies.clone(), azure.list(page_token, page_size)).await
+            }
         };
         page.map_err(|error| format!("listing secrets in {}: {error}", self.store))
     }

@@ -134,6 +134,13 @@ impl TestServer {
         Self::start_with(|options| options.test_timeout = timeout).await
     }
 
+    /// A server whose outside-world settings (proxies, cloud credentials and endpoints) are
+    /// these variables, as `serve` would read them from its environment.
+    pub async fn with_env(pairs: &[(&str, &str)]) -> Self {
+        let env = pairs.iter().map(|(name, value)| (*name, *value)).collect();
+        Self::start_with(|options| options.env = env).await
+    }
+
     /// A server whose linked secrets live in AWS Secrets Manager (account 123456789012, us-east-1),
     /// without credentials and with every AWS endpoint pinned to a closed loopback port: it can
     /// never reach AWS, whatever credentials the machine has.
