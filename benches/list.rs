@@ -112,6 +112,7 @@ fn list_round_trip(c: &mut Criterion) {
             test_egress: Default::default(),
             key_file: None,
             team: Default::default(),
+            env: Default::default(),
         })
         .await
         .expect("serve");

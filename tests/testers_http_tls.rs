@@ -2,10 +2,14 @@
 //! `SSL_CERT_FILE` (read by rustls-native-certs), set once before anything else runs in its
 //! process, which is why it is a test binary of its own with a single test. Covers HTTPS
 //! success for ClickHouse (TLS by default) and Trino (basic auth, only ever sent over HTTPS),
-//! Trino's wrong password, and a certificate for another host.
+//! Trino's wrong password, a certificate for another host, and ClickHouse over HTTPS through a
+//! CONNECT tunnel of `HTTPS_PROXY` (with TLS to the target inside it).
 
 #[path = "it/common/mod.rs"]
 mod common;
+#[allow(dead_code)]
+#[path = "it/peers/http_proxy.rs"]
+mod http_proxy;
 #[path = "it/peers/http.rs"]
 mod peers;
 
@@ -140,5 +144,36 @@ fn checks_over_tls_with_a_trusted_certificate() {
             result.message
         );
         assert!(elsewhere.seen().is_empty());
+
+        // Through a proxy: CONNECT to the target, then TLS with the target inside the tunnel.
+        let proxy_password = "proxy-pw-Hd83-never-shown";
+        let expected = format!(
+            "Basic {}",
+            STANDARD.encode(format!("tunnel:{proxy_password}"))
+        );
+        let proxy = http_proxy::ProxyPeer::requiring(&expected).await;
+        let proxy_url = proxy.url(Some(&format!("tunnel:{proxy_password}")));
+        let proxied = TestServer::with_env(&[("HTTPS_PROXY", &proxy_url)]).await;
+        let port = peer.port.to_string();
+        let before = peer.seen().len();
+        let result = proxied
+            .check_draft(IntegrationKind::Clickhouse, &clickhouse(&port))
+            .await;
+        assert!(result.success, "{}", result.message);
+        assert!(!result.message.contains(proxy_password));
+        let seen = proxy.seen();
+        assert_eq!(seen.len(), 1, "{seen:?}");
+        assert_eq!(
+            (seen[0].method.as_str(), seen[0].target.as_str()),
+            ("CONNECT", format!("127.0.0.1:{port}").as_str())
+        );
+        assert_eq!(
+            seen[0].proxy_authorization.as_deref(),
+            Some(expected.as_str())
+        );
+        assert!(
+            peer.seen().len() > before,
+            "the requests reached the target"
+        );
     });
 }

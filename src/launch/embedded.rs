@@ -37,6 +37,7 @@ pub async fn start(data_dir: PathBuf) -> Result<(RunningServer, Credentials)> {
         test_timeout: server::DEFAULT_TEST_TIMEOUT,
         test_egress: Default::default(),
         team: Default::default(),
+        env: server::process_env::ProcessEnv::capture(),
     })
     .await?;
     let credentials = Credentials {

@@ -75,6 +75,7 @@ fn options(args: ServeArgs) -> Result<ServeOptions> {
                 .audit_retention_days
                 .and_then(server::audit_retention::retention_of_days),
         },
+        env: crate::server::process_env::ProcessEnv::capture(),
     })
 }
 

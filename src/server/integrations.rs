@@ -31,6 +31,8 @@ pub struct State {
     pub linked: Arc<super::linked_secrets::LinkedSecrets>,
     pub test_timeout: Duration,
     pub test_egress: Arc<crate::probe::egress::EgressPolicy>,
+    /// The proxies checks go through (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`).
+    pub test_proxy: Arc<crate::probe::transport::http::proxy::ProxySettings>,
     /// Warnings per integration version, so a list decrypts only what changed.
     pub warnings: Arc<WarningsCache>,
 }
@@ -549,6 +551,8 @@ impl IntegrationsService for IntegrationsApi {
                     self.state().test_timeout,
                     include_preview,
                 );
+                let check =
+                    probe::transport::http::proxy::scoped(self.state().test_proxy.clone(), check);
                 probe::egress::scoped(self.state().test_egress.clone(), check).await
             }
             Err(message) => probe::TestReport {

@@ -15,6 +15,7 @@ pub mod integrations;
 pub mod key_check;
 mod limits;
 pub mod linked_secrets;
+pub mod process_env;
 pub mod secrets_service;
 pub mod store;
 pub mod store_migrations;
@@ -67,6 +68,9 @@ pub struct ServeOptions {
     pub test_egress: crate::probe::egress::EgressPolicy,
     /// More environments and credentials (a team server).
     pub team: TeamOptions,
+    /// The variables cloud credentials, endpoint overrides and proxies are read from
+    /// ([`process_env::ProcessEnv::capture`] for `serve`).
+    pub env: process_env::ProcessEnv,
 }
 
 /// What a team server adds: more environments and a clients file.
@@ -252,8 +256,13 @@ pub async fn spawn(options: ServeOptions) -> Result<RunningServer> {
     let url = format!("{}://{}", if tls { "https" } else { "http" }, address);
     let authenticator =
         auth::Authenticator::new(&options.credential, file_clients, environments.clone(), url)?;
-    let linked = linked_secrets::LinkedSecrets::new(&options.secret_store, store.clone())
-        .map_err(|error| anyhow::anyhow!("--secret-store {}: {error}", options.secret_store))?;
+    let linked =
+        linked_secrets::LinkedSecrets::new(&options.secret_store, store.clone(), &options.env)
+            .map_err(|error| anyhow::anyhow!("--secret-store {}: {error}", options.secret_store))?;
+    let test_proxy = crate::probe::transport::http::proxy::ProxySettings::from_lookup(|name| {
+        options.env.raw(name).map(str::to_string)
+    })
+    .map_err(|error| anyhow::anyhow!("proxy settings: {error}"))?;
     let state = Arc::new(integrations::State {
         store,
         linked: Arc::new(linked),
@@ -261,6 +270,7 @@ pub async fn spawn(options: ServeOptions) -> Result<RunningServer> {
         secret_store: options.secret_store.clone(),
         test_timeout: options.test_timeout,
         test_egress: Arc::new(options.test_egress.clone()),
+        test_proxy: Arc::new(test_proxy),
         warnings: Default::default(),
     });
     let mut builder = Server::builder();

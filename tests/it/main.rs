@@ -20,6 +20,7 @@ mod crash_safety;
 mod limits;
 mod linked_secrets;
 mod list_warnings;
+mod proxy;
 mod python_sdk;
 mod redshift;
 mod rpc;

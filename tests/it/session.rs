@@ -32,6 +32,7 @@ async fn start(dir: &Path, listen: SocketAddr, environment: &str) -> RunningServ
         test_timeout: Duration::from_secs(5),
         test_egress: Default::default(),
         team: Default::default(),
+        env: Default::default(),
     })
     .await
     .expect("serve starts")

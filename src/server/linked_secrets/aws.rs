@@ -11,10 +11,11 @@ use serde_json::{Value, json};
 use zeroize::Zeroize;
 
 use super::aws_credentials::{Chain, xml_text};
-use super::{NamesPage, ResolveError, endpoint_from, env_var, send, text_secret};
+use super::{NamesPage, ResolveError, endpoint_from, send, text_secret};
 use crate::domain::Secret;
 use crate::probe::auth::sigv4::{self, Scope};
 use crate::probe::transport::http::{Call, Endpoint, Reply, one_line};
+use crate::server::process_env::ProcessEnv;
 
 pub struct AwsSecrets {
     region: String,
@@ -23,10 +24,10 @@ pub struct AwsSecrets {
 }
 
 impl AwsSecrets {
-    pub fn from_env(region: &str) -> Result<Self, String> {
-        let endpoint = match env_var(&["AWS_ENDPOINT_URL_SECRETS_MANAGER"]) {
+    pub fn from_env(region: &str, env: &ProcessEnv) -> Result<Self, String> {
+        let endpoint = match env.first(&["AWS_ENDPOINT_URL_SECRETS_MANAGER"]) {
             Some(url) => endpoint_from(&url, "AWS_ENDPOINT_URL_SECRETS_MANAGER")?,
-            None => match env_var(&["AWS_ENDPOINT_URL"]) {
+            None => match env.first(&["AWS_ENDPOINT_URL"]) {
                 Some(url) => endpoint_from(&url, "AWS_ENDPOINT_URL")?,
                 None => Endpoint::https(&format!("secretsmanager.{region}.amazonaws.com")),
             },
@@ -34,7 +35,7 @@ impl AwsSecrets {
         Ok(Self {
             region: region.to_string(),
             endpoint,
-            chain: Chain::from_env(region)?,
+            chain: Chain::from_env(region, env)?,
         })
     }
 

@@ -11,9 +11,10 @@ use std::time::{Duration, Instant};
 use http::Method;
 use serde_json::Value;
 
-use super::{ResolveError, endpoint_from, env_var, send};
+use super::{ResolveError, endpoint_from, send};
 use crate::probe::auth::sigv4::Credentials;
 use crate::probe::transport::http::{Call, Endpoint};
+use crate::server::process_env::ProcessEnv;
 
 /// How long temporary credentials (web identity, IMDS) are reused; they live an hour or more.
 const TEMPORARY_REUSE: Duration = Duration::from_secs(10 * 60);
@@ -36,8 +37,8 @@ struct WebIdentity {
     sts: Endpoint,
 }
 
-fn home_file(parts: &[&str]) -> Option<PathBuf> {
-    let mut path = PathBuf::from(std::env::var_os("HOME")?);
+fn home_file(env: &ProcessEnv, parts: &[&str]) -> Option<PathBuf> {
+    let mut path = PathBuf::from(env.first(&["HOME"])?);
     for part in parts {
         path.push(part);
     }
@@ -45,16 +46,16 @@ fn home_file(parts: &[&str]) -> Option<PathBuf> {
 }
 
 impl Chain {
-    /// The chain from the process environment; `region` picks the regional STS endpoint.
-    pub fn from_env(region: &str) -> Result<Self, String> {
+    /// The chain from the server's environment; `region` picks the regional STS endpoint.
+    pub fn from_env(region: &str, env: &ProcessEnv) -> Result<Self, String> {
         let environment = match (
-            env_var(&["AWS_ACCESS_KEY_ID"]),
-            env_var(&["AWS_SECRET_ACCESS_KEY"]),
+            env.first(&["AWS_ACCESS_KEY_ID"]),
+            env.first(&["AWS_SECRET_ACCESS_KEY"]),
         ) {
             (Some(access_key_id), Some(secret_access_key)) => Some(Credentials {
                 access_key_id,
                 secret_access_key,
-                session_token: env_var(&["AWS_SESSION_TOKEN"]),
+                session_token: env.first(&["AWS_SESSION_TOKEN"]),
             }),
             (Some(_), None) => {
                 return Err("AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not".into());
@@ -62,13 +63,13 @@ impl Chain {
             _ => None,
         };
         let web_identity = match (
-            env_var(&["AWS_WEB_IDENTITY_TOKEN_FILE"]),
-            env_var(&["AWS_ROLE_ARN"]),
+            env.first(&["AWS_WEB_IDENTITY_TOKEN_FILE"]),
+            env.first(&["AWS_ROLE_ARN"]),
         ) {
             (Some(token_file), Some(role_arn)) => {
-                let sts = match env_var(&["AWS_ENDPOINT_URL_STS"]) {
+                let sts = match env.first(&["AWS_ENDPOINT_URL_STS"]) {
                     Some(url) => endpoint_from(&url, "AWS_ENDPOINT_URL_STS")?,
-                    None => match env_var(&["AWS_ENDPOINT_URL"]) {
+                    None => match env.first(&["AWS_ENDPOINT_URL"]) {
                         Some(url) => endpoint_from(&url, "AWS_ENDPOINT_URL")?,
                         None => Endpoint::https(&format!("sts.{region}.amazonaws.com")),
                     },
@@ -76,16 +77,17 @@ impl Chain {
                 Some(WebIdentity {
                     role_arn,
                     token_file: PathBuf::from(token_file),
-                    session_name: env_var(&["AWS_ROLE_SESSION_NAME"])
+                    session_name: env
+                        .first(&["AWS_ROLE_SESSION_NAME"])
                         .unwrap_or_else(|| "sourcedeck-serve".into()),
                     sts,
                 })
             }
             _ => None,
         };
-        let imds = match env_var(&["SOURCEDECK_AWS_USE_IMDS"]).as_deref() {
+        let imds = match env.first(&["SOURCEDECK_AWS_USE_IMDS"]).as_deref() {
             Some("1" | "true" | "TRUE" | "yes") => Some(endpoint_from(
-                &env_var(&["AWS_EC2_METADATA_SERVICE_ENDPOINT"])
+                &env.first(&["AWS_EC2_METADATA_SERVICE_ENDPOINT"])
                     .unwrap_or_else(|| "http://169.254.169.254".into()),
                 "AWS_EC2_METADATA_SERVICE_ENDPOINT",
             )?),
@@ -93,13 +95,17 @@ impl Chain {
         };
         Ok(Self {
             environment,
-            profile: env_var(&["AWS_PROFILE"]).unwrap_or_else(|| "default".into()),
-            credentials_file: env_var(&["AWS_SHARED_CREDENTIALS_FILE"])
+            profile: env
+                .first(&["AWS_PROFILE"])
+                .unwrap_or_else(|| "default".into()),
+            credentials_file: env
+                .first(&["AWS_SHARED_CREDENTIALS_FILE"])
                 .map(PathBuf::from)
-                .or_else(|| home_file(&[".aws", "credentials"])),
-            config_file: env_var(&["AWS_CONFIG_FILE"])
+                .or_else(|| home_file(env, &[".aws", "credentials"])),
+            config_file: env
+                .first(&["AWS_CONFIG_FILE"])
                 .map(PathBuf::from)
-                .or_else(|| home_file(&[".aws", "config"])),
+                .or_else(|| home_file(env, &[".aws", "config"])),
             web_identity,
             imds,
             temporary: Mutex::new(None),

@@ -11,9 +11,10 @@ use http::Method;
 use serde_json::Value;
 use zeroize::{Zeroize, Zeroizing};
 
-use super::{NamesPage, ResolveError, encode, endpoint_from, env_var, send};
+use super::{NamesPage, ResolveError, encode, endpoint_from, send};
 use crate::domain::Secret;
 use crate::probe::transport::http::{Call, Endpoint, Reply, one_line};
+use crate::server::process_env::ProcessEnv;
 
 const API_VERSION: &str = "7.4";
 /// How long an access token (valid an hour or more) is reused.
@@ -30,23 +31,23 @@ pub struct AzureSecrets {
 }
 
 impl AzureSecrets {
-    pub fn from_env(vault: &str) -> Result<Self, String> {
-        let vault = match env_var(&[VAULT_URL_VARIABLE]) {
+    pub fn from_env(vault: &str, env: &ProcessEnv) -> Result<Self, String> {
+        let vault = match env.first(&[VAULT_URL_VARIABLE]) {
             Some(url) => endpoint_from(&url, VAULT_URL_VARIABLE)?,
             None => Endpoint::https(&format!("{vault}.vault.azure.net")),
         };
         let authority = endpoint_from(
-            &env_var(&["AZURE_AUTHORITY_HOST"])
+            &env.first(&["AZURE_AUTHORITY_HOST"])
                 .unwrap_or_else(|| "https://login.microsoftonline.com".into()),
             "AZURE_AUTHORITY_HOST",
         )?;
         Ok(Self {
             vault,
             authority,
-            tenant: env_var(&["AZURE_TENANT_ID"]),
-            client_id: env_var(&["AZURE_CLIENT_ID"]),
-            client_secret: std::env::var("AZURE_CLIENT_SECRET")
-                .ok()
+            tenant: env.first(&["AZURE_TENANT_ID"]),
+            client_id: env.first(&["AZURE_CLIENT_ID"]),
+            client_secret: env
+                .raw("AZURE_CLIENT_SECRET")
                 .filter(|value| !value.is_empty())
                 .map(Secret::new),
             token: Mutex::new(None),

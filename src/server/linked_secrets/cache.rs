@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::domain::Secret;
+use crate::server::process_env::ProcessEnv;
 
 /// How long a resolved value is reused when `SOURCEDECK_LINKED_SECRET_TTL_SECONDS` is not set.
 pub const DEFAULT_TTL: Duration = Duration::from_secs(60);
@@ -30,10 +31,10 @@ impl SecretCache {
     }
 
     /// The TTL from [`TTL_VARIABLE`], else [`DEFAULT_TTL`]; `Err` names the variable.
-    pub fn ttl_from_env() -> Result<Duration, String> {
-        match std::env::var(TTL_VARIABLE) {
-            Err(_) => Ok(DEFAULT_TTL),
-            Ok(text) => text
+    pub fn ttl_from_env(env: &ProcessEnv) -> Result<Duration, String> {
+        match env.raw(TTL_VARIABLE) {
+            None => Ok(DEFAULT_TTL),
+            Some(text) => text
                 .trim()
                 .parse::<u64>()
                 .map(Duration::from_secs)

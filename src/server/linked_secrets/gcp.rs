@@ -12,10 +12,11 @@ use http::Method;
 use serde_json::Value;
 use zeroize::{Zeroize, Zeroizing};
 
-use super::{NamesPage, ResolveError, encode, endpoint_from, env_var, send, text_secret};
+use super::{NamesPage, ResolveError, encode, endpoint_from, send, text_secret};
 use crate::domain::Secret;
 use crate::probe::auth::google as google_auth;
 use crate::probe::transport::http::{Call, Endpoint, Reply, one_line};
+use crate::server::process_env::ProcessEnv;
 
 /// How long an access token (valid an hour) is reused.
 const TOKEN_REUSE: Duration = Duration::from_secs(30 * 60);
@@ -26,12 +27,14 @@ pub struct GcpSecrets {
     project: String,
     region: Option<String>,
     endpoint: Endpoint,
+    /// The service-account key file ([`CREDENTIALS_VARIABLE`]), read when a token is needed.
+    credentials_path: Option<String>,
     token: Mutex<Option<(Secret, Instant)>>,
 }
 
 impl GcpSecrets {
-    pub fn from_env(project: &str, region: Option<&str>) -> Result<Self, String> {
-        let endpoint = match env_var(&[ENDPOINT_VARIABLE]) {
+    pub fn from_env(project: &str, region: Option<&str>, env: &ProcessEnv) -> Result<Self, String> {
+        let endpoint = match env.first(&[ENDPOINT_VARIABLE]) {
             Some(url) => endpoint_from(&url, ENDPOINT_VARIABLE)?,
             None => Endpoint::https(&match region {
                 Some(region) => format!("secretmanager.{region}.rep.googleapis.com"),
@@ -42,6 +45,7 @@ impl GcpSecrets {
             project: project.to_string(),
             region: region.map(str::to_string),
             endpoint,
+            credentials_path: env.first(&[CREDENTIALS_VARIABLE]),
             token: Mutex::new(None),
         })
     }
@@ -66,12 +70,12 @@ impl GcpSecrets {
         {
             return Ok(token.clone());
         }
-        let path = env_var(&[CREDENTIALS_VARIABLE]).ok_or_else(|| {
+        let path = self.credentials_path.as_deref().ok_or_else(|| {
             ResolveError::Credentials(format!(
                 "{CREDENTIALS_VARIABLE} is not set (the path of a service-account key file)"
             ))
         })?;
-        let text = Zeroizing::new(std::fs::read_to_string(&path).map_err(|error| {
+        let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|error| {
             ResolveError::Credentials(format!("{CREDENTIALS_VARIABLE} {path}: {error}"))
         })?);
         let encoded =
@@ -217,12 +221,12 @@ mod tests {
 
     #[test]
     fn regional_stores_use_the_regional_endpoint_and_names() {
-        let store = GcpSecrets {
-            project: "demo".into(),
-            region: Some("europe-west1".into()),
-            endpoint: Endpoint::https("secretmanager.europe-west1.rep.googleapis.com"),
-            token: Mutex::new(None),
-        };
+        let store =
+            GcpSecrets::from_env("demo", Some("europe-west1"), &ProcessEnv::default()).unwrap();
+        assert_eq!(
+            store.endpoint,
+            Endpoint::https("secretmanager.europe-west1.rep.googleapis.com")
+        );
         assert_eq!(
             store.secrets_path(),
             "/v1/projects/demo/locations/europe-west1/secrets"

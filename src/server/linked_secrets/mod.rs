@@ -18,7 +18,9 @@ use std::sync::Arc;
 use crate::domain::Secret;
 use crate::domain::secret_ref::SecretStore;
 
+use super::process_env::ProcessEnv;
 use super::store::Store;
+use crate::probe::transport::http::proxy::{self, ProxySettings};
 use crate::probe::transport::http::{Call, Client as HttpClient, Endpoint, Reply};
 use crate::probe::{Progress, Stage};
 use cache::SecretCache;
@@ -76,29 +78,38 @@ pub struct LinkedSecrets {
     store: SecretStore,
     backend: Backend,
     cache: SecretCache,
+    /// The proxies the cloud stores are reached through, as the cloud SDKs honour them.
+    proxies: Arc<ProxySettings>,
 }
 
 impl LinkedSecrets {
-    /// The resolver for `secret_store`, configured from the process environment (credentials,
+    /// The resolver for `secret_store`, configured from the server's captured environment (credentials,
     /// endpoint overrides, [`cache::TTL_VARIABLE`]). Reads no network and no credentials yet.
     /// A cloud store is one per server; the local store keeps each environment's secrets apart.
-    pub fn new(secret_store: &SecretStore, local: Arc<Store>) -> Result<Self, String> {
+    pub fn new(
+        secret_store: &SecretStore,
+        local: Arc<Store>,
+        env: &ProcessEnv,
+    ) -> Result<Self, String> {
         let backend = match secret_store {
             SecretStore::Local => Backend::Local { store: local },
             SecretStore::Aws { region, .. } => {
-                Backend::Aws(Box::new(aws::AwsSecrets::from_env(region)?))
+                Backend::Aws(Box::new(aws::AwsSecrets::from_env(region, env)?))
             }
             SecretStore::Gcp { project, region } => Backend::Gcp(Box::new(
-                gcp::GcpSecrets::from_env(project, region.as_deref())?,
+                gcp::GcpSecrets::from_env(project, region.as_deref(), env)?,
             )),
             SecretStore::Azure { vault } => {
-                Backend::Azure(Box::new(azure::AzureSecrets::from_env(vault)?))
+                Backend::Azure(Box::new(azure::AzureSecrets::from_env(vault, env)?))
             }
         };
         Ok(Self {
             store: secret_store.clone(),
             backend,
-            cache: SecretCache::new(SecretCache::ttl_from_env()?),
+            cache: SecretCache::new(SecretCache::ttl_from_env(env)?),
+            proxies: Arc::new(ProxySettings::from_lookup(|name| {
+                env.raw(name).map(str::to_string)
+            })?),
         })
     }
 
@@ -156,9 +167,9 @@ impl LinkedSecrets {
                     })?
                     .ok_or(ResolveError::NotFound)
             }
-            Backend::Aws(aws) => aws.get(name).await,
-            Backend::Gcp(gcp) => gcp.get(name).await,
-            Backend::Azure(azure) => azure.get(name).await,
+            Backend::Aws(aws) => proxy::scoped(self.proxies.clone(), aws.get(name)).await,
+            Backend::Gcp(gcp) => proxy::scoped(self.proxies.clone(), gcp.get(name)).await,
+            Backend::Azure(azure) => proxy::scoped(self.proxies.clone(), azure.get(name)).await,
         }
     }
 
@@ -192,9 +203,15 @@ impl LinkedSecrets {
                     )
                 })
             }
-            Backend::Aws(aws) => aws.list(page_token, page_size).await,
-            Backend::Gcp(gcp) => gcp.list(page_token, page_size).await,
-            Backend::Azure(azure) => azure.list(page_token, page_size).await,
+            Backend::Aws(aws) => {
+                proxy::scoped(self.proxies.clone(), aws.list(page_token, page_size)).await
+            }
+            Backend::Gcp(gcp) => {
+                proxy::scoped(self.proxies.clone(), gcp.list(page_token, page_size)).await
+            }
+            Backend::Azure(azure) => {
+                proxy::scoped(self.proxies.clone(), azure.list(page_token, page_size)).await
+            }
         };
         page.map_err(|error| format!("listing secrets in {}: {error}", self.store))
     }
@@ -213,16 +230,6 @@ fn local_page(mut names: Vec<String>, page_token: Option<&str>, page_size: u32) 
         names: rest.into_iter().take(size).collect(),
         next_page_token,
     }
-}
-
-/// The first set variable among `names`, trimmed, non-empty.
-fn env_var(names: &[&str]) -> Option<String> {
-    names.iter().find_map(|name| {
-        std::env::var(name)
-            .ok()
-            .map(|value| value.trim().to_string())
-            .filter(|value| !value.is_empty())
-    })
 }
 
 /// An endpoint from the URL in variable `name`; `Err` names the variable.

@@ -134,13 +134,30 @@ impl TestServer {
         Self::start_with(|options| options.test_timeout = timeout).await
     }
 
-    /// A server whose linked secrets live in AWS Secrets Manager (account 123456789012, us-east-1).
+    /// A server whose outside-world settings (proxies, cloud credentials and endpoints) are
+    /// these variables, as `serve` would read them from its environment.
+    pub async fn with_env(pairs: &[(&str, &str)]) -> Self {
+        let env = pairs.iter().map(|(name, value)| (*name, *value)).collect();
+        Self::start_with(|options| options.env = env).await
+    }
+
+    /// A server whose linked secrets live in AWS Secrets Manager (account 123456789012, us-east-1),
+    /// without credentials and with every AWS endpoint pinned to a closed loopback port: it can
+    /// never reach AWS, whatever credentials the machine has.
     pub async fn with_aws_store() -> Self {
+        let nowhere = format!("http://127.0.0.1:{}", closed_port());
         Self::start_with(|options| {
             options.secret_store = SecretStore::Aws {
                 account: AWS_ACCOUNT.into(),
                 region: AWS_REGION.into(),
-            }
+            };
+            options.env = [
+                ("AWS_ENDPOINT_URL", nowhere.as_str()),
+                ("AWS_ENDPOINT_URL_SECRETS_MANAGER", nowhere.as_str()),
+                ("AWS_ENDPOINT_URL_STS", nowhere.as_str()),
+            ]
+            .into_iter()
+            .collect();
         })
         .await
     }
@@ -263,6 +280,8 @@ pub fn serve_options(data_dir: &Path) -> ServeOptions {
         test_timeout: server::DEFAULT_TEST_TIMEOUT,
         test_egress: Default::default(),
         team: Default::default(),
+        // Nothing from the test process: no cloud credential or endpoint of the machine's.
+        env: Default::default(),
     }
 }
 

@@ -6,6 +6,7 @@
 
 pub mod google;
 pub mod http;
+pub mod http_proxy;
 pub mod kafka_broker;
 pub mod moto;
 pub mod pg_tls_proxy;
