@@ -2,7 +2,7 @@
 //! exit codes (0 ok, 1 error, 2 usage, 3 connectivity test failed), and `serve`.
 
 pub mod args;
-mod ascode;
+pub mod ascode;
 mod commands;
 pub mod connect;
 pub mod global;

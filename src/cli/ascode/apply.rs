@@ -10,9 +10,9 @@ use anyhow::{Result, anyhow};
 use serde_json::json;
 use tonic::Code;
 
-use super::state;
 use crate::ascode::plan::{Action, Plan, ServerSource, SourcePlan};
 use crate::cli::{EXIT_TEST_FAILED, progress};
+use crate::client::ascode_state;
 use crate::client::{Session, TestTarget};
 
 /// What happened to one source.
@@ -35,7 +35,7 @@ async fn still_as_planned(
         },
         Some(id) => {
             let planned = server.iter().find(|s| &s.id == id);
-            match state::fetch_one(session, id).await {
+            match ascode_state::fetch_one(session, id).await {
                 Ok(now) => Ok(planned == Some(&now)),
                 Err(_) => Ok(false),
             }

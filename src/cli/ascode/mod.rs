@@ -1,9 +1,12 @@
 //! `export`, `plan` and `apply`: sources as code. The pure parts (reading the file, the plan,
-//! rendering) live in `crate::ascode`; this module does the I/O: connecting, fetching state,
-//! reading `{env}`/`{file}` values, printing, asking, and applying source by source.
+//! rendering) live in `crate::ascode`, fetching the server's state in
+//! `crate::client::ascode_state`; this module does the rest of the I/O: connecting, reading the
+//! file and its `{env}`/`{file}` values, printing, asking, and applying source by source.
 
 mod apply;
-mod state;
+mod load;
+
+pub use load::load;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -15,7 +18,7 @@ use super::args::ConnectionArgs;
 use super::connect::Connector;
 use crate::ascode::plan::{self, Plan, ServerSource};
 use crate::ascode::render;
-use crate::client::Session;
+use crate::client::{Session, ascode_state};
 
 /// Exit code of `plan` when applying would change something.
 pub const EXIT_CHANGES: u8 = 4;
@@ -37,7 +40,7 @@ pub async fn export(
     connection: &ConnectionArgs,
 ) -> Result<ExitCode> {
     let client = connector.connect(connection).await?;
-    let sources = state::fetch_all(&client.session).await?;
+    let sources = ascode_state::fetch_all(&client.session).await?;
     let text = render::export(client.session.environment_name(), &sources);
     match output {
         Some(path) => {
@@ -62,20 +65,19 @@ async fn compute(
     prune: bool,
     connection: &ConnectionArgs,
 ) -> Result<Planned> {
-    let loaded = state::load(file)?;
+    let loaded = load(file)?;
     let mut connection = connection.clone();
     if connection.environment.is_none() {
         connection.environment = loaded.manifest.environment.clone();
     }
     let client = connector.connect(&connection).await?;
     let session = client.session.clone();
-    let server = state::fetch_all(&session).await?;
-    let checks = plan::secret_checks(&loaded.manifest, &server);
-    let stored = state::fetch_stored(&session, checks).await?;
+    let ascode_state::PlanState { server, stored } =
+        ascode_state::fetch_for_plan(&session, &loaded.manifest).await?;
     let plan = match plan::compute(&loaded.manifest, &loaded.read, &server, &stored, prune) {
         Ok(plan) => plan,
         Err(problems) => {
-            state::fail_on(&loaded.label, &problems)?;
+            load::fail_on(&loaded.label, &problems)?;
             unreachable!("fail_on fails on a non-empty list")
         }
     };
