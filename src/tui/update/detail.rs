@@ -1,7 +1,13 @@
 //! The detail pane's secrets: which keys it shows, revealing a value for a while, and copying
 //! an id, a name or a value (the clipboard itself is a command for the runtime).
 
-use super::*;
+use crate::domain::Secret;
+use crate::proto::{SecretSource, SecretWithValue};
+use crate::tui::app::{App, ClipboardClear, Focus};
+use crate::tui::clipboard::Fingerprint;
+use crate::tui::msg::{Command, Request};
+
+use super::{REVEAL_FOR, flash, send};
 
 /// Says on the flash line where a copy went (and that a secret is cleared again).
 pub(super) fn on_copied(

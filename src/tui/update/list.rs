@@ -1,7 +1,14 @@
 //! The list screen's movement: cursor and paging, the selection (and the detail it fetches),
 //! and the `/` filter with its live re-filtering of the rows.
 
-use super::*;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::tui::app::{App, Focus};
+use crate::tui::filter::visible_rows;
+use crate::tui::msg::{Command, Request, RequestId};
+
+use super::detail::detail_keys;
+use super::send;
 
 pub(super) fn page(app: &App) -> usize {
     app.page.max(1)

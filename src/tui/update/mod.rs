@@ -4,20 +4,11 @@
 
 use std::time::Duration;
 
-use base64::Engine as _;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use crate::domain::{Kind, Secret};
-use crate::proto::{SecretSource, SecretWithValue, TestIntegrationResponse};
-
 use super::actions::{Action, action_for};
-use super::app::{
-    App, ClipboardClear, ConfirmDelete, Detail, Flash, Focus, Overlay, PreviewLine, Revealed,
-    TestAll, TestResult, TestStatus,
-};
-use super::clipboard::Fingerprint;
-use super::filter::visible_rows;
-use super::msg::{Command, ConnectionState, Msg, Outcome, Reply, Request, RequestId};
+use super::app::{App, Flash, Focus, Overlay};
+use super::msg::{Command, ConnectionState, Msg, Request};
 
 /// How long a revealed secret stays on screen, and a copied secret on the clipboard.
 pub const REVEAL_FOR: Duration = Duration::from_secs(30);
@@ -217,13 +208,14 @@ mod list;
 mod overlay;
 mod worker_results;
 
-use detail::*;
+use detail::{copy_id_or_value, copy_name, on_copied, reveal};
 pub use detail::{detail_keys, is_withheld};
 pub use list::keep_cursor_in_view;
-use list::*;
-use overlay::*;
+use list::{move_cursor, on_filter_key, page, refilter};
+use overlay::{ask_delete, on_overlay_key, test_all, test_selected};
+
+use worker_results::on_reply;
 pub use worker_results::test_result;
-use worker_results::*;
 
 #[cfg(test)]
 mod tests;

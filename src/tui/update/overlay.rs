@@ -1,7 +1,14 @@
 //! The overlays over the list: the `:` command line, the delete confirmation and the
 //! test-all progress, with the actions that open them.
 
-use super::*;
+use crossterm::event::{KeyCode, KeyEvent};
+
+use crate::domain::Kind;
+use crate::tui::app::{App, ConfirmDelete, Overlay, TestAll, TestStatus};
+use crate::tui::msg::{Command, Request, RequestId};
+
+use super::list::{refilter, selection_changed};
+use super::{flash, send};
 
 pub(super) fn on_overlay_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
     let Some(overlay) = app.overlay.take() else {

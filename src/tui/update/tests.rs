@@ -7,9 +7,12 @@ use tonic::Code;
 
 use super::*;
 use crate::client::ClientError;
-use crate::proto::{Integration, IntegrationWithSecrets};
-use crate::tui::app::SortKey;
+use crate::domain::{Kind, Secret};
+use crate::proto::{Integration, IntegrationWithSecrets, SecretSource, TestIntegrationResponse};
+use crate::tui::app::{SortKey, TestStatus};
+use crate::tui::clipboard::Fingerprint;
 use crate::tui::fixtures::{key_row, local_app};
+use crate::tui::msg::{Outcome, Reply, RequestId};
 
 pub fn integration(id: &str, name: &str, kind: Kind) -> Integration {
     Integration {

@@ -1,7 +1,14 @@
 //! The answers from the worker: a reply to a request lands on the list, the detail, a test or a
 //! delete. Replies nobody waits for any more change nothing.
 
-use super::*;
+use base64::Engine as _;
+
+use crate::proto::TestIntegrationResponse;
+use crate::tui::app::{App, Detail, Focus, Overlay, PreviewLine, Revealed, TestResult, TestStatus};
+use crate::tui::msg::{Command, Outcome, Reply, Request};
+
+use super::list::{fetch_detail, keep_cursor_in_view, refilter, selection_changed};
+use super::{REVEAL_FOR, flash, form, send};
 
 pub(super) fn on_reply(app: &mut App, reply: Reply) -> Vec<Command> {
     // An answer nobody waits for any more (superseded, cancelled) changes nothing.

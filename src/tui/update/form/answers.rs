@@ -1,7 +1,17 @@
 //! Saving and testing the draft, and the answers that land on the form: a tested draft, a saved
 //! source (or the error placed on the key at fault), a loaded file.
 
-use super::*;
+use crate::client::ClientError;
+use crate::domain::Secret;
+use crate::proto::{Integration, TestIntegrationResponse};
+use crate::tui::app::App;
+use crate::tui::form::check::check;
+use crate::tui::form::{DraftTest, Form, FormScreen, Mode, Prompt, Slot};
+use crate::tui::msg::{Command, Request, RequestId};
+
+use super::super::list::fetch_detail;
+use super::super::worker_results::{test_outcome, test_summary};
+use super::super::{flash, send};
 
 /// `^S`: refuses while a problem remains (the cursor jumps to the first), else shows the exact
 /// changes and waits for a confirmation.

@@ -1,7 +1,17 @@
 //! The form's own input modes: the multiline editor for long values and the one-line prompts
 //! (load a file, name a custom key, confirm a discard) with their keys.
 
-use super::*;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tui_textarea::TextArea;
+
+use crate::domain::Secret;
+use crate::tui::app::App;
+use crate::tui::form::{Form, MultilineEditor, Prompt};
+use crate::tui::msg::Command;
+
+use super::super::flash;
+use super::answers::submit;
+use super::{After, toggle_reveal};
 
 pub(super) fn set_mask(area: &mut TextArea<'static>, masked: bool) {
     if masked {

@@ -3,22 +3,15 @@
 //! the server are commands the runtime carries out.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use tui_textarea::TextArea;
 
 use crate::catalog::ValueType;
-use crate::client::ClientError;
-use crate::domain::Secret;
-use crate::proto::{
-    Integration, IntegrationWarning, IntegrationWithSecrets, TestIntegrationResponse,
-};
+use crate::proto::{IntegrationWarning, IntegrationWithSecrets};
+use crate::tui::app::App;
+use crate::tui::form::{Form, FormScreen, KindPicker, Original, Prompt, Slot};
+use crate::tui::msg::Command;
 
-use super::super::app::App;
-use super::super::form::check::check;
-use super::super::form::{
-    DraftTest, Form, FormScreen, KindPicker, Mode, MultilineEditor, Original, Prompt, Slot,
-};
-use super::super::msg::{Command, Request, RequestId};
-use super::{fetch_detail, flash, send, test_outcome, test_summary};
+use super::flash;
+use super::list::fetch_detail;
 
 /// Whether the form keeps the screen after a key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -360,9 +353,9 @@ fn ask_file(app: &mut App, form: &mut Form) {
 mod answers;
 mod editing;
 
-use answers::*;
 pub(super) use answers::{on_draft_tested, on_file_loaded, on_saved};
-use editing::*;
+use answers::{save, test_draft};
+use editing::{on_editor_key, on_prompt_key, open_editor, set_mask};
 
 #[cfg(test)]
 mod tests;

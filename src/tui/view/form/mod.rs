@@ -5,19 +5,16 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
-
-use crate::catalog::{GroupRule, ValueType};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::super::app::App;
 use super::super::form::changes::describe_changes;
-use super::super::form::check::{Problems, check, explain_reference};
-use super::super::form::{DraftTest, Field, Form, KindPicker, Original, Prompt, Slot};
+use super::super::form::check::{Problems, check};
+use super::super::form::{DraftTest, Form};
 use super::super::theme::Theme;
 use super::list::fit;
-use super::overlay::{boxed, centered, popup};
+use super::overlay::{boxed, centered};
 use super::spinner;
 
 /// Label column width.
@@ -161,7 +158,7 @@ mod panel;
 mod prompts;
 mod rows;
 
-use panel::*;
-use prompts::*;
+use panel::draw_panel;
+use prompts::draw_prompt;
 pub use prompts::{draw_picker, hints};
-use rows::*;
+use rows::draw_rows;

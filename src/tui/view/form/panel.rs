@@ -1,7 +1,15 @@
 //! The panel under the rows: everything about the key under the cursor (its description, type,
 //! default, rules and the problem with its value).
 
-use super::*;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use crate::catalog::{GroupRule, ValueType};
+use crate::tui::form::check::{Problems, explain_reference};
+use crate::tui::form::{Form, Original, Slot};
+use crate::tui::theme::Theme;
 
 /// The panel under the rows: everything about the key under the cursor.
 pub(super) fn draw_panel(

@@ -1,7 +1,18 @@
 //! What the form draws over or under itself: its prompts, the key hints and help, and the kind
 //! picker that opens a new form.
 
-use super::*;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::catalog::ValueType;
+use crate::tui::form::changes::describe_changes;
+use crate::tui::form::{Form, KindPicker, Original, Prompt};
+use crate::tui::theme::Theme;
+
+use super::super::list::fit;
+use super::super::overlay::popup;
 
 pub(super) fn draw_prompt(
     frame: &mut Frame<'_>,

@@ -2,7 +2,19 @@
 //! the key's type, and the problem or note beside it), section titles between groups. Secret
 //! values show as bullets unless revealed on purpose.
 
-use super::*;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::catalog::ValueType;
+use crate::tui::form::check::{Problems, explain_reference};
+use crate::tui::form::{Field, Form, Original, Slot};
+use crate::tui::theme::Theme;
+
+use super::super::list::fit;
+use super::{KEY_WIDTH, LABEL_WIDTH, VALUE_WIDTH, WIDE};
 
 /// One screen row: the slot it belongs to (none for section titles) and its text.
 pub(super) struct Row {
