@@ -362,6 +362,38 @@ mod tests {
     }
 
     #[test]
+    fn cloud_listings_read_as_name_pages() {
+        let aws = serde_json::json!({
+            "SecretList": [{"Name": "prod/db/password"}, {"Name": "api-key"}],
+            "NextToken": "t2",
+        });
+        let page = NamesPage::from_listing(&aws, ["SecretList", "Name", "NextToken"], |name| name);
+        assert_eq!(page.names, ["prod/db/password", "api-key"]);
+        assert_eq!(page.next_page_token.as_deref(), Some("t2"));
+        let gcp = serde_json::json!({
+            "secrets": [{"name": "projects/123/secrets/db-password"}],
+            "nextPageToken": "",
+        });
+        let page =
+            NamesPage::from_listing(&gcp, ["secrets", "name", "nextPageToken"], after_secrets);
+        assert_eq!(page.names, ["db-password"]);
+        assert_eq!(page.next_page_token, None);
+        let azure = serde_json::json!({
+            "value": [{"id": "https://v.vault.azure.net/secrets/db-password/"}, {"other": 1}],
+            "nextLink": null,
+        });
+        let page = NamesPage::from_listing(&azure, ["value", "id", "nextLink"], |id| {
+            after_secrets(id).trim_end_matches('/')
+        });
+        assert_eq!(page.names, ["db-password"]);
+        assert_eq!(page.next_page_token, None);
+        assert_eq!(
+            NamesPage::from_listing(&serde_json::Value::Null, ["a", "b", "c"], |name| name),
+            NamesPage::default()
+        );
+    }
+
+    #[test]
     fn errors_say_what_the_store_said() {
         let denied = ResolveError::AccessDenied {
             action: "secretsmanager:GetSecretValue".into(),
