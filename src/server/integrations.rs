@@ -14,7 +14,8 @@ use crate::domain::{ConfigValue, Kind, Secret};
 use crate::proto::integrations_service_server::IntegrationsService;
 use crate::proto::*;
 
-use super::audit::{self, AuditEvent};
+use super::audit;
+use super::audited::{self, Audit};
 use super::auth::{Authenticator, Caller};
 use super::store::{IntegrationRecord, Store, StoreError};
 use super::warnings_cache::WarningsCache;
@@ -132,6 +133,11 @@ impl IntegrationsApi {
         &self.0
     }
 
+    /// The caller, if it may do what `permission` allows.
+    fn authorize<T>(&self, request: &Request<T>, permission: Permission) -> Result<Caller, Status> {
+        self.state().auth.authorize(request, permission)
+    }
+
     /// Normalizes every linked reference against the environment's store, in place.
     fn normalize_links(&self, config: &mut BTreeMap<String, ConfigValue>) -> Result<(), Status> {
         for (key, value) in config.iter_mut() {
@@ -187,10 +193,7 @@ impl IntegrationsService for IntegrationsApi {
         &self,
         request: Request<ListIntegrationsRequest>,
     ) -> Result<Response<ListIntegrationsResponse>, Status> {
-        let caller = self
-            .state()
-            .auth
-            .authorize(&request, Permission::SecretsList)?;
+        let caller = self.authorize(&request, Permission::SecretsList)?;
         let environment_id = caller.environment.id.clone();
         let cache = self.state().warnings.clone();
         let integrations = blocking(self.state(), move |store| {
@@ -212,10 +215,7 @@ impl IntegrationsService for IntegrationsApi {
         &self,
         request: Request<GetIntegrationRequest>,
     ) -> Result<Response<GetIntegrationResponse>, Status> {
-        let caller = self
-            .state()
-            .auth
-            .authorize(&request, Permission::SecretsDecrypt)?;
+        let caller = self.authorize(&request, Permission::SecretsDecrypt)?;
         let id = required_id(&request.get_ref().integration_id, "integration_id")?;
         let record = self.load(&caller, id).await?;
         Ok(Response::new(GetIntegrationResponse {
@@ -230,10 +230,7 @@ impl IntegrationsService for IntegrationsApi {
         &self,
         request: Request<GetIntegrationByNameRequest>,
     ) -> Result<Response<GetIntegrationByNameResponse>, Status> {
-        let caller = self
-            .state()
-            .auth
-            .authorize(&request, Permission::SecretsList)?;
+        let caller = self.authorize(&request, Permission::SecretsList)?;
         let name = required_id(&request.get_ref().integration_name, "integration_name")?;
         let environment_id = caller.environment.id.clone();
         let lookup = name.clone();
@@ -256,236 +253,232 @@ impl IntegrationsService for IntegrationsApi {
         &self,
         request: Request<GetIntegrationValueRequest>,
     ) -> Result<Response<GetIntegrationValueResponse>, Status> {
-        let audit =
-            AuditEvent::start(&self.state().auth, &request, audit::REVEAL, None).map(|event| {
-                let body = request.get_ref();
+        let audit = Audit {
+            endpoint: audit::REVEAL,
+            description: None,
+            permission: Permission::SecretsDecrypt,
+            names: |event, body: &GetIntegrationValueRequest| {
                 let mut event = event.for_source(Some(&body.integration_id), None);
                 event.keys = vec![body.secret_name.clone()];
                 event
-            });
-        let result = async {
-            let caller = self
-                .state()
-                .auth
-                .authorize(&request, Permission::SecretsDecrypt)?;
-            let id = required_id(&request.get_ref().integration_id, "integration_id")?;
-            let wanted = required_id(&request.get_ref().secret_name, "secret_name")?;
-            let record = self.load(&caller, id).await?;
-            if !record.config.contains_key(&wanted)
-                && let Some(message) = wire::unreadable_key(&record, &wanted)
-            {
-                return Err(Status::data_loss(format!("secret_name: {message}")));
-            }
-            // The bare key wins; otherwise its full environment-variable name (`<NAME>_<KEY>`).
-            let (key, stored) = record
-                .config
-                .get_key_value(&wanted)
-                .or_else(|| {
-                    record
-                        .config
-                        .iter()
-                        .find(|(key, _)| wire::full_name(&record.name, key) == wanted)
-                })
-                .ok_or_else(|| {
-                    Status::not_found(format!(
-                        "secret_name: integration {:?} has no key {}",
-                        record.name,
-                        quote_shortened(&wanted)
-                    ))
-                })?;
-            let (value, source) = match &stored.value {
-                ConfigValue::Literal(secret) => (secret.clone(), SecretSource::Managed),
-                ConfigValue::Linked(_) => {
-                    let single = BTreeMap::from([(key.clone(), stored.value.clone())]);
-                    let resolved = self
-                        .resolve(&caller, single)
-                        .await
-                        .map_err(Status::failed_precondition)?;
-                    let secret = resolved
-                        .get(key)
-                        .cloned()
-                        .unwrap_or_else(|| Secret::new(""));
-                    (secret, SecretSource::External)
+            },
+        };
+        let state = self.state();
+        audited::run(
+            &state.auth,
+            &state.store,
+            request,
+            audit,
+            |caller, request, audit| async move {
+                let id = required_id(&request.get_ref().integration_id, "integration_id")?;
+                let wanted = required_id(&request.get_ref().secret_name, "secret_name")?;
+                let record = self.load(&caller, id).await?;
+                if !record.config.contains_key(&wanted)
+                    && let Some(message) = wire::unreadable_key(&record, &wanted)
+                {
+                    return Err(Status::data_loss(format!("secret_name: {message}")));
                 }
-            };
-            // The reveal is answered only once its record is stored.
-            let event = audit
-                .as_ref()
-                .map(|event| {
-                    let mut event = event.for_source(Some(&record.id), Some(&record.name));
-                    event.keys = vec![key.clone()];
-                    event
+                // The bare key wins; otherwise its full environment-variable name (`<NAME>_<KEY>`).
+                let (key, stored) = record
+                    .config
+                    .get_key_value(&wanted)
+                    .or_else(|| {
+                        record
+                            .config
+                            .iter()
+                            .find(|(key, _)| wire::full_name(&record.name, key) == wanted)
+                    })
+                    .ok_or_else(|| {
+                        Status::not_found(format!(
+                            "secret_name: integration {:?} has no key {}",
+                            record.name,
+                            quote_shortened(&wanted)
+                        ))
+                    })?;
+                let (value, source) = match &stored.value {
+                    ConfigValue::Literal(secret) => (secret.clone(), SecretSource::Managed),
+                    ConfigValue::Linked(_) => {
+                        let single = BTreeMap::from([(key.clone(), stored.value.clone())]);
+                        let resolved = self
+                            .resolve(&caller, single)
+                            .await
+                            .map_err(Status::failed_precondition)?;
+                        let secret = resolved
+                            .get(key)
+                            .cloned()
+                            .unwrap_or_else(|| Secret::new(""));
+                        (secret, SecretSource::External)
+                    }
+                };
+                // The reveal is answered only once its record is stored.
+                let event = audit
+                    .as_ref()
+                    .map(|event| {
+                        let mut event = event.for_source(Some(&record.id), Some(&record.name));
+                        event.keys = vec![key.clone()];
+                        event
+                    })
+                    .ok_or_else(|| Status::internal("the caller could not be recorded"))?;
+                blocking(self.state(), move |store| {
+                    Ok(store.record_audit(&event, tonic::Code::Ok)?)
                 })
-                .ok_or_else(|| Status::internal("the caller could not be recorded"))?;
-            blocking(self.state(), move |store| {
-                Ok(store.record_audit(&event, tonic::Code::Ok)?)
-            })
-            .await?;
-            tracing::info!(integration = record.id, key, "revealed one config value");
-            Ok(Response::new(GetIntegrationValueResponse {
-                secretvalue: Some(SecretValue {
-                    name: key.clone(),
-                    value: value.expose().to_string(),
-                    source: source as i32,
-                }),
-            }))
-        }
-        .await;
-        audit::record_failure(&self.state().store, audit, &result).await;
-        result
+                .await?;
+                tracing::info!(integration = record.id, key, "revealed one config value");
+                Ok(Response::new(GetIntegrationValueResponse {
+                    secretvalue: Some(SecretValue {
+                        name: key.clone(),
+                        value: value.expose().to_string(),
+                        source: source as i32,
+                    }),
+                }))
+            },
+        )
+        .await
     }
 
     async fn insert_integration(
         &self,
         request: Request<InsertIntegrationRequest>,
     ) -> Result<Response<InsertIntegrationResponse>, Status> {
-        let audit = AuditEvent::start(
-            &self.state().auth,
-            &request,
-            audit::INSERT,
-            Some("Created an external integration"),
+        let audit = Audit {
+            endpoint: audit::INSERT,
+            description: Some("Created an external integration"),
+            permission: Permission::SecretsWrite,
+            names: |event, body: &InsertIntegrationRequest| {
+                let mut event = event.for_source(None, Some(&body.name));
+                event.keys = key_names(&body.config, &body.environment_variables);
+                event
+            },
+        };
+        let state = self.state();
+        audited::run(
+            &state.auth,
+            &state.store,
+            request,
+            audit,
+            |caller, request, event| async move {
+                let request = request.into_inner();
+                check_name(&request.name)?;
+                let kind = parse_kind(request.integration_kind, "integration_kind")?;
+                let mut config = wire::read_config(request.config, request.environment_variables)?;
+                self.normalize_links(&mut config)?;
+                wire::check_values(kind, &config)?;
+                let environment_id = caller.environment.id.clone();
+                let name = request.name.clone();
+                let record = blocking(self.state(), move |store| {
+                    let kind = kind.to_wire() as i32;
+                    store.insert_audited(&environment_id, &name, kind, &config, event.as_ref())
+                })
+                .await?;
+                tracing::info!(
+                    id = record.id,
+                    name = record.name,
+                    kind = kind.sdk_name(),
+                    "created integration"
+                );
+                Ok(Response::new(InsertIntegrationResponse {
+                    integration: Some(describe(&self.state().warnings, &record)),
+                }))
+            },
         )
-        .map(|event| {
-            let body = request.get_ref();
-            let mut event = event.for_source(None, Some(&body.name));
-            event.keys = key_names(&body.config, &body.environment_variables);
-            event
-        });
-        let result = async {
-            let caller = self
-                .state()
-                .auth
-                .authorize(&request, Permission::SecretsWrite)?;
-            let request = request.into_inner();
-            check_name(&request.name)?;
-            let kind = parse_kind(request.integration_kind, "integration_kind")?;
-            let mut config = wire::read_config(request.config, request.environment_variables)?;
-            self.normalize_links(&mut config)?;
-            wire::check_values(kind, &config)?;
-            let environment_id = caller.environment.id.clone();
-            let name = request.name.clone();
-            let event = audit.clone();
-            let record = blocking(self.state(), move |store| {
-                let kind = kind.to_wire() as i32;
-                store.insert_audited(&environment_id, &name, kind, &config, event.as_ref())
-            })
-            .await?;
-            tracing::info!(
-                id = record.id,
-                name = record.name,
-                kind = kind.sdk_name(),
-                "created integration"
-            );
-            Ok(Response::new(InsertIntegrationResponse {
-                integration: Some(describe(&self.state().warnings, &record)),
-            }))
-        }
-        .await;
-        audit::record_failure(&self.state().store, audit, &result).await;
-        result
+        .await
     }
 
     async fn update_integration(
         &self,
         request: Request<UpdateIntegrationRequest>,
     ) -> Result<Response<UpdateIntegrationResponse>, Status> {
-        let audit = AuditEvent::start(
-            &self.state().auth,
-            &request,
-            audit::UPDATE,
-            Some("Updated an external integration"),
+        let audit = Audit {
+            endpoint: audit::UPDATE,
+            description: Some("Updated an external integration"),
+            permission: Permission::SecretsWrite,
+            names: |event, body: &UpdateIntegrationRequest| {
+                let new_name = (!body.name.is_empty()).then_some(body.name.as_str());
+                let mut event = event.for_source(Some(&body.integration_id), new_name);
+                event.keys = key_names(&body.config, &body.environment_variables);
+                event
+            },
+        };
+        let state = self.state();
+        audited::run(
+            &state.auth,
+            &state.store,
+            request,
+            audit,
+            |caller, request, event| async move {
+                let request = request.into_inner();
+                let id = required_id(&request.integration_id, "integration_id")?;
+                let new_name = (!request.name.is_empty()).then_some(request.name);
+                if let Some(name) = &new_name {
+                    check_name(name)?;
+                }
+                let mut changes = wire::read_config(request.config, request.environment_variables)?;
+                self.normalize_links(&mut changes)?;
+                // Only the kind is needed to check the new values; the saved ones stay sealed.
+                let environment_id = caller.environment.id.clone();
+                let lookup = id.clone();
+                let kind = blocking(self.state(), move |store| {
+                    Ok(store.kind_of(&environment_id, &lookup)?)
+                })
+                .await?
+                .ok_or_else(|| no_such_id("integration_id", &id))?;
+                if let Some(kind) = Kind::from_wire(kind) {
+                    wire::check_values(kind, &changes)?;
+                }
+                let environment_id = caller.environment.id.clone();
+                let record = blocking(self.state(), move |store| {
+                    let name = new_name.as_deref();
+                    store.update_audited(&environment_id, &id, name, &changes, event.as_ref())
+                })
+                .await?;
+                tracing::info!(id = record.id, name = record.name, "updated integration");
+                Ok(Response::new(UpdateIntegrationResponse {
+                    integration: Some(describe(&self.state().warnings, &record)),
+                }))
+            },
         )
-        .map(|event| {
-            let body = request.get_ref();
-            let new_name = (!body.name.is_empty()).then_some(body.name.as_str());
-            let mut event = event.for_source(Some(&body.integration_id), new_name);
-            event.keys = key_names(&body.config, &body.environment_variables);
-            event
-        });
-        let result = async {
-            let caller = self
-                .state()
-                .auth
-                .authorize(&request, Permission::SecretsWrite)?;
-            let request = request.into_inner();
-            let id = required_id(&request.integration_id, "integration_id")?;
-            let new_name = (!request.name.is_empty()).then_some(request.name);
-            if let Some(name) = &new_name {
-                check_name(name)?;
-            }
-            let mut changes = wire::read_config(request.config, request.environment_variables)?;
-            self.normalize_links(&mut changes)?;
-            // Only the kind is needed to check the new values; the saved ones stay sealed.
-            let environment_id = caller.environment.id.clone();
-            let lookup = id.clone();
-            let kind = blocking(self.state(), move |store| {
-                Ok(store.kind_of(&environment_id, &lookup)?)
-            })
-            .await?
-            .ok_or_else(|| no_such_id("integration_id", &id))?;
-            if let Some(kind) = Kind::from_wire(kind) {
-                wire::check_values(kind, &changes)?;
-            }
-            let environment_id = caller.environment.id.clone();
-            let event = audit.clone();
-            let record = blocking(self.state(), move |store| {
-                let name = new_name.as_deref();
-                store.update_audited(&environment_id, &id, name, &changes, event.as_ref())
-            })
-            .await?;
-            tracing::info!(id = record.id, name = record.name, "updated integration");
-            Ok(Response::new(UpdateIntegrationResponse {
-                integration: Some(describe(&self.state().warnings, &record)),
-            }))
-        }
-        .await;
-        audit::record_failure(&self.state().store, audit, &result).await;
-        result
+        .await
     }
 
     async fn delete_integration(
         &self,
         request: Request<DeleteIntegrationRequest>,
     ) -> Result<Response<DeleteIntegrationResponse>, Status> {
-        let audit = AuditEvent::start(
-            &self.state().auth,
-            &request,
-            audit::DELETE,
-            Some("Deleted an external integration"),
+        let audit = Audit {
+            endpoint: audit::DELETE,
+            description: Some("Deleted an external integration"),
+            permission: Permission::SecretsWrite,
+            names: |event, body: &DeleteIntegrationRequest| event.for_source(Some(&body.id), None),
+        };
+        let state = self.state();
+        audited::run(
+            &state.auth,
+            &state.store,
+            request,
+            audit,
+            |caller, request, event| async move {
+                let id = required_id(&request.get_ref().id, "id")?;
+                let environment_id = caller.environment.id.clone();
+                let target = id.clone();
+                let removed = blocking(self.state(), move |store| {
+                    Ok(store.delete_audited(&environment_id, &target, event.as_ref())?)
+                })
+                .await?;
+                if !removed {
+                    return Err(no_such_id("id", &id));
+                }
+                tracing::info!(id, "deleted integration");
+                Ok(Response::new(DeleteIntegrationResponse {}))
+            },
         )
-        .map(|event| event.for_source(Some(&request.get_ref().id), None));
-        let result = async {
-            let caller = self
-                .state()
-                .auth
-                .authorize(&request, Permission::SecretsWrite)?;
-            let id = required_id(&request.get_ref().id, "id")?;
-            let environment_id = caller.environment.id.clone();
-            let target = id.clone();
-            let event = audit.clone();
-            let removed = blocking(self.state(), move |store| {
-                Ok(store.delete_audited(&environment_id, &target, event.as_ref())?)
-            })
-            .await?;
-            if !removed {
-                return Err(no_such_id("id", &id));
-            }
-            tracing::info!(id, "deleted integration");
-            Ok(Response::new(DeleteIntegrationResponse {}))
-        }
-        .await;
-        audit::record_failure(&self.state().store, audit, &result).await;
-        result
+        .await
     }
 
     async fn test_integration(
         &self,
         request: Request<TestIntegrationRequest>,
     ) -> Result<Response<TestIntegrationResponse>, Status> {
-        let caller = self
-            .state()
-            .auth
-            .authorize(&request, Permission::SecretsList)?;
+        let caller = self.authorize(&request, Permission::SecretsList)?;
         let request = request.into_inner();
         let include_preview = request.include_preview.unwrap_or(false);
         let saved = match request.integration_id.as_deref().map(str::trim) {

@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod audit_retention;
 pub mod audit_service;
+mod audited;
 pub mod auth;
 mod auth_guard;
 pub mod clients;

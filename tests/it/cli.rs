@@ -57,14 +57,6 @@ async fn server_with_orders() -> (TestServer, Cli) {
     (server, cli)
 }
 
-#[track_caller]
-fn assert_one_line_error(run: &Run) {
-    assert_ne!(run.code, 0, "expected a failure:\nstdout: {}", run.stdout);
-    let lines: Vec<&str> = run.stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "one line on stderr, got {:?}", run.stderr);
-    assert!(lines[0].starts_with("sourcedeck: "), "{:?}", lines[0]);
-}
-
 /// Replaces the variable `name` in the environment the binary runs with.
 fn set_env(cli: &mut Cli, name: &str, value: &str) {
     cli.env.retain(|(key, _)| key != name);
@@ -79,7 +71,7 @@ async fn assert_no_integrations(server: &TestServer) {
 async fn refused(server: &TestServer, args: &[&str]) -> Run {
     let run = Cli::against(server).run_async(args, None).await;
     assert_ne!(run.code, 0);
-    assert_one_line_error(&run);
+    run.assert_one_line_error();
     run
 }
 
@@ -348,7 +340,7 @@ async fn get_of_an_unknown_integration_is_a_one_line_error() {
         .run_async(&["get", "nobody"], None)
         .await;
     assert_eq!(run.code, 1);
-    assert_one_line_error(&run);
+    run.assert_one_line_error();
     assert!(run.stderr.contains("nobody"), "{}", run.stderr);
     assert!(run.stdout.is_empty());
 }
@@ -396,7 +388,7 @@ async fn update_with_nothing_to_change_is_an_error() {
     let (_server, cli) = server_with_orders().await;
     let run = cli.run_async(&["update", "orders"], None).await;
     assert_eq!(run.code, 1);
-    assert_one_line_error(&run);
+    run.assert_one_line_error();
 }
 
 #[tokio::test]
@@ -442,7 +434,7 @@ async fn test_without_target_or_kind_is_an_error() {
     let server = TestServer::start().await;
     let run = Cli::against(&server).run_async(&["test"], None).await;
     assert_eq!(run.code, 1);
-    assert_one_line_error(&run);
+    run.assert_one_line_error();
 }
 
 #[tokio::test]
@@ -518,7 +510,7 @@ async fn delete_without_yes_on_a_non_terminal_stdin_refuses_and_keeps_the_integr
     let (server, cli) = server_with_orders().await;
     let run = cli.run_async(&["delete", "orders"], Some("orders\n")).await;
     assert_ne!(run.code, 0);
-    assert_one_line_error(&run);
+    run.assert_one_line_error();
     assert!(run.stderr.contains("--yes"), "{}", run.stderr);
     assert_eq!(server.session().await.list().await.unwrap().len(), 1);
 }
@@ -532,7 +524,7 @@ async fn delete_with_yes_deletes() {
     assert_no_integrations(&server).await;
     let again = cli.run_async(&["delete", "orders", "--yes"], None).await;
     assert_eq!(again.code, 1);
-    assert_one_line_error(&again);
+    again.assert_one_line_error();
 }
 
 #[tokio::test]
@@ -577,7 +569,7 @@ async fn a_server_error_is_one_line_and_leaks_no_secret() {
     let args = create_pg_args("ORDERS", 5432);
     let run = cli.run_async(&as_strs(&args), Some(PASSWORD)).await;
     assert_eq!(run.code, 1);
-    assert_one_line_error(&run);
+    run.assert_one_line_error();
     assert!(run.stderr.contains("already exists"), "{}", run.stderr);
     run.assert_never_shows(PASSWORD);
 }
@@ -590,7 +582,7 @@ async fn a_wrong_client_secret_fails_without_printing_it() {
     set_env(&mut cli, "CHALK_CLIENT_SECRET", wrong);
     let run = cli.run_async(&["list"], None).await;
     assert_eq!(run.code, 1);
-    assert_one_line_error(&run);
+    run.assert_one_line_error();
     run.assert_never_shows(wrong);
     run.assert_never_shows(common::CLIENT_SECRET);
 }
@@ -798,7 +790,7 @@ async fn the_environment_may_be_chosen_by_name_and_an_unknown_one_lists_the_know
         .run_async(&["list", "--environment", "prod"], None)
         .await;
     assert_eq!(unknown.code, 1);
-    assert_one_line_error(&unknown);
+    unknown.assert_one_line_error();
     assert!(unknown.stderr.contains("prod"), "{}", unknown.stderr);
     assert!(
         unknown.stderr.contains(&server.environment_id()),
@@ -819,7 +811,7 @@ async fn update_and_test_also_refuse_a_secret_key_given_with_set() {
     ] {
         let run = cli.run_async(&args, None).await;
         assert_eq!(run.code, 1, "{args:?}");
-        assert_one_line_error(&run);
+        run.assert_one_line_error();
         run.assert_never_shows(leaked);
     }
     assert_eq!(reveal(&server, "orders", "PGPASSWORD").await, PASSWORD);
@@ -906,6 +898,6 @@ async fn credentials_written_into_the_api_server_url_are_never_echoed() {
     );
     let run = cli.run_async(&["list"], None).await;
     assert_ne!(run.code, 0);
-    assert_one_line_error(&run);
+    run.assert_one_line_error();
     run.assert_never_shows(leaked);
 }

@@ -59,12 +59,11 @@ fn assert_usage_error(run: &Run, needle: &str) {
         "stdout: {}\nstderr: {}",
         run.stdout, run.stderr
     );
-    let lines: Vec<&str> = run.stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "one line on stderr: {:?}", run.stderr);
+    run.assert_one_line_error();
     assert!(
-        lines[0].starts_with("sourcedeck: ") && lines[0].contains(needle),
-        "{:?}",
-        lines[0]
+        run.stderr.contains(needle),
+        "{needle:?} in {:?}",
+        run.stderr
     );
 }
 

@@ -5,16 +5,12 @@
 use crate::common;
 
 use std::collections::{BTreeMap, HashSet};
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::common::{
-    CLIENT_ID, CLIENT_SECRET, credentials, machine_postgres, sourcedeck_command, wait_until,
-    wait_until_blocking,
-};
+use crate::common::serve_process::ServeProcess;
+use crate::common::{CLIENT_ID, CLIENT_SECRET, machine_postgres, wait_until, wait_until_blocking};
 use sourcedeck::client::Session;
 use sourcedeck::domain::{ConfigValue, Kind, Secret};
 use tempfile::TempDir;
@@ -23,90 +19,6 @@ use tempfile::TempDir;
 const ACKNOWLEDGED_BEFORE_KILL: usize = 40;
 /// Concurrent writers in the burst.
 const WRITERS: usize = 4;
-
-/// A running `sourcedeck serve` child process.
-struct ServeProcess {
-    child: Child,
-    url: String,
-    /// Kept open so the server never writes to a closed pipe.
-    _stdout: BufReader<ChildStdout>,
-}
-
-impl ServeProcess {
-    /// Starts `serve` on 127.0.0.1:0 with `data_dir` and reads the bound URL from its first line.
-    fn start(home: &Path, data_dir: &Path) -> Self {
-        Self::start_on(home, data_dir, "127.0.0.1:0")
-    }
-
-    /// Starts `serve` listening on `listen`.
-    fn start_on(home: &Path, data_dir: &Path, listen: &str) -> Self {
-        let data = data_dir.to_str().expect("utf-8 path");
-        let args = [
-            "serve",
-            "--listen",
-            listen,
-            "--data-dir",
-            data,
-            "--client-id",
-            CLIENT_ID,
-            "--client-secret",
-            CLIENT_SECRET,
-        ];
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(home.join("serve.log"))
-            .expect("log file");
-        let mut child = sourcedeck_command(home, &[], &args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(log)
-            .spawn()
-            .expect("serve starts");
-        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        let mut line = String::new();
-        stdout
-            .read_line(&mut line)
-            .expect("read the listening line");
-        let url = parse_listening_line(&line).unwrap_or_else(|| {
-            let _ = child.kill();
-            let log = std::fs::read_to_string(home.join("serve.log")).unwrap_or_default();
-            panic!("unexpected first line {line:?}; log:\n{log}")
-        });
-        Self {
-            child,
-            url,
-            _stdout: stdout,
-        }
-    }
-
-    /// SIGKILL (what `Child::kill` sends on unix), then reap.
-    fn kill_hard(&mut self) {
-        self.child.kill().expect("kill -9");
-        self.child.wait().expect("reaped");
-    }
-
-    async fn session(&self) -> Session {
-        Session::connect(&credentials(&self.url), common::CALL_TIMEOUT)
-            .await
-            .expect("session connects")
-    }
-}
-
-impl Drop for ServeProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// `sourcedeck serve listening on http://127.0.0.1:PORT (...)` → `http://127.0.0.1:PORT`.
-fn parse_listening_line(line: &str) -> Option<String> {
-    let rest = line.strip_prefix("sourcedeck serve listening on ")?;
-    let url = rest.split_whitespace().next()?;
-    let port: u16 = url.strip_prefix("http://127.0.0.1:")?.parse().ok()?;
-    (port != 0).then(|| url.to_string())
-}
 
 /// One acknowledged create: id, name and the secret it stored.
 #[derive(Clone, Debug)]

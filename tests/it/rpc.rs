@@ -210,6 +210,13 @@ impl Api {
     }
 }
 
+/// A fresh server holding one PostgreSQL integration `orders` ([`good_pg`]), and that integration.
+async fn api_with_orders() -> (Api, Integration) {
+    let api = Api::start().await;
+    let created = api.create_pg("orders", good_pg()).await;
+    (api, created)
+}
+
 /// The machine's PostgreSQL (trust auth) with a password that must never be shown.
 fn pg_config(port: u16, database: &str) -> HashMap<String, IntegrationConfigValue> {
     literals(&[
@@ -1037,8 +1044,7 @@ async fn get_by_name_of_an_unknown_name_is_not_found() {
 
 #[tokio::test]
 async fn get_value_reveals_a_secret_literal_by_key_and_by_full_name() {
-    let api = Api::start().await;
-    let created = api.create_pg("orders", good_pg()).await;
+    let (api, created) = api_with_orders().await;
     let by_key = api.value(&created.id, "PGPASSWORD").await.unwrap();
     assert_eq!(by_key.value, PG_PASSWORD);
     assert_eq!(by_key.name, "PGPASSWORD");
@@ -1051,8 +1057,7 @@ async fn get_value_reveals_a_secret_literal_by_key_and_by_full_name() {
 
 #[tokio::test]
 async fn get_value_of_an_unknown_key_is_not_found() {
-    let api = Api::start().await;
-    let created = api.create_pg("orders", good_pg()).await;
+    let (api, created) = api_with_orders().await;
     assert_status_mentions(
         api.value(&created.id, "PGSSLMODE").await,
         Code::NotFound,
@@ -1092,8 +1097,7 @@ async fn get_value_of_a_linked_key_missing_from_the_store_is_failed_precondition
 
 #[tokio::test]
 async fn update_changes_only_the_given_keys() {
-    let api = Api::start().await;
-    let created = api.create_pg("orders", good_pg()).await;
+    let (api, created) = api_with_orders().await;
     let updated = api
         .update(&created.id, None, literals(&[("PGHOST", "db.internal")]))
         .await
@@ -1115,8 +1119,7 @@ async fn update_changes_only_the_given_keys() {
 
 #[tokio::test]
 async fn update_can_add_a_key_and_turn_a_literal_into_a_link() {
-    let api = Api::start().await;
-    let created = api.create_pg("orders", good_pg()).await;
+    let (api, created) = api_with_orders().await;
     let mut changes = literals(&[("ENGINE_ARGUMENTS", r#"{"pool_size": 5}"#)]);
     changes.insert("PGPASSWORD".into(), linked("orders-pw"));
     api.update(&created.id, None, changes).await.unwrap();
@@ -1135,8 +1138,7 @@ async fn update_can_add_a_key_and_turn_a_literal_into_a_link() {
 
 #[tokio::test]
 async fn update_renames_and_full_names_follow() {
-    let api = Api::start().await;
-    let created = api.create_pg("orders", good_pg()).await;
+    let (api, created) = api_with_orders().await;
     let renamed = api.rename(&created.id, "sales").await.unwrap();
     assert_eq!(renamed.id, created.id);
     assert_eq!(renamed.name.as_deref(), Some("sales"));
@@ -1156,8 +1158,7 @@ async fn update_renames_and_full_names_follow() {
 
 #[tokio::test]
 async fn update_may_change_only_the_case_of_the_name() {
-    let api = Api::start().await;
-    let created = api.create_pg("orders", good_pg()).await;
+    let (api, created) = api_with_orders().await;
     let renamed = api.rename(&created.id, "Orders").await.unwrap();
     assert_eq!(renamed.name.as_deref(), Some("Orders"));
 }
@@ -1182,8 +1183,7 @@ async fn update_to_a_taken_name_is_already_exists_and_changes_nothing() {
 
 #[tokio::test]
 async fn update_refuses_a_bad_new_name() {
-    let api = Api::start().await;
-    let created = api.create_pg("orders", good_pg()).await;
+    let (api, created) = api_with_orders().await;
     assert_status_mentions(
         api.rename(&created.id, "orders.v2").await,
         Code::InvalidArgument,
@@ -1212,8 +1212,7 @@ async fn update_of_an_unknown_id_is_not_found() {
 
 #[tokio::test]
 async fn update_advances_updated_at_and_keeps_created_at() {
-    let api = Api::start().await;
-    let created = api.create_pg("orders", good_pg()).await;
+    let (api, created) = api_with_orders().await;
     let updated = api
         .update(&created.id, None, literals(&[("PGHOST", "db.internal")]))
         .await
@@ -1231,8 +1230,7 @@ async fn update_advances_updated_at_and_keeps_created_at() {
 
 #[tokio::test]
 async fn update_with_a_malformed_value_is_refused_and_changes_nothing() {
-    let api = Api::start().await;
-    let created = api.create_pg("orders", good_pg()).await;
+    let (api, created) = api_with_orders().await;
     let mut changes = literals(&[("PGHOST", "db.internal"), ("PGPORT", "70000")]);
     changes.insert("PGPASSWORD".into(), literal("new-pw-Hh42"));
     let status = assert_status_mentions(
@@ -1291,8 +1289,7 @@ async fn delete_with_an_empty_id_is_invalid_argument() {
 
 #[tokio::test]
 async fn test_of_a_saved_postgresql_source_succeeds_with_latency() {
-    let api = Api::start().await;
-    let created = api.create_pg("orders", good_pg()).await;
+    let (api, created) = api_with_orders().await;
     let result = api.test_saved(&created.id).await;
     assert!(result.success, "{}", result.message);
     assert_eq!(result.kind, "POSTGRESQL");

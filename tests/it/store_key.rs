@@ -8,124 +8,44 @@ use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
 
-use crate::common::{CLIENT_ID, CLIENT_SECRET, credentials, machine_postgres, sourcedeck_command};
-use sourcedeck::client::{Session, TestTarget};
+use crate::common::machine_postgres;
+use crate::common::serve_process::{START_DEADLINE, ServeProcess, serve_command, serve_log};
+use sourcedeck::client::TestTarget;
 use sourcedeck::domain::Kind;
 use tempfile::TempDir;
-
-const START_DEADLINE: Duration = Duration::from_secs(30);
-
-/// A running `serve`, killed when dropped.
-struct ServeProcess {
-    child: Child,
-    url: String,
-    _stdout: BufReader<ChildStdout>,
-}
-
-impl Drop for ServeProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl ServeProcess {
-    async fn session(&self) -> Session {
-        Session::connect(&credentials(&self.url), common::CALL_TIMEOUT)
-            .await
-            .expect("session connects")
-    }
-}
-
-fn serve_command(home: &Path, data_dir: &Path, extra: &[&str], env: &[(String, String)]) -> Child {
-    let data = data_dir.to_str().expect("utf-8 path");
-    let mut args = vec![
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-        "--data-dir",
-        data,
-        "--client-id",
-        CLIENT_ID,
-        "--client-secret",
-        CLIENT_SECRET,
-    ];
-    args.extend_from_slice(extra);
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(home.join("serve.log"))
-        .expect("log file");
-    sourcedeck_command(home, env, &args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(log)
-        .spawn()
-        .expect("serve starts")
-}
-
-/// Starts `serve` and waits (bounded) for its listening line.
-fn start(home: &Path, data_dir: &Path, extra: &[&str], env: &[(String, String)]) -> ServeProcess {
-    let mut child = serve_command(home, data_dir, extra, env);
-    let stdout = child.stdout.take().expect("stdout");
-    let (sender, receiver) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut reader = BufReader::new(stdout);
-        let mut line = String::new();
-        let _ = reader.read_line(&mut line);
-        let _ = sender.send((line, reader));
-    });
-    let Ok((line, reader)) = receiver.recv_timeout(START_DEADLINE) else {
-        let _ = child.kill();
-        panic!("serve did not start; log:\n{}", log(home));
-    };
-    let url = line
-        .split_whitespace()
-        .find(|word| word.starts_with("http://127.0.0.1:"))
-        .unwrap_or_else(|| {
-            let _ = child.kill();
-            panic!("no URL in {line:?}; log:\n{}", log(home))
-        })
-        .to_string();
-    ServeProcess {
-        child,
-        url,
-        _stdout: reader,
-    }
-}
 
 /// Starts `serve` expecting it to refuse: it must exit non-zero within the deadline without
 /// printing a listening line; returns what it logged.
 fn refused(home: &Path, data_dir: &Path, extra: &[&str]) -> String {
-    let before = log(home).len();
-    let mut child = serve_command(home, data_dir, extra, &[]);
+    let before = serve_log(home).len();
+    let mut child = serve_command(home, data_dir, "127.0.0.1:0", extra, &[]);
     let exited =
         common::wait_until_blocking(START_DEADLINE, || matches!(child.try_wait(), Ok(Some(_))));
     if !exited {
         let _ = child.kill();
         let _ = child.wait();
-        panic!("serve started instead of refusing; log:\n{}", log(home));
+        panic!(
+            "serve started instead of refusing; log:\n{}",
+            serve_log(home)
+        );
     }
     let status = child.wait().expect("reaped");
     let mut listening = String::new();
     let _ = BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut listening);
-    assert!(!status.success(), "serve exited 0; log:\n{}", log(home));
+    assert!(
+        !status.success(),
+        "serve exited 0; log:\n{}",
+        serve_log(home)
+    );
     assert!(listening.is_empty(), "serve printed {listening:?}");
-    log(home)[before..].to_string()
-}
-
-fn log(home: &Path) -> String {
-    std::fs::read_to_string(home.join("serve.log")).unwrap_or_default()
+    serve_log(home)[before..].to_string()
 }
 
 /// A data directory holding one integration with a sealed password.
 async fn store_with_a_value(home: &Path) -> PathBuf {
     let data_dir = home.join("data");
-    let server = start(home, &data_dir, &[], &[]);
+    let server = ServeProcess::start_with(home, &data_dir, &[], &[]);
     let session = server.session().await;
     session
         .create(Kind::Postgresql, "orders", &machine_postgres("pw-orders-1"))
@@ -149,7 +69,7 @@ async fn a_deleted_key_file_is_refused_naming_it_and_no_new_key_is_made() {
     );
     assert!(!key.exists(), "a new key was created over the store");
     std::fs::write(&key, saved).unwrap();
-    let server = start(home.path(), &data_dir, &[], &[]);
+    let server = ServeProcess::start_with(home.path(), &data_dir, &[], &[]);
     let session = server.session().await;
     let listed = session.list().await.unwrap();
     assert_eq!(listed.len(), 1);
@@ -190,7 +110,7 @@ async fn a_key_file_outside_the_data_directory_works_across_restarts() {
     let key = home.path().join("keys").join("store.key");
     std::fs::create_dir_all(key.parent().unwrap()).unwrap();
     let flag = ["--key-file", key.to_str().unwrap()];
-    let server = start(home.path(), &data_dir, &flag, &[]);
+    let server = ServeProcess::start_with(home.path(), &data_dir, &flag, &[]);
     let session = server.session().await;
     let created = session
         .create(
@@ -217,7 +137,7 @@ async fn a_key_file_outside_the_data_directory_works_across_restarts() {
     }
     // Restarted with the variable instead of the flag: the same key opens the store.
     let env = [("SOURCEDECK_KEY_FILE".to_string(), key.display().to_string())];
-    let server = start(home.path(), &data_dir, &[], &env);
+    let server = ServeProcess::start_with(home.path(), &data_dir, &[], &env);
     let session = server.session().await;
     let revealed = session.reveal(&created.id, "PGPASSWORD").await.unwrap();
     assert_eq!(revealed.expose(), "pw-outside-2");
@@ -254,7 +174,7 @@ async fn a_flipped_bit_in_one_value_leaves_every_other_value_readable_and_names_
     let data_dir = home.path().join("data");
     let password = "pw-broken-7f3e19";
     let (broken, fine) = {
-        let server = start(home.path(), &data_dir, &[], &[]);
+        let server = ServeProcess::start_with(home.path(), &data_dir, &[], &[]);
         let session = server.session().await;
         let broken = session
             .create(Kind::Postgresql, "broken", &machine_postgres(password))
@@ -267,7 +187,7 @@ async fn a_flipped_bit_in_one_value_leaves_every_other_value_readable_and_names_
         (broken.id, fine.id)
     };
     flip_a_bit(&data_dir, &broken, "PGPASSWORD");
-    let server = start(home.path(), &data_dir, &[], &[]);
+    let server = ServeProcess::start_with(home.path(), &data_dir, &[], &[]);
     let session = server.session().await;
 
     let listed = session
@@ -330,7 +250,7 @@ async fn a_flipped_bit_in_one_value_leaves_every_other_value_readable_and_names_
     );
     drop(session);
     drop(server);
-    let logged = log(home.path());
+    let logged = serve_log(home.path());
     assert!(
         logged.contains("PGPASSWORD"),
         "the server log names the key:\n{logged}"

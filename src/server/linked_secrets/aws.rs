@@ -123,21 +123,11 @@ impl AwsSecrets {
         }
         let reply = self.call("ListSecrets", &body).await?;
         let json = reply.json().unwrap_or(Value::Null);
-        let names = json["SecretList"]
-            .as_array()
-            .map(|list| {
-                list.iter()
-                    .filter_map(|entry| entry["Name"].as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
-        Ok(NamesPage {
-            names,
-            next_page_token: json["NextToken"]
-                .as_str()
-                .filter(|token| !token.is_empty())
-                .map(str::to_string),
-        })
+        Ok(NamesPage::from_listing(
+            &json,
+            ["SecretList", "Name", "NextToken"],
+            |name| name,
+        ))
     }
 }
 

@@ -11,7 +11,9 @@ use http::Method;
 use serde_json::Value;
 use zeroize::{Zeroize, Zeroizing};
 
-use super::{NamesPage, ResolveError, encode, endpoint_from, send};
+use super::{
+    NamesPage, ResolveError, after_secrets, bearer_get, encode, endpoint_from, json_error, send,
+};
 use crate::domain::Secret;
 use crate::probe::transport::http::{Call, Endpoint, Reply, one_line};
 use crate::server::process_env::ProcessEnv;
@@ -108,19 +110,10 @@ impl AzureSecrets {
 
     async fn get_json(&self, path: String, permission: &str) -> Result<Reply, ResolveError> {
         let token = self.access_token().await?;
-        let bearer = Zeroizing::new(format!("Bearer {}", token.expose()));
-        let call = Call {
-            method: Method::GET,
-            path,
-            headers: vec![("authorization".into(), bearer.to_string())],
-            body: Vec::new(),
-        };
-        let reply = send(&self.vault, call, &[token.expose()]).await?;
-        if reply.is_success() {
-            Ok(reply)
-        } else {
-            Err(error_of(&reply, permission))
-        }
+        bearer_get(&self.vault, path, &token, |reply| {
+            error_of(reply, permission)
+        })
+        .await
     }
 
     /// The current version's `value` of the secret `name`.
@@ -161,39 +154,17 @@ impl AzureSecrets {
         };
         let reply = self.get_json(path, "secrets/list").await?;
         let json = reply.json().unwrap_or(Value::Null);
-        let names = json["value"]
-            .as_array()
-            .map(|list| {
-                list.iter()
-                    .filter_map(|secret| secret["id"].as_str())
-                    .filter_map(|id| id.rsplit("/secrets/").next())
-                    .map(|name| name.trim_end_matches('/').to_string())
-                    .collect()
-            })
-            .unwrap_or_default();
-        Ok(NamesPage {
-            names,
-            next_page_token: json["nextLink"]
-                .as_str()
-                .filter(|link| !link.is_empty())
-                .map(str::to_string),
-        })
+        Ok(NamesPage::from_listing(
+            &json,
+            ["value", "id", "nextLink"],
+            |id| after_secrets(id).trim_end_matches('/'),
+        ))
     }
 }
 
 /// Key Vault's JSON error (`error.code`, `error.message`) as a [`ResolveError`].
 pub fn error_of(reply: &Reply, permission: &str) -> ResolveError {
-    let json = reply.json().unwrap_or(Value::Null);
-    let code = json
-        .pointer("/error/code")
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .unwrap_or_else(|| format!("HTTP {}", reply.status));
-    let message = json
-        .pointer("/error/message")
-        .and_then(Value::as_str)
-        .map(|text| one_line(text, 200))
-        .unwrap_or_else(|| reply.body_line());
+    let (code, message) = json_error(reply, "/error/code");
     match (reply.status, code.as_str()) {
         (404, _) | (_, "SecretNotFound") => ResolveError::NotFound,
         (403, _) | (_, "Forbidden") => ResolveError::AccessDenied {
@@ -212,11 +183,7 @@ mod tests {
 
     #[test]
     fn key_vault_errors_are_classified() {
-        let reply = |status: u16, body: &str| Reply {
-            status,
-            headers: Default::default(),
-            body: body.as_bytes().to_vec(),
-        };
+        let reply = crate::server::linked_secrets::test_reply;
         let missing = reply(
             404,
             r#"{"error":{"code":"SecretNotFound","message":"A secret with (name/id) x was not found in this key vault."}}"#,

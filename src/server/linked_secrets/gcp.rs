@@ -8,14 +8,17 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use http::Method;
+
 use serde_json::Value;
 use zeroize::{Zeroize, Zeroizing};
 
-use super::{NamesPage, ResolveError, encode, endpoint_from, send, text_secret};
+use super::{
+    NamesPage, ResolveError, after_secrets, bearer_get, encode, endpoint_from, json_error,
+    text_secret,
+};
 use crate::domain::Secret;
 use crate::probe::auth::google as google_auth;
-use crate::probe::transport::http::{Call, Endpoint, Reply, one_line};
+use crate::probe::transport::http::{Endpoint, Reply};
 use crate::server::process_env::ProcessEnv;
 
 /// How long an access token (valid an hour) is reused.
@@ -94,19 +97,10 @@ impl GcpSecrets {
 
     async fn get_json(&self, path: String, permission: &str) -> Result<Reply, ResolveError> {
         let token = self.access_token().await?;
-        let bearer = Zeroizing::new(format!("Bearer {}", token.expose()));
-        let call = Call {
-            method: Method::GET,
-            path,
-            headers: vec![("authorization".into(), bearer.to_string())],
-            body: Vec::new(),
-        };
-        let reply = send(&self.endpoint, call, &[token.expose()]).await?;
-        if reply.is_success() {
-            Ok(reply)
-        } else {
-            Err(error_of(&reply, permission))
-        }
+        bearer_get(&self.endpoint, path, &token, |reply| {
+            error_of(reply, permission)
+        })
+        .await
     }
 
     /// The payload of `versions/latest` of `name`, as UTF-8 text.
@@ -143,39 +137,17 @@ impl GcpSecrets {
         }
         let reply = self.get_json(path, "secretmanager.secrets.list").await?;
         let json = reply.json().unwrap_or(Value::Null);
-        let names = json["secrets"]
-            .as_array()
-            .map(|list| {
-                list.iter()
-                    .filter_map(|secret| secret["name"].as_str())
-                    .filter_map(|name| name.rsplit("/secrets/").next())
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default();
-        Ok(NamesPage {
-            names,
-            next_page_token: json["nextPageToken"]
-                .as_str()
-                .filter(|token| !token.is_empty())
-                .map(str::to_string),
-        })
+        Ok(NamesPage::from_listing(
+            &json,
+            ["secrets", "name", "nextPageToken"],
+            after_secrets,
+        ))
     }
 }
 
 /// Google's JSON error (`error.status`, `error.message`) as a [`ResolveError`].
 pub fn error_of(reply: &Reply, permission: &str) -> ResolveError {
-    let json = reply.json().unwrap_or(Value::Null);
-    let status = json
-        .pointer("/error/status")
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .unwrap_or_else(|| format!("HTTP {}", reply.status));
-    let message = json
-        .pointer("/error/message")
-        .and_then(Value::as_str)
-        .map(|text| one_line(text, 200))
-        .unwrap_or_else(|| reply.body_line());
+    let (status, message) = json_error(reply, "/error/status");
     match status.as_str() {
         "NOT_FOUND" => ResolveError::NotFound,
         "PERMISSION_DENIED" => ResolveError::AccessDenied {
@@ -194,11 +166,7 @@ mod tests {
 
     #[test]
     fn google_errors_are_classified() {
-        let reply = |status: u16, body: &str| Reply {
-            status,
-            headers: Default::default(),
-            body: body.as_bytes().to_vec(),
-        };
+        let reply = crate::server::linked_secrets::test_reply;
         let denied = reply(
             403,
             r#"{"error":{"code":403,"message":"Permission 'secretmanager.versions.access' denied","status":"PERMISSION_DENIED"}}"#,

@@ -62,6 +62,40 @@ pub struct NamesPage {
     pub next_page_token: Option<String>,
 }
 
+impl NamesPage {
+    /// A page of a store's JSON listing: the `name` field of each entry of the `list` array, as
+    /// `short` shortens it to the secret's name, and the `next` field as the next page's token
+    /// when it is not empty. Every cloud store lists this way; only the field names differ.
+    fn from_listing(
+        json: &serde_json::Value,
+        [list, name, next]: [&str; 3],
+        short: fn(&str) -> &str,
+    ) -> Self {
+        let names = json[list]
+            .as_array()
+            .map(|entries| {
+                entries
+                    .iter()
+                    .filter_map(|entry| entry[name].as_str())
+                    .map(|full| short(full).to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        Self {
+            names,
+            next_page_token: json[next]
+                .as_str()
+                .filter(|token| !token.is_empty())
+                .map(str::to_string),
+        }
+    }
+}
+
+/// The part of a resource name or id after its last `/secrets/` (all of it when there is none).
+fn after_secrets(full: &str) -> &str {
+    full.rsplit("/secrets/").next().unwrap_or(full)
+}
+
 enum Backend {
     /// The local store holds secrets per environment.
     Local {
@@ -254,6 +288,57 @@ async fn send(endpoint: &Endpoint, call: Call, hide: &[&str]) -> Result<Reply, R
         .map_err(|error| unreachable(error.reason))
 }
 
+/// A GET with `token` as its bearer (blanked out of the answer): the reply when it succeeded,
+/// else the store's error as `error_of` reads it. Every token-based store reads this way.
+async fn bearer_get(
+    endpoint: &Endpoint,
+    path: String,
+    token: &Secret,
+    error_of: impl FnOnce(&Reply) -> ResolveError,
+) -> Result<Reply, ResolveError> {
+    let bearer = zeroize::Zeroizing::new(format!("Bearer {}", token.expose()));
+    let call = Call {
+        method: http::Method::GET,
+        path,
+        headers: vec![("authorization".into(), bearer.to_string())],
+        body: Vec::new(),
+    };
+    let reply = send(endpoint, call, &[token.expose()]).await?;
+    if reply.is_success() {
+        Ok(reply)
+    } else {
+        Err(error_of(&reply))
+    }
+}
+
+/// The error code at `code_pointer` (else the HTTP status) and the one-line message at
+/// `/error/message` (else a description of the body) of a JSON error answer, as Google's and
+/// Azure's stores give them.
+fn json_error(reply: &Reply, code_pointer: &str) -> (String, String) {
+    let json = reply.json().unwrap_or(serde_json::Value::Null);
+    let code = json
+        .pointer(code_pointer)
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("HTTP {}", reply.status));
+    let message = json
+        .pointer("/error/message")
+        .and_then(serde_json::Value::as_str)
+        .map(|text| crate::probe::transport::http::one_line(text, 200))
+        .unwrap_or_else(|| reply.body_line());
+    (code, message)
+}
+
+/// A reply with `status` and `body`, for the stores' error tests.
+#[cfg(test)]
+fn test_reply(status: u16, body: &str) -> Reply {
+    Reply {
+        status,
+        headers: Default::default(),
+        body: body.as_bytes().to_vec(),
+    }
+}
+
 /// `text` percent-encoded for a query value or path segment.
 fn encode(text: &str) -> String {
     crate::probe::transport::http::encode(text)
@@ -281,6 +366,38 @@ mod tests {
         let second = local_page(names, first.next_page_token.as_deref(), 2);
         assert_eq!(second.names, ["c"]);
         assert_eq!(second.next_page_token, None);
+    }
+
+    #[test]
+    fn cloud_listings_read_as_name_pages() {
+        let aws = serde_json::json!({
+            "SecretList": [{"Name": "prod/db/password"}, {"Name": "api-key"}],
+            "NextToken": "t2",
+        });
+        let page = NamesPage::from_listing(&aws, ["SecretList", "Name", "NextToken"], |name| name);
+        assert_eq!(page.names, ["prod/db/password", "api-key"]);
+        assert_eq!(page.next_page_token.as_deref(), Some("t2"));
+        let gcp = serde_json::json!({
+            "secrets": [{"name": "projects/123/secrets/db-password"}],
+            "nextPageToken": "",
+        });
+        let page =
+            NamesPage::from_listing(&gcp, ["secrets", "name", "nextPageToken"], after_secrets);
+        assert_eq!(page.names, ["db-password"]);
+        assert_eq!(page.next_page_token, None);
+        let azure = serde_json::json!({
+            "value": [{"id": "https://v.vault.azure.net/secrets/db-password/"}, {"other": 1}],
+            "nextLink": null,
+        });
+        let page = NamesPage::from_listing(&azure, ["value", "id", "nextLink"], |id| {
+            after_secrets(id).trim_end_matches('/')
+        });
+        assert_eq!(page.names, ["db-password"]);
+        assert_eq!(page.next_page_token, None);
+        assert_eq!(
+            NamesPage::from_listing(&serde_json::Value::Null, ["a", "b", "c"], |name| name),
+            NamesPage::default()
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 pub mod certs;
+pub mod serve_process;
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
@@ -446,6 +447,15 @@ impl Run {
             "expected success:\nstdout: {}\nstderr: {}",
             self.stdout, self.stderr
         );
+    }
+
+    /// Asserts a failure reported in one line of stderr, `sourcedeck: …`.
+    #[track_caller]
+    pub fn assert_one_line_error(&self) {
+        assert_ne!(self.code, 0, "expected a failure:\nstdout: {}", self.stdout);
+        let lines: Vec<&str> = self.stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "one line on stderr, got {:?}", self.stderr);
+        assert!(lines[0].starts_with("sourcedeck: "), "{:?}", lines[0]);
     }
 }
 

@@ -3,7 +3,6 @@
 //! the public half of the test key (and its `aud`, `iss`, `exp`), then the API paths demand the
 //! token it issued. Answers use Google's JSON error shape. Aborted on drop.
 
-use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -12,13 +11,13 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
-use ring::signature::{KeyPair, RSA_PKCS1_2048_8192_SHA256, RsaKeyPair, UnparsedPublicKey};
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::net::TcpListener;
 
-/// The test-only key the peer trusts (see tests/fixtures/README.md).
-pub const TEST_KEY_PEM: &str = include_str!("../../fixtures/TEST-ONLY-service-account-key.pem");
+pub use super::google_oauth::TEST_KEY_PEM;
+use super::google_oauth::{
+    Grant, google_error, refuse_jwt_grant, reply, serve, test_public_key, token_reply,
+};
 pub const CLIENT_EMAIL: &str = "checker@demo-project.iam.gserviceaccount.com";
 pub const PROJECT: &str = "demo-project";
 pub const DATASET: &str = "analytics";
@@ -48,17 +47,6 @@ impl Drop for GooglePeer {
     }
 }
 
-/// The DER of a PEM block.
-pub fn pem_der(pem: &str) -> Vec<u8> {
-    let body: String = pem
-        .lines()
-        .filter(|line| !line.starts_with("-----"))
-        .collect();
-    base64::engine::general_purpose::STANDARD
-        .decode(body)
-        .expect("PEM body")
-}
-
 /// A service-account JSON for `private_key_pem` with its token endpoint at `token_uri`, base64.
 pub fn credentials_b64(private_key_pem: &str, token_uri: &str) -> String {
     let json = json!({
@@ -77,29 +65,16 @@ impl GooglePeer {
     /// A peer that trusts the test key; with `require_auth` false, API calls need no token (as
     /// an emulator).
     pub async fn start(require_auth: bool) -> Self {
-        let key_pair = RsaKeyPair::from_pkcs8(&pem_der(TEST_KEY_PEM)).expect("test key");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let port = listener.local_addr().expect("address").port();
         let state = Arc::new(State {
-            public_key: key_pair.public_key().as_ref().to_vec(),
+            public_key: test_public_key(),
             token_uri: format!("http://127.0.0.1:{port}/token"),
             require_auth,
             issued: AtomicUsize::new(0),
         });
-        let shared = state.clone();
-        let task = tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                let state = shared.clone();
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |request| {
-                        let state = state.clone();
-                        async move { Ok::<_, Infallible>(answer(&state, request).await) }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
+        let task = serve(listener, state.clone(), |state, request| async move {
+            answer(&state, request).await
         });
         Self { port, state, task }
     }
@@ -116,21 +91,6 @@ impl GooglePeer {
     pub fn tokens_issued(&self) -> usize {
         self.state.issued.load(Ordering::SeqCst)
     }
-}
-
-fn reply(status: u16, body: Value) -> Response<Full<Bytes>> {
-    Response::builder()
-        .status(status)
-        .header("content-type", "application/json")
-        .body(Full::new(Bytes::from(body.to_string())))
-        .expect("response")
-}
-
-fn google_error(code: u16, status: &str, message: &str) -> Response<Full<Bytes>> {
-    reply(
-        code,
-        json!({"error": {"code": code, "message": message, "status": status}}),
-    )
 }
 
 async fn answer(state: &State, request: Request<Incoming>) -> Response<Full<Bytes>> {
@@ -163,56 +123,16 @@ async fn answer(state: &State, request: Request<Incoming>) -> Response<Full<Byte
 
 /// The JWT bearer grant: the assertion must verify with the trusted key.
 fn token(state: &State, body: &[u8]) -> Response<Full<Bytes>> {
-    let form = String::from_utf8_lossy(body);
-    let field = |name: &str| {
-        form.split('&')
-            .find_map(|pair| pair.strip_prefix(&format!("{name}=")))
-            .unwrap_or_default()
-            .to_string()
+    let grant = Grant {
+        public_key: &state.public_key,
+        audience: &state.token_uri,
+        issuer: CLIENT_EMAIL,
     };
-    if field("grant_type") != "urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer" {
-        return reply(400, json!({"error": "unsupported_grant_type"}));
-    }
-    let assertion = field("assertion");
-    let parts: Vec<&str> = assertion.split('.').collect();
-    let invalid = |description: &str| {
-        reply(
-            400,
-            json!({"error": "invalid_grant", "error_description": description}),
-        )
-    };
-    if parts.len() != 3 {
-        return invalid("Invalid JWT.");
-    }
-    let decode = |part: &str| {
-        base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(part)
-            .unwrap_or_default()
-    };
-    let signed = format!("{}.{}", parts[0], parts[1]);
-    let verified = UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, &state.public_key)
-        .verify(signed.as_bytes(), &decode(parts[2]));
-    if verified.is_err() {
-        return invalid("Invalid JWT Signature.");
-    }
-    let claims: Value = serde_json::from_slice(&decode(parts[1])).unwrap_or(Value::Null);
-    let header: Value = serde_json::from_slice(&decode(parts[0])).unwrap_or(Value::Null);
-    let iat = claims["iat"].as_u64().unwrap_or(0);
-    let exp = claims["exp"].as_u64().unwrap_or(0);
-    if header["alg"] != "RS256"
-        || claims["aud"] != state.token_uri.as_str()
-        || claims["iss"] != CLIENT_EMAIL
-        || claims["scope"].as_str().is_none()
-        || exp <= iat
-        || exp - iat > 3600
-    {
-        return invalid("Invalid JWT claims.");
+    if let Some(refused) = refuse_jwt_grant(&grant, &String::from_utf8_lossy(body)) {
+        return refused;
     }
     state.issued.fetch_add(1, Ordering::SeqCst);
-    reply(
-        200,
-        json!({"access_token": ACCESS_TOKEN, "expires_in": 3599, "token_type": "Bearer"}),
-    )
+    token_reply(ACCESS_TOKEN)
 }
 
 /// The read APIs: one dataset, one database (sessions + executeSql), one subscription.

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod google;
+pub mod google_oauth;
 pub mod http;
 pub mod http_proxy;
 pub mod kafka_broker;

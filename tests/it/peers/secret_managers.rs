@@ -9,19 +9,19 @@
 //! `forbidden` is refused as the real stores refuse a caller without permission. Aborted on drop.
 
 use std::collections::HashMap;
-use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
-use ring::signature::{KeyPair, RSA_PKCS1_2048_8192_SHA256, RsaKeyPair, UnparsedPublicKey};
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::net::TcpListener;
 
-pub const TEST_KEY_PEM: &str = include_str!("../../fixtures/TEST-ONLY-service-account-key.pem");
+pub use super::google_oauth::TEST_KEY_PEM;
+use super::google_oauth::{
+    Grant, form_field, google_error, refuse_jwt_grant, reply, serve, test_public_key, token_reply,
+};
 pub const GCP_PROJECT: &str = "demo-project";
 pub const CLIENT_EMAIL: &str = "resolver@demo-project.iam.gserviceaccount.com";
 pub const AZURE_TENANT: &str = "0f1e2d3c-tenant";
@@ -55,41 +55,18 @@ impl Drop for SecretManagerPeer {
     }
 }
 
-fn pem_der(pem: &str) -> Vec<u8> {
-    let body: String = pem
-        .lines()
-        .filter(|line| !line.starts_with("-----"))
-        .collect();
-    base64::engine::general_purpose::STANDARD
-        .decode(body)
-        .expect("PEM body")
-}
-
 impl SecretManagerPeer {
     pub async fn start(flavor: Flavor) -> Self {
-        let key_pair = RsaKeyPair::from_pkcs8(&pem_der(TEST_KEY_PEM)).expect("test key");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let port = listener.local_addr().expect("address").port();
         let state = Arc::new(State {
             flavor,
             port,
-            public_key: key_pair.public_key().as_ref().to_vec(),
+            public_key: test_public_key(),
             secrets: Mutex::new(HashMap::new()),
         });
-        let shared = state.clone();
-        let task = tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                let state = shared.clone();
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |request| {
-                        let state = state.clone();
-                        async move { Ok::<_, Infallible>(answer(&state, request).await) }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
+        let task = serve(listener, state.clone(), |state, request| async move {
+            answer(&state, request).await
         });
         Self { port, state, task }
     }
@@ -126,30 +103,8 @@ impl SecretManagerPeer {
     }
 }
 
-fn reply(status: u16, body: Value) -> Response<Full<Bytes>> {
-    Response::builder()
-        .status(status)
-        .header("content-type", "application/json")
-        .body(Full::new(Bytes::from(body.to_string())))
-        .expect("response")
-}
-
-fn google_error(code: u16, status: &str, message: &str) -> Response<Full<Bytes>> {
-    reply(
-        code,
-        json!({"error": {"code": code, "message": message, "status": status}}),
-    )
-}
-
 fn azure_error(code: u16, error: &str, message: &str) -> Response<Full<Bytes>> {
     reply(code, json!({"error": {"code": error, "message": message}}))
-}
-
-fn form_field(form: &str, name: &str) -> String {
-    form.split('&')
-        .find_map(|pair| pair.strip_prefix(&format!("{name}=")))
-        .unwrap_or_default()
-        .to_string()
 }
 
 async fn answer(state: &State, request: Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
@@ -185,10 +140,7 @@ async fn answer(state: &State, request: Request<hyper::body::Incoming>) -> Respo
                 && form_field(&form, "client_secret") == AZURE_CLIENT_SECRET
                 && form_field(&form, "scope") == "https%3A%2F%2Fvault.azure.net%2F.default"
             {
-                reply(
-                    200,
-                    json!({"token_type": "Bearer", "expires_in": 3599, "access_token": ACCESS_TOKEN}),
-                )
+                token_reply(ACCESS_TOKEN)
             } else {
                 reply(
                     401,
@@ -207,49 +159,13 @@ async fn answer(state: &State, request: Request<hyper::body::Incoming>) -> Respo
 
 /// The JWT bearer grant: the assertion must verify with the trusted key.
 fn gcp_token(state: &State, form: &str) -> Response<Full<Bytes>> {
-    let invalid = |description: &str| {
-        reply(
-            400,
-            json!({"error": "invalid_grant", "error_description": description}),
-        )
+    let audience = format!("http://127.0.0.1:{}/token", state.port);
+    let grant = Grant {
+        public_key: &state.public_key,
+        audience: &audience,
+        issuer: CLIENT_EMAIL,
     };
-    if form_field(form, "grant_type") != "urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer" {
-        return reply(400, json!({"error": "unsupported_grant_type"}));
-    }
-    let assertion = form_field(form, "assertion");
-    let parts: Vec<&str> = assertion.split('.').collect();
-    if parts.len() != 3 {
-        return invalid("Invalid JWT.");
-    }
-    let decode = |part: &str| {
-        base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(part)
-            .unwrap_or_default()
-    };
-    let signed = format!("{}.{}", parts[0], parts[1]);
-    if UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, &state.public_key)
-        .verify(signed.as_bytes(), &decode(parts[2]))
-        .is_err()
-    {
-        return invalid("Invalid JWT Signature.");
-    }
-    let claims: Value = serde_json::from_slice(&decode(parts[1])).unwrap_or(Value::Null);
-    let (iat, exp) = (
-        claims["iat"].as_u64().unwrap_or(0),
-        claims["exp"].as_u64().unwrap_or(0),
-    );
-    if claims["aud"] != format!("http://127.0.0.1:{}/token", state.port).as_str()
-        || claims["iss"] != CLIENT_EMAIL
-        || claims["scope"].as_str().is_none()
-        || exp <= iat
-        || exp - iat > 3600
-    {
-        return invalid("Invalid JWT claims.");
-    }
-    reply(
-        200,
-        json!({"access_token": ACCESS_TOKEN, "expires_in": 3599, "token_type": "Bearer"}),
-    )
+    refuse_jwt_grant(&grant, form).unwrap_or_else(|| token_reply(ACCESS_TOKEN))
 }
 
 fn gcp_api(state: &State, path: &str) -> Response<Full<Bytes>> {

@@ -23,9 +23,7 @@ const READS_PER_SHARD: usize = 3;
 /// updating; with `include_preview`, up to 5 of the oldest retained records.
 pub async fn kinesis(input: CheckInput<'_>) -> Outcome {
     let CheckInput {
-        config,
-        progress,
-        include_preview,
+        config, progress, ..
     } = input;
     let stream = Stream::from_config(config)?;
     let region = match (value(config, "KINESIS_REGION_NAME"), &stream.arn_region) {
@@ -61,7 +59,7 @@ pub async fn kinesis(input: CheckInput<'_>) -> Outcome {
         if shards == 1 { "" } else { "s" }
     );
     let mut preview = Vec::new();
-    if include_preview {
+    if input.include_preview {
         match client.preview(&stream).await {
             Ok(records) => {
                 text.push_str(&format!(

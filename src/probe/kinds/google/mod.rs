@@ -144,9 +144,7 @@ pub async fn spanner(input: CheckInput<'_>) -> Outcome {
 /// Pub/Sub: `GET /v1/projects/{project}/subscriptions/{subscription}`.
 pub async fn pubsub(input: CheckInput<'_>) -> Outcome {
     let CheckInput {
-        config,
-        progress,
-        include_preview,
+        config, progress, ..
     } = input;
     let project = required(config, "PUBSUB_PROJECT_ID")?;
     let subscription = required(config, "PUBSUB_SUBSCRIPTION_ID")?;
@@ -166,7 +164,7 @@ pub async fn pubsub(input: CheckInput<'_>) -> Outcome {
         "{}; Pub/Sub subscription {project}/{subscription} found{topic}",
         session.signed_in()
     );
-    if include_preview {
+    if input.include_preview {
         summary.push_str(
             "; no preview for Pub/Sub: a pull would lease messages away from the subscribers \
              and count toward dead-lettering",
