@@ -4,6 +4,7 @@
 //! [`crate::launch`]: the client never imports the server.)
 
 pub mod api;
+pub mod audit_api;
 pub mod credentials;
 pub mod data_dir;
 pub mod endpoint;
