@@ -381,4 +381,17 @@ mod tests {
         .unwrap();
         assert!(!format!("{cli:?}").contains("serve-secret-2c3d"));
     }
+
+    #[test]
+    fn audit_retention_is_at_least_one_day() {
+        let parse = |days: &str| {
+            Cli::try_parse_from(["sourcedeck", "serve", "--audit-retention-days", days])
+        };
+        assert!(parse("0").is_err());
+        assert!(parse("-3").is_err());
+        let Some(Command::Serve(args)) = parse("30").unwrap().command else {
+            panic!("serve")
+        };
+        assert_eq!(args.audit_retention_days, Some(30));
+    }
 }
