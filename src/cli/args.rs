@@ -1,5 +1,5 @@
 //! The command line: one binary, `sourcedeck`, whose subcommands mirror the console's operations
-//! for scripts and CI, plus `serve` and the local secret store.
+//! for scripts and CI, plus `serve`, the environment's secrets and the audit trail.
 
 use std::path::PathBuf;
 
@@ -175,9 +175,25 @@ pub enum Command {
         #[command(flatten)]
         readonly: ReadonlyArg,
     },
-    /// The local secret store that linked secrets resolve from when `serve --secret-store local`.
+    /// The environment's secrets on the server (EnvironmentSecretsService): the store linked
+    /// secrets resolve from when `serve --secret-store local`, or a Chalk server's secrets.
     #[command(subcommand)]
     Secrets(SecretsCommand),
+    /// The audit trail, newest first: when, who, what, which keys, outcome (MONITORING_READ).
+    Audit {
+        /// Only the records about this source or secret (name or id).
+        name: Option<String>,
+        /// Only the records of this recent span: a number and a unit, s, m, h, d or w (`7d`).
+        #[arg(long, value_name = "DURATION")]
+        since: Option<String>,
+        /// At most this many records [default: 50].
+        #[arg(long, value_name = "N")]
+        limit: Option<u32>,
+        #[command(flatten)]
+        connection: ConnectionArgs,
+        #[command(flatten)]
+        readonly: ReadonlyArg,
+    },
     /// Show the kinds and their keys from the catalog.
     Kinds {
         /// One kind's keys.
@@ -298,41 +314,54 @@ pub enum ServeAction {
     HashSecret,
 }
 
-/// Where the local store is.
-#[derive(Debug, Args, Clone)]
-pub struct StoreArgs {
-    /// Data directory of the server (else SOURCEDECK_DATA_DIR, else the embedded server's).
-    #[arg(long, value_name = "DIR")]
-    pub data_dir: Option<PathBuf>,
-    /// Environment name [default: default].
-    #[arg(long, short = 'e')]
-    pub environment: Option<String>,
-    #[command(flatten)]
-    pub readonly: ReadonlyArg,
-}
-
 #[derive(Debug, Subcommand)]
 pub enum SecretsCommand {
-    /// Store a secret; the value is read from stdin (or a no-echo prompt).
+    /// Store (or replace) a secret; the value comes from stdin, a no-echo prompt, or @FILE.
     Set {
         name: String,
+        /// @PATH: read the value from this file (values are never taken from arguments).
+        #[arg(value_name = "@FILE")]
+        file: Option<String>,
         #[command(flatten)]
-        store: StoreArgs,
+        connection: ConnectionArgs,
+        #[command(flatten)]
+        readonly: ReadonlyArg,
     },
     /// List secret names (never values).
     List {
         #[command(flatten)]
-        store: StoreArgs,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
+        connection: ConnectionArgs,
+        #[command(flatten)]
+        readonly: ReadonlyArg,
+    },
+    /// Reveal one secret's value (by name or id; needs SECRETS_DECRYPT).
+    Get {
+        name: String,
+        #[command(flatten)]
+        connection: ConnectionArgs,
+        #[command(flatten)]
+        readonly: ReadonlyArg,
     },
     /// Delete a secret.
     Delete {
         name: String,
         #[command(flatten)]
-        store: StoreArgs,
+        connection: ConnectionArgs,
+        #[command(flatten)]
+        readonly: ReadonlyArg,
     },
+}
+
+impl SecretsCommand {
+    /// The command's connection flags.
+    pub fn connection_mut(&mut self) -> &mut ConnectionArgs {
+        match self {
+            SecretsCommand::Set { connection, .. }
+            | SecretsCommand::List { connection, .. }
+            | SecretsCommand::Get { connection, .. }
+            | SecretsCommand::Delete { connection, .. } => connection,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -354,5 +383,18 @@ mod tests {
         ])
         .unwrap();
         assert!(!format!("{cli:?}").contains("serve-secret-2c3d"));
+    }
+
+    #[test]
+    fn audit_retention_is_at_least_one_day() {
+        let parse = |days: &str| {
+            Cli::try_parse_from(["sourcedeck", "serve", "--audit-retention-days", days])
+        };
+        assert!(parse("0").is_err());
+        assert!(parse("-3").is_err());
+        let Some(Command::Serve(args)) = parse("30").unwrap().command else {
+            panic!("serve")
+        };
+        assert_eq!(args.audit_retention_days, Some(30));
     }
 }

@@ -11,7 +11,7 @@
 
 use std::fmt;
 
-use super::args::{Command, ConnectionArgs, GlobalArgs, SecretsCommand, StoreArgs};
+use super::args::{Command, ConnectionArgs, GlobalArgs, SecretsCommand};
 
 /// A command line that parsed but cannot run as given: exit code 2, like clap's own errors.
 #[derive(Debug)]
@@ -36,6 +36,9 @@ impl Command {
             Command::Apply { .. } => true,
             // Export and plan only read the server.
             Command::Export { .. } | Command::Plan { .. } => false,
+            // Reading the audit trail and revealing a secret change nothing (a reveal is audited).
+            Command::Audit { .. } => false,
+            Command::Secrets(SecretsCommand::Get { .. }) => false,
             Command::Secrets(SecretsCommand::Set { .. } | SecretsCommand::Delete { .. }) => true,
             Command::List { .. } | Command::Get { .. } | Command::Kinds { .. } => false,
             // A test (saved or draft) reads values and saves nothing.
@@ -58,6 +61,8 @@ impl Command {
             Command::Export { .. } => "export",
             Command::Plan { .. } => "plan",
             Command::Apply { .. } => "apply",
+            Command::Audit { .. } => "audit",
+            Command::Secrets(SecretsCommand::Get { .. }) => "secrets get",
             Command::Secrets(SecretsCommand::Set { .. }) => "secrets set",
             Command::Secrets(SecretsCommand::List { .. }) => "secrets list",
             Command::Secrets(SecretsCommand::Delete { .. }) => "secrets delete",
@@ -77,12 +82,14 @@ impl Command {
             | Command::Export { readonly, .. }
             | Command::Plan { readonly, .. }
             | Command::Apply { readonly, .. }
+            | Command::Audit { readonly, .. }
             | Command::Kinds { readonly, .. } => readonly.readonly,
             Command::Secrets(
-                SecretsCommand::Set { store, .. }
-                | SecretsCommand::List { store, .. }
-                | SecretsCommand::Delete { store, .. },
-            ) => store.readonly.readonly,
+                SecretsCommand::Set { readonly, .. }
+                | SecretsCommand::List { readonly, .. }
+                | SecretsCommand::Get { readonly, .. }
+                | SecretsCommand::Delete { readonly, .. },
+            ) => readonly.readonly,
         }
     }
 }
@@ -122,31 +129,6 @@ fn merge_connection(before: ConnectionArgs, after: &mut ConnectionArgs) {
     after.json |= before.json;
 }
 
-/// Fills the local store's flags; the top-level flags it has no use for are refused.
-fn merge_store(
-    before: ConnectionArgs,
-    store: &mut StoreArgs,
-    json: Option<&mut bool>,
-    command: &str,
-) -> Result<(), UsageError> {
-    let takes_json = json.is_some();
-    if let Some(flag) = given(&before).into_iter().find(|flag| {
-        !(matches!(*flag, "--data-dir" | "--environment") || (takes_json && *flag == "--json"))
-    }) {
-        return Err(not_taken(
-            flag,
-            command,
-            "it works on the local secret store in the data directory",
-        ));
-    }
-    store.data_dir = store.data_dir.take().or(before.data_dir);
-    store.environment = store.environment.take().or(before.environment);
-    if let Some(json) = json {
-        *json |= before.json;
-    }
-    Ok(())
-}
-
 /// Folds the top-level flags into the command's, then applies `--readonly`. On success the
 /// command's own flags are the whole truth.
 pub fn apply(global: GlobalArgs, command: &mut Command) -> Result<(), UsageError> {
@@ -182,15 +164,9 @@ pub fn apply(global: GlobalArgs, command: &mut Command) -> Result<(), UsageError
         | Command::Test { connection, .. }
         | Command::Export { connection, .. }
         | Command::Plan { connection, .. }
-        | Command::Apply { connection, .. } => merge_connection(before, connection),
-        Command::Secrets(SecretsCommand::List { store, json }) => {
-            merge_store(before, store, Some(json), name)?;
-        }
-        Command::Secrets(
-            SecretsCommand::Set { store, .. } | SecretsCommand::Delete { store, .. },
-        ) => {
-            merge_store(before, store, None, name)?;
-        }
+        | Command::Apply { connection, .. }
+        | Command::Audit { connection, .. } => merge_connection(before, connection),
+        Command::Secrets(secrets) => merge_connection(before, secrets.connection_mut()),
     }
     Ok(())
 }
@@ -303,6 +279,8 @@ mod tests {
                 &["test", "x"],
                 &["kinds"],
                 &["secrets", "list"],
+                &["secrets", "get", "n"],
+                &["audit"],
             ] {
                 assert!(with(allowed).is_ok(), "{allowed:?}");
             }
@@ -316,11 +294,20 @@ mod tests {
         assert!(error.0.contains("--api-server"), "{error}");
         let error = applied(&["sourcedeck", "--data-dir", "/d", "serve"]).unwrap_err();
         assert!(error.0.contains("--data-dir before `serve`"), "{error}");
-        let error = applied(&["sourcedeck", "--timeout", "3", "secrets", "list"]).unwrap_err();
-        assert!(error.0.contains("--timeout"), "{error}");
-        let error = applied(&["sourcedeck", "--json", "secrets", "set", "n"]).unwrap_err();
-        assert!(error.0.contains("--json"), "{error}");
         assert!(applied(&["sourcedeck", "--json", "kinds"]).is_ok());
-        assert!(applied(&["sourcedeck", "--json", "-e", "x", "secrets", "list"]).is_ok());
+        // Secrets and the audit trail talk to the server: they take every connection flag.
+        assert!(applied(&["sourcedeck", "--timeout", "3", "secrets", "list"]).is_ok());
+        assert!(applied(&["sourcedeck", "--json", "-e", "x", "secrets", "get", "n"]).is_ok());
+        assert!(
+            applied(&[
+                "sourcedeck",
+                "--api-server",
+                "h:1",
+                "audit",
+                "--since",
+                "1d"
+            ])
+            .is_ok()
+        );
     }
 }

@@ -66,6 +66,16 @@ fn read_secret(key: &str, input: &SecretInput, stdin_used: &mut bool) -> Result<
     }
 }
 
+/// One secret value for `label` from `@FILE` (`file`, the path after the `@`) or else stdin or
+/// a no-echo prompt; never from an argument.
+pub fn read_secret_value(label: &str, file: Option<&str>) -> Result<Secret> {
+    let input = match file {
+        Some(path) if !path.is_empty() => SecretInput::File(path.to_string()),
+        _ => SecretInput::Stdin,
+    };
+    read_secret(label, &input, &mut false)
+}
+
 /// Collects the values of `--set`, `--secret` and `--link`. A secret key given with `--set`
 /// is refused (when the kind is known), so a password never lands in shell history.
 pub fn collect(kind: Option<Kind>, args: &ValueArgs) -> Result<BTreeMap<String, ConfigValue>> {

@@ -21,7 +21,8 @@ pub enum TeamError {
 }
 
 impl TeamError {
-    fn from_client(service: &'static str, error: ClientError) -> Self {
+    /// UNIMPLEMENTED as [`TeamError::Unsupported`], anything else as it came.
+    pub(crate) fn from_client(service: &'static str, error: ClientError) -> Self {
         if error.code == Code::Unimplemented {
             Self::Unsupported { service }
         } else {

@@ -19,8 +19,13 @@ fn random_text(bytes: usize) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
 }
 
-/// Starts the embedded server and returns it with credentials that reach it.
-pub async fn start(data_dir: PathBuf) -> Result<(RunningServer, Credentials)> {
+/// Starts the embedded server and returns it with credentials that reach it. It serves
+/// `default` and, when asked for one, `environment` too (created on first use), which the
+/// credentials then name.
+pub async fn start(
+    data_dir: PathBuf,
+    environment: Option<String>,
+) -> Result<(RunningServer, Credentials)> {
     let credential = ClientCredential {
         client_id: format!("local-{}", random_text(6)),
         client_secret: Secret::new(random_text(24)),
@@ -36,7 +41,10 @@ pub async fn start(data_dir: PathBuf) -> Result<(RunningServer, Credentials)> {
         insecure: false,
         test_timeout: server::DEFAULT_TEST_TIMEOUT,
         test_egress: Default::default(),
-        team: Default::default(),
+        team: server::TeamOptions {
+            more_environments: environment.iter().cloned().collect(),
+            ..Default::default()
+        },
         env: server::process_env::ProcessEnv::capture(),
     })
     .await?;
@@ -46,7 +54,7 @@ pub async fn start(data_dir: PathBuf) -> Result<(RunningServer, Credentials)> {
             client_secret: credential.client_secret,
         },
         api_server: Some(running.url()),
-        environment: None,
+        environment,
         source: CredentialSource::Embedded,
     };
     Ok((running, credentials))

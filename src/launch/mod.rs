@@ -53,7 +53,7 @@ async fn resolve_credentials(
         Ok(credentials) => Ok((credentials, None)),
         Err(NoCredentials) if args.api_server.is_none() => {
             let dir = data_dir_or_default(args.data_dir.clone())?;
-            let (running, credentials) = embedded::start(dir)
+            let (running, credentials) = embedded::start(dir, args.environment.clone())
                 .await
                 .context("starting the embedded local server")?;
             Ok((credentials, Some(running)))

@@ -48,6 +48,61 @@ pub async fn prune_periodically(store: Arc<Store>, keep: Duration, period: Durat
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::server::audit::{AuditEvent, AuditQuery};
+
+    fn record(store: &Store, environment_id: &str, name: &str) {
+        let event = AuditEvent {
+            environment_id: environment_id.to_string(),
+            agent: "tester".into(),
+            endpoint: crate::server::audit::SECRET_UPSERT,
+            keys: vec![name.to_string()],
+            ..Default::default()
+        };
+        store.record_audit(&event, tonic::Code::Ok).unwrap();
+    }
+
+    fn names(store: &Store, environment_id: &str) -> Vec<String> {
+        let query = AuditQuery {
+            environment_id: environment_id.to_string(),
+            limit: 100,
+            ..Default::default()
+        };
+        let records = store.audit_records(&query).unwrap();
+        records.into_iter().flat_map(|r| r.keys).collect()
+    }
+
+    #[tokio::test]
+    async fn a_running_server_prunes_at_every_period() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(dir.path()).unwrap());
+        let environment = store.environment("default").unwrap();
+        record(&store, &environment.id, "old");
+        record(&store, &environment.id, "fresh");
+        let ten_days_ns: i64 = 10 * 24 * 3600 * 1_000_000_000;
+        store
+            .connection()
+            .unwrap()
+            .execute(
+                "UPDATE audit_log SET at_ns = at_ns - ?1 WHERE keys = 'old'",
+                [ten_days_ns],
+            )
+            .unwrap();
+        let pruning = tokio::spawn(prune_periodically(
+            store.clone(),
+            DAY.saturating_mul(7),
+            Duration::from_millis(20),
+        ));
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while names(&store, &environment.id) != ["fresh"] {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "not pruned within 10 s: {:?}",
+                names(&store, &environment.id)
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        pruning.abort();
+    }
 
     #[test]
     fn zero_days_is_no_retention_and_days_count_whole_days() {

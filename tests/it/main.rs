@@ -12,6 +12,7 @@ mod ascode;
 mod audit;
 mod cli;
 mod cli_flags;
+mod cli_team;
 mod cli_test_all;
 mod console_flow;
 mod console_form_flow;

@@ -17,6 +17,8 @@ use std::time::{Duration, Instant};
 
 const CLIENT_ID: &str = "sdk-interop-client";
 const ENVIRONMENT: &str = "sdk_interop";
+/// A second environment on the same server, for the SDK's `environment=` check.
+const OTHER_ENVIRONMENT: &str = "sdk_interop_other";
 const SERVER_START_DEADLINE: Duration = Duration::from_secs(30);
 const SCRIPT_DEADLINE: Duration = Duration::from_secs(120);
 
@@ -103,6 +105,7 @@ fn start_server(
         .arg(data_dir)
         .args(["--client-id", CLIENT_ID, "--client-secret", secret])
         .args(["--environment", ENVIRONMENT])
+        .args(["--environment", OTHER_ENVIRONMENT])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(stderr);
@@ -179,6 +182,7 @@ fn official_python_sdk_runs_the_documented_examples() {
         .env("CHALK_CLIENT_SECRET", &secret)
         .env("CHALK_API_SERVER", format!("127.0.0.1:{}", listening.port))
         .env("CHALK_ENVIRONMENT", ENVIRONMENT)
+        .env("SOURCEDECK_OTHER_ENVIRONMENT", OTHER_ENVIRONMENT)
         .env(
             "SOURCEDECK_EXPECTED_ENVIRONMENT_ID",
             &listening.environment_id,

@@ -13,6 +13,8 @@ Environment (set by tests/it/python_sdk.rs):
   SOURCEDECK_EXPECTED_ENVIRONMENT_ID      optional; the id `serve` printed for that environment
   SOURCEDECK_BIN                          the `sourcedeck` binary, used to read stored values back
   SOURCEDECK_DATA_DIR                     optional; serve's data dir, for `sourcedeck secrets set`
+  SOURCEDECK_OTHER_ENVIRONMENT            optional; a second environment `serve` serves, for the
+                                          per-environment check (`ChalkClient(environment=...)`)
 
 Traffic goes only to the server and to the local PostgreSQL (127.0.0.1:5432): no test() is ever
 called on a source that points anywhere else.
@@ -709,6 +711,62 @@ def delete_everything_then_list_is_empty() -> None:
     )
     check_datasource(again, "my_postgres_source", IntegrationKind.POSTGRESQL)
     client.api.datasources.delete(id=again.id)
+
+
+@check
+def each_environment_sees_only_its_own_sources() -> None:
+    # Two environments on one serve: a client constructed with environment= sees only that
+    # environment's sources, and an id from one is NOT_FOUND in the other.
+    other_env = os.environ.get("SOURCEDECK_OTHER_ENVIRONMENT")
+    expect(bool(other_env), "SOURCEDECK_OTHER_ENVIRONMENT is not set")
+    primary_env = os.environ.get("CHALK_ENVIRONMENT")
+    expect(bool(primary_env), "CHALK_ENVIRONMENT is not set")
+    secret = base64.b32encode(os.urandom(20)).decode().lower()
+
+    def client_for(environment: str) -> ChalkClient:
+        return ChalkClient(
+            client_id=os.environ["CHALK_CLIENT_ID"],
+            client_secret=os.environ["CHALK_CLIENT_SECRET"],
+            api_server=os.environ["CHALK_API_SERVER"],
+            environment=environment,
+        )
+
+    clients = {env: client_for(env) for env in (primary_env, other_env)}
+    created = {}
+    for env, client in clients.items():
+        created[env] = client.api.datasources.create(
+            kind=IntegrationKind.POSTGRESQL,
+            name=f"only_in_{env}",
+            config={"PGHOST": "db.example.com", "PGPASSWORD": secret},
+        )
+    expect(
+        created[primary_env].environment_id != created[other_env].environment_id,
+        "both sources report the same environment_id",
+    )
+    for env, client in clients.items():
+        sources = client.api.datasources.list()
+        names = sorted(s.name for s in sources)
+        expect(names == [f"only_in_{env}"], f"environment={env!r} lists {names}")
+        expect(secret not in repr(sources), f"list() in {env!r} shows a secret value")
+        detail = client.api.datasources.get(id=created[env].id)
+        expect(detail.name == f"only_in_{env}", f"get() in {env!r} answers {detail.name!r}")
+        expect(secret not in repr(detail), f"get() in {env!r} shows a secret value")
+        for other, source in created.items():
+            if other == env:
+                continue
+            expect_rpc_error(
+                grpc.StatusCode.NOT_FOUND,
+                lambda: client.api.datasources.get(id=source.id),
+                f"get() of {other!r}'s source with environment={env!r}",
+            )
+            expect_rpc_error(
+                grpc.StatusCode.NOT_FOUND,
+                lambda: client.api.datasources.delete(id=source.id),
+                f"delete() of {other!r}'s source with environment={env!r}",
+            )
+    for env, client in clients.items():
+        client.api.datasources.delete(id=created[env].id)
+        expect(client.api.datasources.list() == [], f"environment={env!r} is not empty after delete()")
 
 
 def main() -> int:

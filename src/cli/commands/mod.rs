@@ -3,6 +3,7 @@
 //! produced as a [`Render`]; [`output::render`] is the one place that prints it as a table or as
 //! JSON. Failures map to exit codes here (1 error, 2 usage, 3 connectivity test failed).
 
+mod audit;
 mod create;
 mod delete;
 mod get;
@@ -149,7 +150,20 @@ async fn dispatch(cli: Cli, connector: &dyn Connector) -> Result<ExitCode> {
                 connection.json,
             )
         }
-        Command::Secrets(command) => secrets::run(command).await?,
+        Command::Secrets(command) => secrets::run(connector, command).await?,
+        Command::Audit {
+            name,
+            since,
+            limit,
+            connection,
+            ..
+        } => {
+            let request = audit::Request { name, since, limit };
+            (
+                audit::run(connector, &connection, request).await?,
+                connection.json,
+            )
+        }
         Command::Kinds { kind, json, .. } => (kinds::run(kind.as_deref())?, json),
         // Sources as code print their own plan and progress (and prompt in between).
         Command::Export {

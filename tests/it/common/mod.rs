@@ -226,7 +226,7 @@ impl TestServer {
     }
 
     /// Stores a secret in the server's local secret store through a second handle on its data
-    /// directory (as `sourcedeck secrets set` does).
+    /// directory (behind the server's back; `sourcedeck secrets set` goes over the wire).
     pub fn set_local_secret(&self, name: &str, value: &str) {
         let store = sourcedeck::server::store::Store::open(&self.data_dir()).expect("store opens");
         let environment = store.environment(ENVIRONMENT).expect("environment");
