@@ -29,12 +29,16 @@ pub fn database_files(db: &Path) -> [PathBuf; 3] {
     [db.to_path_buf(), with_suffix("-wal"), with_suffix("-shm")]
 }
 
-/// Makes the database and its WAL/SHM files (those that exist) private (0600).
+/// Makes the database and its WAL/SHM files (those that exist) private (0600). Another process
+/// on the same store may remove the WAL or SHM file at any moment (its last connection closing),
+/// so a file that is gone by the time its mode is read or set is not an error.
 pub fn private_database_files(db: &Path) -> Result<()> {
     for file in database_files(db) {
-        if file.exists() {
-            set_mode(&file, FILE_MODE)
-                .with_context(|| format!("making {} private (0600)", file.display()))?;
+        match set_mode(&file, FILE_MODE) {
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            result => {
+                result.with_context(|| format!("making {} private (0600)", file.display()))?
+            }
         }
     }
     Ok(())
