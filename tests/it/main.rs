@@ -20,6 +20,7 @@ mod crash_safety;
 mod limits;
 mod linked_secrets;
 mod list_warnings;
+mod mysql_tls;
 mod proxy;
 mod python_sdk;
 mod redshift;

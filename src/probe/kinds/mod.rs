@@ -7,6 +7,7 @@ pub mod databricks;
 pub mod google;
 pub mod kafka;
 pub mod mssql;
+pub mod mysql;
 pub mod snowflake;
 pub mod sql;
 pub mod trino;
@@ -19,7 +20,7 @@ pub fn check_for(kind: Kind) -> Option<Check> {
     Some(match kind {
         Kind::Postgresql => sql::probe_postgres,
         Kind::Redshift => sql::probe_redshift,
-        Kind::Mysql => sql::probe_mysql,
+        Kind::Mysql => mysql::probe,
         Kind::Athena => aws::probe_athena,
         Kind::Dynamodb => aws::probe_dynamodb,
         Kind::Kinesis => aws::probe_kinesis,

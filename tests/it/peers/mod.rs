@@ -8,6 +8,7 @@ pub mod google;
 pub mod http;
 pub mod http_proxy;
 pub mod kafka_broker;
+pub mod mariadb_server;
 pub mod moto;
 pub mod pg_tls_proxy;
 pub mod secret_managers;
