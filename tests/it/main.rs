@@ -17,6 +17,7 @@ mod console_flow;
 mod console_form_flow;
 mod console_tmux;
 mod crash_safety;
+mod kafka_compressed;
 mod limits;
 mod linked_secrets;
 mod list_warnings;

@@ -4,6 +4,7 @@
 //! exist; with `include_preview`, ListOffsets and Fetch read up to 5 recent messages without
 //! joining a consumer group or committing anything.
 
+mod compression;
 mod connection;
 pub mod records;
 pub mod scram;
@@ -252,7 +253,7 @@ pub async fn check(input: CheckInput<'_>) -> Result<Passed, StageError> {
         ));
         if read.skipped_batches > 0 {
             summary.push_str(&format!(
-                " ({} compressed or legacy batch{} not decoded)",
+                " ({} legacy (magic 0/1) batch{} not decoded)",
                 read.skipped_batches,
                 if read.skipped_batches == 1 { "" } else { "es" }
             ));
