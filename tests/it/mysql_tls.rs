@@ -1,8 +1,8 @@
 //! The MySQL check over TLS against a real MariaDB of the test's own that requires secure
 //! transport (`peers::mariadb_server`), with certificates made by `common::certs`: the default
 //! mode passes over TLS, plain text is refused by the server, VERIFY_CA and VERIFY_IDENTITY pass
-//! with the CA that signed the server's certificate and fail at TLS with one that did not. No
-//! message shows the password.
+//! with the CA that signed the server's certificate and fail at TLS with one that did not (or
+//! with only the platform's roots, or a CA file that is not PEM). No message shows the password.
 
 use crate::common::certs::signed_by_test_ca;
 use crate::common::{TestServer, assert_failed};
@@ -102,6 +102,21 @@ async fn a_server_requiring_tls_passes_over_tls_and_a_foreign_ca_fails_at_tls() 
         &result,
         "TLS",
         "certificate not trusted: not signed by the trusted CA",
+    );
+    results.push(result);
+
+    // Without a CA file, VERIFY_CA trusts the platform's roots, which never signed a test CA.
+    let result = check(vec![("MYSQL_SSL_MODE", "VERIFY_CA".into())]).await;
+    assert_failed(&result, "TLS", "certificate not trusted: unknown issuer");
+    results.push(result);
+
+    let not_pem = dir.path().join("not-a-ca.txt");
+    std::fs::write(&not_pem, "not a certificate").unwrap();
+    let result = check(vec![("MYSQL_SSL_CA", not_pem.display().to_string())]).await;
+    assert_failed(
+        &result,
+        "TLS",
+        "MYSQL_SSL_CA: the CA file holds no PEM certificate",
     );
     results.push(result);
 

@@ -7,13 +7,15 @@
 //! SQLAlchemy engine hands mysqlclient) or `MYSQL_SSL_MODE`: `PREFERRED` (the default) uses TLS
 //! when the server offers it, without checking its certificate, and plain text otherwise;
 //! `REQUIRED` insists on TLS; `VERIFY_CA` also checks the certificate against the CA of
-//! `connect_args.ssl.ca` / `connect_args.ssl_ca` / `MYSQL_SSL_CA` (the public web roots when none
+//! `connect_args.ssl.ca` / `connect_args.ssl_ca` / `MYSQL_SSL_CA` (the platform's roots when none
 //! is given); `VERIFY_IDENTITY` also checks it names the host; `DISABLED` never uses TLS. A CA
 //! given without a mode means `VERIFY_CA`, as in the MySQL client. So a server with
 //! `require_secure_transport=ON` passes with the default mode.
 
 use mysql_async::prelude::Queryable;
 use mysql_async::{DriverError, Error as MysqlError, IoError, OptsBuilder, SslOpts};
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
 
 use crate::probe::config::{port, required, value};
 use crate::probe::transport::pg_tls::engine_connect_args;
@@ -97,14 +99,20 @@ fn ssl_opts(settings: &TlsSettings, ca_pem: Option<Vec<u8>>, host: &str) -> Opti
             .with_danger_accept_invalid_certs(true)
             .with_danger_skip_domain_validation(true)
     };
+    // The CA file alone when given (as the MySQL client does), else the platform's roots (as
+    // every other check does), never the driver's own bundle.
     let checked = || {
-        let opts = SslOpts::default();
-        match ca_pem {
-            Some(pem) => opts
-                .with_root_certs(vec![pem.into()])
-                .with_disable_built_in_roots(true),
-            None => opts,
-        }
+        let roots = match ca_pem {
+            Some(pem) => vec![pem.into()],
+            None => rustls_native_certs::load_native_certs()
+                .certs
+                .into_iter()
+                .map(|der| der.to_vec().into())
+                .collect(),
+        };
+        SslOpts::default()
+            .with_root_certs(roots)
+            .with_disable_built_in_roots(true)
     };
     match settings.mode {
         SslMode::Disabled => None,
@@ -131,7 +139,14 @@ pub async fn mysql(config: &ResolvedConfig, progress: &Progress) -> Result<Strin
     drop(probe);
     let ca_pem = match &tls_settings.ca {
         Some((key, path)) if tls_settings.mode != SslMode::Disabled => {
-            Some(tls::read_ca_file(key, path).await?)
+            let pem = tls::read_ca_file(key, path).await?;
+            if CertificateDer::pem_slice_iter(&pem).all(|parsed| parsed.is_err()) {
+                return Err(StageError::new(
+                    Stage::Tls,
+                    format!("{key}: the CA file holds no PEM certificate"),
+                ));
+            }
+            Some(pem)
         }
         _ => None,
     };
@@ -282,7 +297,7 @@ mod tests {
         assert!(!verify_ca.accept_invalid_certs() && verify_ca.skip_domain_validation());
         assert!(verify_ca.disable_built_in_roots());
         let identity = ssl_opts(&settings(SslMode::VerifyIdentity), None, "db.example").unwrap();
-        assert!(!identity.skip_domain_validation());
+        assert!(!identity.skip_domain_validation() && identity.disable_built_in_roots());
         assert_eq!(identity.tls_hostname_override(), Some("db.example"));
     }
 }
