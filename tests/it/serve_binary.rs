@@ -299,3 +299,73 @@ fn tests_to_denied_addresses_fail_at_connect_naming_the_rule() {
     let (code, out, _) = cli(&url, home, &["test", "allowed"], "", &[]);
     assert!(!out.contains("denied by"), "{code}: {out}");
 }
+
+#[test]
+fn serve_takes_its_proxy_from_the_environment_and_never_logs_its_password() {
+    use crate::peers::http::{Answer, Peer};
+    use crate::peers::http_proxy::ProxyPeer;
+    use base64::Engine as _;
+    use rand::distr::{Alphanumeric, SampleString};
+
+    let proxy_password = Alphanumeric.sample_string(&mut rand::rng(), 24);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let authorization = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("relay:{proxy_password}"))
+    );
+    let (proxy, peer) = runtime.block_on(async {
+        (
+            ProxyPeer::requiring(&authorization).await,
+            Peer::plain(|_| Answer::text(200, "1\n")).await,
+        )
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("serve.log");
+    let proxy_url = proxy.url(Some(&format!("relay:{proxy_password}")));
+    let (_server, url) = serve(
+        &dir.path().join("data"),
+        &log,
+        &["--listen", "127.0.0.1:0"],
+        &[
+            ("SOURCEDECK_LOG_LEVEL", "trace"),
+            ("http_proxy", &proxy_url),
+            ("no_proxy", ""),
+            ("NO_PROXY", ""),
+        ],
+    );
+    let home = dir.path();
+    let peer_url = peer.url();
+    let (code, out, err) = cli(
+        &url,
+        home,
+        &[
+            "create",
+            "--kind",
+            "clickhouse",
+            "--name",
+            "ch",
+            "--set",
+            &format!("CLICKHOUSE_HOST={peer_url}"),
+            "--set",
+            "CLICKHOUSE_DATABASE=analytics",
+            "--set",
+            "CLICKHOUSE_USER=admin",
+        ],
+        "",
+        &[],
+    );
+    assert_eq!(code, 0, "{out} {err}");
+    let (code, out, err) = cli(&url, home, &["test", "ch"], "", &[]);
+    assert_eq!(code, 0, "the test passes through the proxy: {out} {err}");
+    let seen = proxy.seen();
+    assert!(
+        !seen.is_empty()
+            && seen
+                .iter()
+                .all(|passed| passed.target.starts_with(&peer_url)),
+        "{seen:?}"
+    );
+    for output in [out, err, std::fs::read_to_string(&log).unwrap()] {
+        assert!(!output.contains(&proxy_password), "{output}");
+    }
+}

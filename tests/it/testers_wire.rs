@@ -258,7 +258,7 @@ async fn orders_broker(sasl: Option<Sasl>, tls: Option<Arc<rustls::ServerConfig>
 }
 
 /// Tests a Kafka draft ([`kafka_config`]).
-async fn test_kafka(
+pub(crate) async fn test_kafka(
     server: &TestServer,
     port: u16,
     topic: &str,

@@ -9,6 +9,7 @@ pub mod databricks;
 pub mod google;
 pub mod kafka;
 pub mod mssql;
+pub mod mysql;
 pub mod snowflake;
 pub mod sql;
 pub mod trino;
@@ -21,7 +22,7 @@ pub fn check_for(kind: Kind) -> Option<Check> {
     let check: Check = match kind {
         Kind::Postgresql => sql::probe_postgres,
         Kind::Redshift => sql::probe_redshift,
-        Kind::Mysql => sql::probe_mysql,
+        Kind::Mysql => mysql::probe,
         Kind::Athena => |input| Box::pin(aws::athena(input)),
         Kind::Dynamodb => |input| Box::pin(aws::dynamodb(input)),
         Kind::Kinesis => |input| Box::pin(aws::kinesis(input)),

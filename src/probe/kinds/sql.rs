@@ -1,6 +1,6 @@
-//! Checks for the SQL kinds that speak the PostgreSQL protocol (PostgreSQL, Redshift) and MySQL:
-//! resolve the host, open TCP, TLS as sslmode says (PostgreSQL protocol), authenticate with the
-//! driver, run `SELECT 1`.
+//! Checks for the SQL kinds that speak the PostgreSQL protocol (PostgreSQL, Redshift): resolve
+//! the host, open TCP, TLS as sslmode says, authenticate with the driver, run `SELECT 1`. MySQL
+//! is in [`super::mysql`].
 
 use tokio::io::{AsyncRead, AsyncWrite};
 
@@ -133,70 +133,6 @@ fn postgres_error(error: &tokio_postgres::Error, stage: Stage) -> StageError {
     }
 }
 
-/// MySQL check.
-pub async fn mysql(config: &ResolvedConfig, progress: &Progress) -> Result<String, StageError> {
-    let host = required(config, "MYSQL_HOST")?;
-    let port = port(config, "MYSQL_TCP_PORT", 3306)?;
-    let user = required(config, "MYSQL_USER")?;
-    let database = required(config, "MYSQL_DATABASE")?;
-    let addresses = resolve(host, port, progress).await?;
-    let probe = connect(&addresses, progress).await?;
-    let address = probe
-        .peer_addr()
-        .map_err(|error| StageError::new(Stage::Connect, error.to_string()))?;
-    drop(probe);
-    progress.enter(Stage::Authenticate);
-    let password = config
-        .get("MYSQL_PWD")
-        .filter(|p| !p.is_empty())
-        .map(|p| p.expose().to_string());
-    let options = mysql_async::OptsBuilder::default()
-        .ip_or_hostname(address.ip().to_string())
-        .tcp_port(address.port())
-        .user(Some(user))
-        .pass(password)
-        .db_name(Some(database))
-        .prefer_socket(false);
-    let mut connection = mysql_async::Conn::new(options)
-        .await
-        .map_err(|error| mysql_error(&error, Stage::Authenticate))?;
-    progress.enter(Stage::Query);
-    use mysql_async::prelude::Queryable;
-    let result: Result<Option<i64>, _> = connection.query_first("SELECT 1").await;
-    let _ = connection.disconnect().await;
-    result.map_err(|error| mysql_error(&error, Stage::Query))?;
-    Ok(format!(
-        "connected to {host}:{port} as {user}, database {database:?}; SELECT 1 ok"
-    ))
-}
-
-/// MySQL errors as one line; an unknown database counts as the query/authorize stage.
-fn mysql_error(error: &mysql_async::Error, stage: Stage) -> StageError {
-    match error {
-        mysql_async::Error::Server(server) => {
-            let stage = if server.code == 1049 {
-                Stage::Query
-            } else {
-                stage
-            };
-            StageError::new(stage, server.message.clone())
-        }
-        other => StageError::new(stage, without_repeats(&other.to_string())),
-    }
-}
-
-/// `"Input/output error: Input/output error: x"` read once: the driver nests an error in one of
-/// the same name, and each layer prints its own prefix.
-fn without_repeats(text: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in text.split(": ") {
-        if parts.last() != Some(&part) {
-            parts.push(part);
-        }
-    }
-    parts.join(": ")
-}
-
 /// PostgreSQL's entry point, with the signature every kind implements ([`crate::probe::Check`]).
 pub fn probe_postgres(input: CheckInput<'_>) -> CheckFuture<'_> {
     Box::pin(async move {
@@ -213,25 +149,4 @@ pub fn probe_redshift(input: CheckInput<'_>) -> CheckFuture<'_> {
             .await
             .map(Passed::from)
     })
-}
-
-/// MySQL's entry point, with the signature every kind implements ([`crate::probe::Check`]).
-pub fn probe_mysql(input: CheckInput<'_>) -> CheckFuture<'_> {
-    Box::pin(async move { mysql(input.config, input.progress).await.map(Passed::from) })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::without_repeats;
-
-    #[test]
-    fn nested_error_prefixes_read_once() {
-        assert_eq!(
-            without_repeats(
-                "Input/output error: Input/output error: Packet is larger than max_allowed_packet"
-            ),
-            "Input/output error: Packet is larger than max_allowed_packet"
-        );
-        assert_eq!(without_repeats("a: b: a"), "a: b: a");
-    }
 }

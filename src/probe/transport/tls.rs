@@ -180,7 +180,10 @@ fn describe_certificate(error: &CertificateError, host: &str) -> String {
             "certificate not valid yet".into()
         }
         CertificateError::Revoked => "certificate revoked".into(),
-        CertificateError::BadSignature => "certificate has a bad signature".into(),
+        // An issuer of the right name whose key did not sign it: a CA other than the one used.
+        CertificateError::BadSignature => {
+            "certificate not trusted: not signed by the trusted CA of that name".into()
+        }
         CertificateError::BadEncoding => "certificate is malformed".into(),
         other => format!("certificate not trusted: {other:?}"),
     }

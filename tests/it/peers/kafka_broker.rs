@@ -57,6 +57,10 @@ pub struct Options {
     pub leaders: Vec<i32>,
     /// The SCRAM iteration count this broker asks for (4096 when unset).
     pub scram_iterations: Option<u32>,
+    /// Record batches made elsewhere (a client library's encoder), served as partition 0 of the
+    /// named topic instead of batches made from its messages; the first batch's base offset is
+    /// set to [`BASE_OFFSET`] as a broker assigns offsets on append (the CRC does not cover it).
+    pub raw_batches: Vec<(String, Vec<u8>)>,
 }
 
 /// What the broker saw, for assertions.
@@ -489,6 +493,14 @@ fn fetch(r: &mut Reader<'_>, options: &Options) -> Vec<u8> {
                 if base + chunk.len() as i64 > from {
                     records.extend(record_batch(base, chunk));
                 }
+            }
+            if let Some((_, raw)) = options
+                .raw_batches
+                .iter()
+                .find(|(topic, _)| *topic == name && index == 0)
+            {
+                records = raw.clone();
+                records[..8].copy_from_slice(&BASE_OFFSET.to_be_bytes());
             }
             w.i32(index)
                 .i16(0)

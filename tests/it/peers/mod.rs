@@ -9,6 +9,7 @@ pub mod google_oauth;
 pub mod http;
 pub mod http_proxy;
 pub mod kafka_broker;
+pub mod mariadb_server;
 pub mod moto;
 pub mod pg_tls_proxy;
 pub mod secret_managers;

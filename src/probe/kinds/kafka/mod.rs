@@ -2,190 +2,31 @@
 //! without C code): connect to the first bootstrap server that answers, TLS and SASL (PLAIN,
 //! SCRAM-SHA-256/512) as KAFKA_SECURITY_PROTOCOL says, then Metadata for the topic, which must
 //! exist; with `include_preview`, ListOffsets and Fetch read up to 5 recent messages without
-//! joining a consumer group or committing anything.
+//! joining a consumer group or committing anything. The config is read in [`settings`], the
+//! preview in [`preview`], batches decoded in [`records`] (decompressed by [`compression`]).
 
+mod compression;
 mod connection;
+mod preview;
 pub mod records;
 pub mod scram;
+mod settings;
 pub mod wire;
+
+pub use settings::{Mechanism, Settings, parse_servers, settings};
 
 use std::collections::BTreeMap;
 
 use crate::domain::Secret;
 
-use crate::probe::config::{required, value};
 use crate::probe::transport::tcp::{connect, resolve};
 use crate::probe::transport::tls::{self, Verify};
-use crate::probe::{
-    CheckFuture, CheckInput, Passed, PreviewMessage, Progress, ResolvedConfig, Stage, StageError,
-};
+use crate::probe::{CheckFuture, CheckInput, Passed, Progress, Stage, StageError};
 use connection::Connection;
+use preview::{PREVIEW_COUNT, Preview, read_recent};
 use wire::{
     API_VERSIONS, FETCH, LIST_OFFSETS, METADATA, Metadata, SASL_AUTHENTICATE, SASL_HANDSHAKE,
 };
-
-/// The default broker port.
-const DEFAULT_PORT: u16 = 9092;
-/// How many messages a preview shows.
-const PREVIEW_COUNT: usize = 5;
-
-/// How to log in after connecting.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mechanism {
-    Plain,
-    Scram(scram::Hash),
-    /// Known to Kafka, not spoken by this check: the reason says which and why.
-    Unsupported(&'static str),
-}
-
-impl Mechanism {
-    fn name(self) -> &'static str {
-        match self {
-            Mechanism::Plain => "PLAIN",
-            Mechanism::Scram(scram::Hash::Sha256) => "SCRAM-SHA-256",
-            Mechanism::Scram(scram::Hash::Sha512) => "SCRAM-SHA-512",
-            Mechanism::Unsupported(name) => name,
-        }
-    }
-}
-
-/// A Kafka source's settings, read from its config.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Settings {
-    pub servers: Vec<(String, u16)>,
-    pub topic: String,
-    /// KAFKA_SECURITY_PROTOCOL as given (upper case).
-    pub protocol: &'static str,
-    pub tls: bool,
-    /// `None` without SASL.
-    pub sasl: Option<Mechanism>,
-    pub user: Option<String>,
-    pub ca_file: Option<String>,
-    pub client_id: String,
-}
-
-/// Reads and checks the settings; every problem names its key.
-pub fn settings(config: &ResolvedConfig) -> Result<Settings, StageError> {
-    let servers = parse_servers(required(config, "KAFKA_BOOTSTRAP_SERVER")?).map_err(|reason| {
-        StageError::new(Stage::Resolve, format!("KAFKA_BOOTSTRAP_SERVER: {reason}"))
-    })?;
-    let topic = required(config, "KAFKA_TOPIC")?.to_string();
-    let msk_iam = value(config, "KAFKA_MSK_IAM_AUTH")
-        .is_some_and(|text| ["true", "1", "yes"].contains(&text.to_ascii_lowercase().as_str()));
-    let protocol_text = value(config, "KAFKA_SECURITY_PROTOCOL")
-        .unwrap_or("PLAINTEXT")
-        .to_ascii_uppercase();
-    let (protocol, tls, sasl) = match (msk_iam, protocol_text.as_str()) {
-        (true, _) => ("SASL_SSL", true, true),
-        (false, "PLAINTEXT") => ("PLAINTEXT", false, false),
-        (false, "SSL") => ("SSL", true, false),
-        (false, "SASL_PLAINTEXT") => ("SASL_PLAINTEXT", false, true),
-        (false, "SASL_SSL") => ("SASL_SSL", true, true),
-        (false, other) => {
-            return Err(StageError::new(
-                Stage::Resolve,
-                format!(
-                    "KAFKA_SECURITY_PROTOCOL {other:?} is not one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL"
-                ),
-            ));
-        }
-    };
-    let sasl = if !sasl {
-        None
-    } else if msk_iam {
-        Some(Mechanism::Unsupported(
-            "Amazon MSK IAM (SASL OAUTHBEARER with AWS credentials)",
-        ))
-    } else {
-        Some(mechanism(
-            value(config, "KAFKA_SASL_MECHANISM").unwrap_or("PLAIN"),
-        )?)
-    };
-    let user = match sasl {
-        Some(Mechanism::Plain | Mechanism::Scram(_)) => {
-            required(config, "KAFKA_SASL_PASSWORD")?;
-            Some(required(config, "KAFKA_SASL_USERNAME")?.to_string())
-        }
-        _ => None,
-    };
-    let prefix = value(config, "KAFKA_CLIENT_ID_PREFIX").unwrap_or("chalk/");
-    Ok(Settings {
-        servers,
-        topic,
-        protocol,
-        tls,
-        sasl,
-        user,
-        ca_file: value(config, "KAFKA_SSL_CA_FILE").map(str::to_string),
-        client_id: format!("{prefix}sourcedeck-test"),
-    })
-}
-
-fn mechanism(text: &str) -> Result<Mechanism, StageError> {
-    Ok(match text.to_ascii_uppercase().as_str() {
-        "PLAIN" => Mechanism::Plain,
-        "SCRAM-SHA-256" => Mechanism::Scram(scram::Hash::Sha256),
-        "SCRAM-SHA-512" => Mechanism::Scram(scram::Hash::Sha512),
-        "GSSAPI" => Mechanism::Unsupported("SASL GSSAPI (Kerberos)"),
-        "OAUTHBEARER" => Mechanism::Unsupported("SASL OAUTHBEARER"),
-        other => {
-            return Err(StageError::new(
-                Stage::Resolve,
-                format!(
-                    "KAFKA_SASL_MECHANISM {other:?} is not one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, GSSAPI, OAUTHBEARER"
-                ),
-            ));
-        }
-    })
-}
-
-/// `host:port` entries separated by commas or whitespace; the port defaults to 9092 and an IPv6
-/// address is written in brackets (`[::1]:9092`).
-pub fn parse_servers(text: &str) -> Result<Vec<(String, u16)>, String> {
-    let servers = text
-        .split(|c: char| c == ',' || c.is_whitespace())
-        .filter(|entry| !entry.is_empty())
-        .map(parse_server)
-        .collect::<Result<Vec<_>, _>>()?;
-    if servers.is_empty() {
-        return Err("no broker address".into());
-    }
-    Ok(servers)
-}
-
-fn parse_server(entry: &str) -> Result<(String, u16), String> {
-    let entry = entry
-        .strip_prefix("PLAINTEXT://")
-        .or_else(|| entry.strip_prefix("SSL://"))
-        .or_else(|| entry.strip_prefix("SASL_SSL://"))
-        .or_else(|| entry.strip_prefix("SASL_PLAINTEXT://"))
-        .unwrap_or(entry);
-    let (host, port) = if let Some(rest) = entry.strip_prefix('[') {
-        let (host, after) = rest
-            .split_once(']')
-            .ok_or_else(|| format!("{entry:?} has no closing bracket"))?;
-        (host, after.strip_prefix(':'))
-    } else if entry.matches(':').count() > 1 {
-        (entry, None) // a bare IPv6 address
-    } else {
-        match entry.split_once(':') {
-            Some((host, port)) => (host, Some(port)),
-            None => (entry, None),
-        }
-    };
-    let port = match port {
-        None => DEFAULT_PORT,
-        Some(text) => text
-            .parse::<u16>()
-            .ok()
-            .filter(|port| *port > 0)
-            .ok_or_else(|| format!("{entry:?} has no valid port"))?,
-    };
-    if host.is_empty() {
-        return Err(format!("{entry:?} has no host"));
-    }
-    Ok((host.to_string(), port))
-}
 
 /// The check: metadata for the topic, and a preview when asked for.
 pub async fn check(input: CheckInput<'_>) -> Result<Passed, StageError> {
@@ -252,7 +93,7 @@ pub async fn check(input: CheckInput<'_>) -> Result<Passed, StageError> {
         ));
         if read.skipped_batches > 0 {
             summary.push_str(&format!(
-                " ({} compressed or legacy batch{} not decoded)",
+                " ({} legacy (magic 0/1) batch{} not decoded)",
                 read.skipped_batches,
                 if read.skipped_batches == 1 { "" } else { "es" }
             ));
@@ -465,13 +306,6 @@ impl Login<'_> {
     }
 }
 
-/// Messages read for a preview.
-#[derive(Default)]
-struct Preview {
-    messages: Vec<PreviewMessage>,
-    skipped_batches: usize,
-}
-
 /// One SASL step: send `bytes`, return the broker's answer bytes.
 async fn sasl_step(
     connection: &mut Connection,
@@ -589,89 +423,6 @@ fn kafka_error(code: i16, stage: Stage, what: &str) -> Result<(), StageError> {
     ))
 }
 
-/// The last messages (up to 5) of `partitions` on the broker behind `connection`.
-async fn read_recent(
-    connection: &mut Connection,
-    topic: &str,
-    partitions: &[i32],
-) -> Result<Preview, StageError> {
-    let latest = list_offsets(connection, topic, partitions, wire::LATEST).await?;
-    let earliest = list_offsets(connection, topic, partitions, wire::EARLIEST).await?;
-    let from: Vec<(i32, i64, i64)> = latest
-        .iter()
-        .filter_map(|(partition, end)| {
-            let start = earliest.get(partition).copied().unwrap_or(0);
-            let from = end.saturating_sub(PREVIEW_COUNT as i64).max(start);
-            (from < *end).then_some((*partition, from, *end))
-        })
-        .collect();
-    let mut read = Preview::default();
-    if from.is_empty() {
-        return Ok(read);
-    }
-    let request: Vec<(i32, i64)> = from.iter().map(|(p, start, _)| (*p, *start)).collect();
-    let body = connection
-        .call(FETCH, &wire::encode_fetch(topic, &request), Stage::Query)
-        .await?;
-    let fetched =
-        wire::decode_fetch(&body).map_err(|e| connection.malformed("Fetch", e, Stage::Query))?;
-    for part in fetched {
-        topic_error(part.error, topic)?;
-        let Some((_, start, end)) = from.iter().find(|(p, _, _)| *p == part.partition) else {
-            continue;
-        };
-        let decoded = records::decode_batches(part.records).map_err(|error| {
-            StageError::new(
-                Stage::Query,
-                format!(
-                    "partition {} of topic {topic:?}: {}",
-                    part.partition, error.0
-                ),
-            )
-        })?;
-        read.skipped_batches += decoded.skipped_batches;
-        read.messages.extend(
-            decoded
-                .records
-                .into_iter()
-                .filter(|r| r.offset >= *start && r.offset < *end)
-                .map(|r| PreviewMessage {
-                    key: r.key,
-                    value: r.value,
-                    topic: topic.to_string(),
-                    partition: part.partition.to_string(),
-                    offset: r.offset.to_string(),
-                    timestamp_ms: r.timestamp_ms,
-                }),
-        );
-    }
-    Ok(read)
-}
-
-/// Offsets of `partitions` at `timestamp`, by partition.
-async fn list_offsets(
-    connection: &mut Connection,
-    topic: &str,
-    partitions: &[i32],
-    timestamp: i64,
-) -> Result<BTreeMap<i32, i64>, StageError> {
-    let body = connection
-        .call(
-            LIST_OFFSETS,
-            &wire::encode_list_offsets(topic, partitions, timestamp),
-            Stage::Query,
-        )
-        .await?;
-    let answers = wire::decode_list_offsets(&body)
-        .map_err(|e| connection.malformed("ListOffsets", e, Stage::Query))?;
-    let mut offsets = BTreeMap::new();
-    for (partition, error, offset) in answers {
-        topic_error(error, topic)?;
-        offsets.insert(partition, offset);
-    }
-    Ok(offsets)
-}
-
 /// A broker's message on one line.
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -685,89 +436,6 @@ pub fn probe(input: CheckInput<'_>) -> CheckFuture<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::probe::literal_config as config;
-
-    #[test]
-    fn bootstrap_servers_split_on_commas_and_whitespace_with_default_port() {
-        assert_eq!(
-            parse_servers("a:1, b\n[::1]:3 SSL://c:4").unwrap(),
-            vec![
-                ("a".to_string(), 1),
-                ("b".to_string(), 9092),
-                ("::1".to_string(), 3),
-                ("c".to_string(), 4)
-            ]
-        );
-        assert!(parse_servers(" , ").is_err());
-        assert!(parse_servers("a:0").is_err());
-        assert!(parse_servers("a:x").is_err());
-        assert!(parse_servers(":9092").is_err());
-    }
-
-    #[test]
-    fn plaintext_is_the_default_and_sasl_needs_credentials() {
-        let plain = settings(&config(&[
-            ("KAFKA_BOOTSTRAP_SERVER", "localhost"),
-            ("KAFKA_TOPIC", "t"),
-        ]))
-        .unwrap();
-        assert_eq!(
-            (plain.protocol, plain.tls, plain.sasl),
-            ("PLAINTEXT", false, None)
-        );
-        let missing = settings(&config(&[
-            ("KAFKA_BOOTSTRAP_SERVER", "localhost"),
-            ("KAFKA_TOPIC", "t"),
-            ("KAFKA_SECURITY_PROTOCOL", "SASL_SSL"),
-            ("KAFKA_SASL_PASSWORD", "pw"),
-        ]))
-        .unwrap_err();
-        assert_eq!(missing.stage, Stage::Resolve);
-        assert_eq!(missing.reason, "KAFKA_SASL_USERNAME is not set");
-        let topic = settings(&config(&[("KAFKA_BOOTSTRAP_SERVER", "x")])).unwrap_err();
-        assert_eq!(topic.reason, "KAFKA_TOPIC is not set");
-    }
-
-    #[test]
-    fn msk_iam_forces_sasl_ssl_and_is_reported_unsupported() {
-        let msk = settings(&config(&[
-            ("KAFKA_BOOTSTRAP_SERVER", "b-1.example:9098"),
-            ("KAFKA_TOPIC", "t"),
-            ("KAFKA_MSK_IAM_AUTH", "yes"),
-        ]))
-        .unwrap();
-        assert_eq!((msk.protocol, msk.tls), ("SASL_SSL", true));
-        assert!(matches!(msk.sasl, Some(Mechanism::Unsupported(_))));
-        let gssapi = settings(&config(&[
-            ("KAFKA_BOOTSTRAP_SERVER", "b"),
-            ("KAFKA_TOPIC", "t"),
-            ("KAFKA_SECURITY_PROTOCOL", "sasl_plaintext"),
-            ("KAFKA_SASL_MECHANISM", "GSSAPI"),
-        ]))
-        .unwrap();
-        assert_eq!(
-            gssapi.sasl,
-            Some(Mechanism::Unsupported("SASL GSSAPI (Kerberos)"))
-        );
-        assert_eq!(gssapi.user, None);
-    }
-
-    #[test]
-    fn unknown_protocols_and_mechanisms_name_their_key() {
-        let error = settings(&config(&[
-            ("KAFKA_BOOTSTRAP_SERVER", "b"),
-            ("KAFKA_TOPIC", "t"),
-            ("KAFKA_SECURITY_PROTOCOL", "TLS"),
-        ]))
-        .unwrap_err();
-        assert!(error.reason.starts_with("KAFKA_SECURITY_PROTOCOL \"TLS\""));
-        assert!(
-            mechanism("SCRAM-SHA-1")
-                .unwrap_err()
-                .reason
-                .starts_with("KAFKA_SASL_MECHANISM")
-        );
-    }
 
     #[test]
     fn topic_errors_read_as_one_line() {

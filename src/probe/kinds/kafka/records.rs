@@ -1,6 +1,9 @@
 //! Decoding Kafka record batches (message format v2, "magic 2") into the messages a preview
 //! shows: zig-zag varints, the batch header, its CRC-32C, and each record's key, value, offset and
-//! timestamp. Pure byte work; compressed and legacy (magic 0/1) batches are counted, not decoded.
+//! timestamp. Pure byte work; compressed batches are decompressed first ([`super::compression`]),
+//! legacy (magic 0/1) batches are counted, not decoded.
+
+use super::compression::{self, Codec};
 
 /// One decoded record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,7 +18,7 @@ pub struct Record {
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Decoded {
     pub records: Vec<Record>,
-    /// Batches skipped because they are compressed or in a legacy format.
+    /// Batches skipped because they are in a legacy format (magic 0/1).
     pub skipped_batches: usize,
 }
 
@@ -70,19 +73,22 @@ fn decode_batch(batch: &[u8], decoded: &mut Decoded) -> Result<(), BadBatch> {
     let base_timestamp = header.i64()?;
     header.skip(8 + 8 + 2 + 4)?; // maxTimestamp, producerId, producerEpoch, baseSequence
     let count = header.i32()?;
-    let compressed = attributes & 0x07 != 0;
     let control = attributes & 0x20 != 0;
     if control {
         return Ok(());
     }
-    if compressed {
-        decoded.skipped_batches += 1;
-        return Ok(());
-    }
+    let decompressed;
+    let mut records = match Codec::of(attributes)? {
+        None => header,
+        Some(codec) => {
+            decompressed = compression::decompress(codec, header.0)?;
+            Cursor(&decompressed)
+        }
+    };
     for _ in 0..count.max(0) {
         decoded
             .records
-            .push(decode_record(&mut header, base_offset, base_timestamp)?);
+            .push(decode_record(&mut records, base_offset, base_timestamp)?);
     }
     Ok(())
 }
@@ -235,18 +241,21 @@ mod tests {
     }
 
     fn batch(base_offset: i64, attributes: i16, records: &[Vec<u8>]) -> Vec<u8> {
+        batch_of(base_offset, attributes, records.len(), records.concat())
+    }
+
+    /// A batch of `count` records whose section (compressed or not) is `section`.
+    fn batch_of(base_offset: i64, attributes: i16, count: usize, section: Vec<u8>) -> Vec<u8> {
         let mut tail = Vec::new();
         tail.extend_from_slice(&attributes.to_be_bytes());
-        tail.extend_from_slice(&(records.len() as i32 - 1).to_be_bytes());
+        tail.extend_from_slice(&(count as i32 - 1).to_be_bytes());
         tail.extend_from_slice(&1_700_000_000_000i64.to_be_bytes());
         tail.extend_from_slice(&1_700_000_000_100i64.to_be_bytes());
         tail.extend_from_slice(&(-1i64).to_be_bytes());
         tail.extend_from_slice(&(-1i16).to_be_bytes());
         tail.extend_from_slice(&(-1i32).to_be_bytes());
-        tail.extend_from_slice(&(records.len() as i32).to_be_bytes());
-        for record in records {
-            tail.extend_from_slice(record);
-        }
+        tail.extend_from_slice(&(count as i32).to_be_bytes());
+        tail.extend(section);
         let mut out = base_offset.to_be_bytes().to_vec();
         out.extend_from_slice(&((4 + 1 + 4 + tail.len()) as i32).to_be_bytes());
         out.extend_from_slice(&0i32.to_be_bytes());
@@ -316,11 +325,27 @@ mod tests {
     }
 
     #[test]
-    fn compressed_batches_are_counted_and_control_batches_dropped() {
-        let mut data = batch(0, 1, &[record(0, 0, None, b"gzip?")]);
-        data.extend(batch(1, 0x20, &[record(0, 0, None, b"marker")]));
+    fn compressed_batches_decode_legacy_ones_are_counted_and_control_batches_dropped() {
+        let records = [
+            record(0, 0, Some(b"k"), b"zipped one"),
+            record(1, 5, None, b"zipped two"),
+        ];
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut encoder, &records.concat()).unwrap();
+        let mut data = batch_of(7, 1, 2, encoder.finish().unwrap());
+        data.extend(batch(9, 0x20, &[record(0, 0, None, b"marker")]));
+        let mut legacy = batch(10, 0, &[record(0, 0, None, b"old")]);
+        legacy[16] = 1;
+        data.extend(legacy);
         let decoded = decode_batches(&data).unwrap();
-        assert!(decoded.records.is_empty());
+        let values: Vec<&[u8]> = decoded.records.iter().map(|r| r.value.as_slice()).collect();
+        assert_eq!(values, [&b"zipped one"[..], &b"zipped two"[..]]);
+        assert_eq!(decoded.records[1].offset, 8);
         assert_eq!(decoded.skipped_batches, 1);
+        let corrupt = batch_of(0, 1, 1, b"not gzip".to_vec());
+        assert_eq!(
+            decode_batches(&corrupt),
+            Err(BadBatch("gzip-compressed batch does not decompress"))
+        );
     }
 }
