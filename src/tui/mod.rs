@@ -10,6 +10,7 @@ pub mod filter;
 #[cfg(test)]
 mod fixtures;
 pub mod form;
+pub mod keys;
 pub mod launch;
 pub mod msg;
 pub mod runtime;

@@ -7,6 +7,7 @@
 pub mod changes;
 pub mod check;
 pub mod field;
+pub mod keys;
 pub mod model;
 pub mod picker;
 

@@ -1,10 +1,11 @@
 //! The list screen's movement: cursor and paging, the selection (and the detail it fetches),
 //! and the `/` filter with its live re-filtering of the rows.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 
 use crate::tui::app::{App, Focus};
 use crate::tui::filter::visible_rows;
+use crate::tui::keys::{Binding, Key, bind, lookup};
 use crate::tui::msg::{Command, Request, RequestId};
 
 use super::detail::detail_keys;
@@ -107,21 +108,45 @@ pub(super) fn refilter(app: &mut App) {
     keep_cursor_in_view(app);
 }
 
+/// What a key does while the `/` filter is typed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FilterAction {
+    Keep,
+    Clear,
+    Backspace,
+    Type,
+}
+
+/// The filter's table (shown on the flash line while it is typed).
+pub const FILTER_KEYS: &[Binding<FilterAction, ()>] = &[
+    bind(FilterAction::Keep, &[Key::Code(KeyCode::Enter)], "⏎").help("keep"),
+    bind(FilterAction::Clear, &[Key::Code(KeyCode::Esc)], "Esc").help("clear"),
+    bind(
+        FilterAction::Backspace,
+        &[Key::Code(KeyCode::Backspace)],
+        "⌫",
+    )
+    .help("delete a character"),
+    bind(FilterAction::Type, &[Key::AnyChar], "type").help("substring; !x hides x"),
+];
+
 pub(super) fn on_filter_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
     let before = app.selected_integration().map(|i| i.id.clone());
-    match key.code {
-        KeyCode::Enter => app.filter.editing = false,
-        KeyCode::Esc => {
+    match lookup(FILTER_KEYS, &key, &(), app.readonly).map(|b| b.action) {
+        Some(FilterAction::Keep) => app.filter.editing = false,
+        Some(FilterAction::Clear) => {
             app.filter.editing = false;
             app.filter.text.clear();
         }
-        KeyCode::Backspace => {
+        Some(FilterAction::Backspace) => {
             app.filter.text.pop();
         }
-        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-            app.filter.text.push(c);
+        Some(FilterAction::Type) => {
+            if let KeyCode::Char(c) = key.code {
+                app.filter.text.push(c);
+            }
         }
-        _ => return Vec::new(),
+        None => return Vec::new(),
     }
     refilter(app);
     if app.selected_integration().map(|i| i.id.clone()) != before {

@@ -130,16 +130,7 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
     if app.filter.editing {
         return on_filter_key(app, key);
     }
-    if key.code == KeyCode::Esc {
-        if app.focus == Focus::Detail {
-            app.focus = Focus::List;
-        } else if !app.filter.text.is_empty() {
-            app.filter.text.clear();
-            refilter(app);
-        }
-        return Vec::new();
-    }
-    match action_for(key, app.readonly) {
+    match action_for(key, app.focus, app.readonly) {
         Some(action) => on_action(app, action),
         None => Vec::new(),
     }
@@ -158,6 +149,15 @@ fn on_action(app: &mut App, action: Action) -> Vec<Command> {
                 Focus::List if app.selected_integration().is_some() => Focus::Detail,
                 _ => Focus::List,
             };
+            Vec::new()
+        }
+        Action::Back => {
+            if app.focus == Focus::Detail {
+                app.focus = Focus::List;
+            } else if !app.filter.text.is_empty() {
+                app.filter.text.clear();
+                refilter(app);
+            }
             Vec::new()
         }
         Action::Filter => {
@@ -217,5 +217,7 @@ use overlay::{ask_delete, on_overlay_key, test_all, test_selected};
 use worker_results::on_reply;
 pub use worker_results::test_result;
 
+#[cfg(test)]
+mod tables_tests;
 #[cfg(test)]
 mod tests;

@@ -5,10 +5,152 @@ use crossterm::event::{KeyCode, KeyEvent};
 
 use crate::domain::Kind;
 use crate::tui::app::{App, ConfirmDelete, Overlay, TestAll, TestStatus};
+use crate::tui::form::keys::{Answer, LINE_KEYS};
+use crate::tui::keys::{Binding, Key, bind, lookup};
 use crate::tui::msg::{Command, Request, RequestId};
 
 use super::list::{refilter, selection_changed};
 use super::{flash, send};
+
+/// What a key does in the help over the main screen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HelpAction {
+    ScrollDown,
+    ScrollUp,
+    Quit,
+    Close,
+}
+
+/// The help's table: j/k scroll, q quits, any other key closes.
+pub const HELP_KEYS: &[Binding<HelpAction, ()>] = &[
+    bind(
+        HelpAction::ScrollDown,
+        &[Key::Char('j'), Key::Code(KeyCode::Down)],
+        "j ↓",
+    )
+    .help("scroll down"),
+    bind(
+        HelpAction::ScrollUp,
+        &[Key::Char('k'), Key::Code(KeyCode::Up)],
+        "k ↑",
+    )
+    .help("scroll up"),
+    bind(HelpAction::Quit, &[Key::Char('q')], "q").help("quit"),
+    bind(HelpAction::Close, &[Key::Any], "Esc").help("close"),
+];
+
+/// What a key does in the delete confirmation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConfirmAction {
+    /// Cancel ⇄ Delete.
+    Toggle,
+    /// Delete when chosen (or when the typed name matches), else cancel.
+    Confirm,
+    Cancel,
+    /// The key edits the typed name.
+    Edit,
+}
+
+fn typed(confirm: &ConfirmDelete) -> bool {
+    confirm.typed.is_some()
+}
+
+fn chosen(confirm: &ConfirmDelete) -> bool {
+    confirm.typed.is_none()
+}
+
+/// The delete confirmation's table: a typed name in production, a Cancel / Delete choice
+/// elsewhere. Keys it does not list leave it open.
+pub const CONFIRM_KEYS: &[Binding<ConfirmAction, ConfirmDelete>] = &[
+    bind(ConfirmAction::Cancel, &[Key::Code(KeyCode::Esc)], "Esc")
+        .help("cancel")
+        .when(typed),
+    bind(ConfirmAction::Confirm, &[Key::Code(KeyCode::Enter)], "⏎")
+        .help("delete, once the name is typed")
+        .when(typed)
+        .mutating(),
+    bind(ConfirmAction::Edit, &[Key::Any], "type")
+        .help("type the name")
+        .when(typed),
+    bind(
+        ConfirmAction::Toggle,
+        &[
+            Key::Code(KeyCode::Left),
+            Key::Code(KeyCode::Right),
+            Key::Code(KeyCode::Tab),
+            Key::Char('h'),
+            Key::Char('l'),
+        ],
+        "← →",
+    )
+    .help("choose Cancel or Delete")
+    .when(chosen),
+    bind(ConfirmAction::Confirm, &[Key::Code(KeyCode::Enter)], "⏎")
+        .help("confirm the choice")
+        .when(chosen)
+        .mutating(),
+    bind(
+        ConfirmAction::Cancel,
+        &[Key::Code(KeyCode::Esc), Key::Char('n'), Key::Char('q')],
+        "Esc n q",
+    )
+    .help("cancel")
+    .when(chosen),
+];
+
+/// What a key does in the test-all table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TestAllAction {
+    /// Cancels the tests still running.
+    Cancel,
+    Close,
+    RetryFailures,
+    ScrollDown,
+    ScrollUp,
+}
+
+fn running(state: &TestAll) -> bool {
+    !state.running.is_empty()
+}
+
+/// The test-all table's keys: Esc cancels while tests run, then closes.
+pub const TEST_ALL_KEYS: &[Binding<TestAllAction, TestAll>] = &[
+    bind(
+        TestAllAction::Cancel,
+        &[Key::Code(KeyCode::Esc), Key::Char('q')],
+        "Esc q",
+    )
+    .help("cancel the rest; results so far are kept")
+    .when(running),
+    bind(
+        TestAllAction::Close,
+        &[
+            Key::Code(KeyCode::Esc),
+            Key::Char('q'),
+            Key::Code(KeyCode::Enter),
+        ],
+        "Esc q ⏎",
+    )
+    .help("close"),
+    bind(
+        TestAllAction::RetryFailures,
+        &[Key::Char('f'), Key::Char('R')],
+        "f R",
+    )
+    .help("retry only the failures"),
+    bind(
+        TestAllAction::ScrollDown,
+        &[Key::Char('j'), Key::Code(KeyCode::Down)],
+        "j ↓",
+    )
+    .help("scroll down"),
+    bind(
+        TestAllAction::ScrollUp,
+        &[Key::Char('k'), Key::Code(KeyCode::Up)],
+        "k ↑",
+    )
+    .help("scroll up"),
+];
 
 pub(super) fn on_overlay_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
     let Some(overlay) = app.overlay.take() else {
@@ -16,38 +158,41 @@ pub(super) fn on_overlay_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
     };
     match overlay {
         Overlay::Help { scroll } => {
-            app.overlay = match key.code {
-                KeyCode::Char('j') | KeyCode::Down => Some(Overlay::Help { scroll: scroll + 1 }),
-                KeyCode::Char('k') | KeyCode::Up => Some(Overlay::Help {
+            let action = lookup(HELP_KEYS, &key, &(), app.readonly).map(|b| b.action);
+            app.overlay = match action {
+                Some(HelpAction::ScrollDown) => Some(Overlay::Help { scroll: scroll + 1 }),
+                Some(HelpAction::ScrollUp) => Some(Overlay::Help {
                     scroll: scroll.saturating_sub(1),
                 }),
-                KeyCode::Char('q') => {
+                Some(HelpAction::Quit) => {
                     app.quit = true;
                     return vec![Command::Quit];
                 }
-                _ => None,
+                Some(HelpAction::Close) | None => None,
             };
             Vec::new()
         }
-        Overlay::CommandBar { mut text } => match key.code {
-            KeyCode::Esc => Vec::new(),
-            KeyCode::Enter => run_command_line(app, &text),
-            KeyCode::Backspace => {
-                if text.pop().is_some() {
-                    app.overlay = Some(Overlay::CommandBar { text });
+        Overlay::CommandBar { mut text } => {
+            match lookup(LINE_KEYS, &key, &(), app.readonly).map(|b| b.action) {
+                Some(Answer::Dismiss) => Vec::new(),
+                Some(Answer::Confirm) => run_command_line(app, &text),
+                Some(Answer::Edit) | None => {
+                    // Backspace on an empty line closes the bar.
+                    let keep = match key.code {
+                        KeyCode::Backspace => text.pop().is_some(),
+                        KeyCode::Char(c) => {
+                            text.push(c);
+                            true
+                        }
+                        _ => true,
+                    };
+                    if keep {
+                        app.overlay = Some(Overlay::CommandBar { text });
+                    }
+                    Vec::new()
                 }
-                Vec::new()
             }
-            KeyCode::Char(c) => {
-                text.push(c);
-                app.overlay = Some(Overlay::CommandBar { text });
-                Vec::new()
-            }
-            _ => {
-                app.overlay = Some(Overlay::CommandBar { text });
-                Vec::new()
-            }
-        },
+        }
         Overlay::ConfirmDelete(confirm) => on_confirm_key(app, confirm, key),
         Overlay::TestAll(state) => on_test_all_key(app, state, key),
     }
@@ -122,46 +267,39 @@ pub(super) fn on_confirm_key(
     mut confirm: ConfirmDelete,
     key: KeyEvent,
 ) -> Vec<Command> {
-    if let Some(typed) = confirm.typed.as_mut() {
-        match key.code {
-            KeyCode::Esc => flash(app, "delete cancelled", false),
-            KeyCode::Enter if *typed == confirm.name => return delete(app, confirm),
-            KeyCode::Enter => {
-                app.overlay = Some(Overlay::ConfirmDelete(confirm));
-            }
-            KeyCode::Backspace => {
-                typed.pop();
-                app.overlay = Some(Overlay::ConfirmDelete(confirm));
-            }
-            KeyCode::Char(c) => {
-                typed.push(c);
-                app.overlay = Some(Overlay::ConfirmDelete(confirm));
-            }
-            _ => app.overlay = Some(Overlay::ConfirmDelete(confirm)),
-        }
-        return Vec::new();
-    }
-    match key.code {
-        KeyCode::Left | KeyCode::Right | KeyCode::Tab | KeyCode::Char('h') | KeyCode::Char('l') => {
-            confirm.delete_chosen = !confirm.delete_chosen;
-            app.overlay = Some(Overlay::ConfirmDelete(confirm));
-            Vec::new()
-        }
-        KeyCode::Enter if confirm.delete_chosen => delete(app, confirm),
-        KeyCode::Enter | KeyCode::Esc | KeyCode::Char('n') | KeyCode::Char('q') => {
+    let action = lookup(CONFIRM_KEYS, &key, &confirm, app.readonly).map(|b| b.action);
+    let confirmed = match &confirm.typed {
+        Some(typed) => *typed == confirm.name,
+        None => confirm.delete_chosen,
+    };
+    match action {
+        Some(ConfirmAction::Confirm) if confirmed => return delete(app, confirm),
+        Some(ConfirmAction::Confirm) if confirm.typed.is_some() => {}
+        Some(ConfirmAction::Confirm | ConfirmAction::Cancel) => {
             flash(app, "delete cancelled", false);
-            Vec::new()
+            return Vec::new();
         }
-        _ => {
-            app.overlay = Some(Overlay::ConfirmDelete(confirm));
-            Vec::new()
+        Some(ConfirmAction::Toggle) => confirm.delete_chosen = !confirm.delete_chosen,
+        Some(ConfirmAction::Edit) => {
+            if let Some(typed) = confirm.typed.as_mut() {
+                match key.code {
+                    KeyCode::Backspace => {
+                        typed.pop();
+                    }
+                    KeyCode::Char(c) => typed.push(c),
+                    _ => {}
+                }
+            }
         }
+        None => {}
     }
+    app.overlay = Some(Overlay::ConfirmDelete(confirm));
+    Vec::new()
 }
 
 pub(super) fn on_test_all_key(app: &mut App, mut state: TestAll, key: KeyEvent) -> Vec<Command> {
-    match key.code {
-        KeyCode::Esc | KeyCode::Char('q') if !state.running.is_empty() => {
+    match lookup(TEST_ALL_KEYS, &key, &state, app.readonly).map(|b| b.action) {
+        Some(TestAllAction::Cancel) => {
             let ids: Vec<RequestId> = state.running.values().copied().collect();
             for (source, _) in std::mem::take(&mut state.running) {
                 if matches!(app.tests.get(&source), Some(TestStatus::Running { .. })) {
@@ -176,11 +314,11 @@ pub(super) fn on_test_all_key(app: &mut App, mut state: TestAll, key: KeyEvent) 
             flash(app, "test-all cancelled; results so far are kept", false);
             vec![Command::Cancel(ids)]
         }
-        KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter => {
+        Some(TestAllAction::Close) => {
             refilter(app);
             Vec::new()
         }
-        KeyCode::Char('f') | KeyCode::Char('R') => {
+        Some(TestAllAction::RetryFailures) => {
             let failed: Vec<(String, String)> = state
                 .sources
                 .iter()
@@ -200,17 +338,17 @@ pub(super) fn on_test_all_key(app: &mut App, mut state: TestAll, key: KeyEvent) 
             app.overlay = Some(Overlay::TestAll(state));
             commands
         }
-        KeyCode::Char('j') | KeyCode::Down => {
+        Some(TestAllAction::ScrollDown) => {
             state.scroll = (state.scroll + 1).min(state.sources.len().saturating_sub(1));
             app.overlay = Some(Overlay::TestAll(state));
             Vec::new()
         }
-        KeyCode::Char('k') | KeyCode::Up => {
+        Some(TestAllAction::ScrollUp) => {
             state.scroll = state.scroll.saturating_sub(1);
             app.overlay = Some(Overlay::TestAll(state));
             Vec::new()
         }
-        _ => {
+        None => {
             app.overlay = Some(Overlay::TestAll(state));
             Vec::new()
         }

@@ -8,8 +8,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
-use super::super::actions::{Action, available};
-use super::super::app::{App, Focus, Overlay};
+use super::super::actions::main_hints;
+use super::super::app::{App, Overlay};
 use super::super::msg::ConnectionState;
 use super::super::theme::Theme;
 use super::spinner;
@@ -83,19 +83,7 @@ pub fn flash(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
 }
 
 pub fn hints(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
-    let mut pairs: Vec<(&str, &str)> = Vec::new();
-    for info in available(app.readonly).filter(|info| !info.hint.is_empty()) {
-        if info.action == Action::Reveal && app.focus != Focus::Detail {
-            continue;
-        }
-        let label = match (info.action, app.focus) {
-            (Action::SwitchFocus, Focus::Detail) => "list",
-            (Action::CopyId, Focus::Detail) => "copy value",
-            _ => info.hint,
-        };
-        let key = info.keys.split(' ').next().unwrap_or(info.keys);
-        pairs.push((key, label));
-    }
+    let pairs = main_hints(app.focus, app.readonly);
     frame.render_widget(Paragraph::new(hint_line(&pairs, area.width, theme)), area);
 }
 

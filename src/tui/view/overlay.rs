@@ -6,8 +6,9 @@ use ratatui::layout::{Constraint, Direction, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use super::super::actions::{Group, available};
+use super::super::actions::ACTIONS;
 use super::super::app::{App, ConfirmDelete, Overlay, TestAll, TestStatus};
+use super::super::keys;
 use super::super::theme::Theme;
 use super::list::fit;
 use super::spinner;
@@ -63,20 +64,22 @@ pub(super) fn boxed<'a>(title: &'a str, theme: Theme) -> Block<'a> {
 
 fn help(frame: &mut Frame<'_>, app: &App, scroll: usize, theme: Theme) {
     let mut lines = Vec::new();
-    for group in Group::ORDER {
-        let actions: Vec<_> = available(app.readonly)
-            .filter(|info| info.group == group)
-            .collect();
-        if actions.is_empty() {
-            continue;
+    let mut group = None;
+    // The table is in help order, each group's rows together.
+    for info in keys::help(ACTIONS, app.readonly) {
+        if group != Some(info.group) {
+            if group.is_some() {
+                lines.push(Line::from(""));
+            }
+            group = Some(info.group);
+            lines.push(Line::from(Span::styled(info.group, theme.title())));
         }
-        lines.push(Line::from(Span::styled(group.title(), theme.title())));
-        for info in actions {
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {}", fit(info.keys, 10)), theme.key()),
-                Span::raw(info.help),
-            ]));
-        }
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {}", fit(info.shown, 10)), theme.key()),
+            Span::raw(info.help),
+        ]));
+    }
+    if group.is_some() {
         lines.push(Line::from(""));
     }
     if app.readonly {

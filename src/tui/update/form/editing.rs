@@ -1,12 +1,16 @@
 //! The form's own input modes: the multiline editor for long values and the one-line prompts
 //! (load a file, name a custom key, confirm a discard) with their keys.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 use tui_textarea::TextArea;
 
 use crate::domain::Secret;
 use crate::tui::app::App;
+use crate::tui::form::keys::{
+    Answer, DISCARD_KEYS, EDITOR_KEYS, EditorAction, FORM_HELP_KEYS, LINE_KEYS, REVIEW_KEYS,
+};
 use crate::tui::form::{Form, MultilineEditor, Prompt};
+use crate::tui::keys::{Binding, lookup};
 use crate::tui::msg::Command;
 
 use super::super::flash;
@@ -51,9 +55,16 @@ pub(super) fn open_editor(app: &mut App, form: &mut Form, typed: Option<&str>) {
 }
 
 pub(super) fn on_editor_key(app: &mut App, form: &mut Form, key: KeyEvent) {
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    match key.code {
-        KeyCode::Esc => {
+    let Some(field) = form
+        .editor
+        .as_ref()
+        .map(|editor| &form.fields[editor.field])
+    else {
+        return;
+    };
+    let action = lookup(EDITOR_KEYS, &key, field, app.readonly).map(|b| b.action);
+    match action {
+        Some(EditorAction::Done) => {
             if let Some(editor) = form.editor.take() {
                 let text = editor.area.lines().join("\n");
                 let field = &mut form.fields[editor.field];
@@ -63,8 +74,8 @@ pub(super) fn on_editor_key(app: &mut App, form: &mut Form, key: KeyEvent) {
                 flash(app, format!("{}: edited", field.key), false);
             }
         }
-        KeyCode::Char('r') if ctrl => toggle_reveal(app, form),
-        _ => {
+        Some(EditorAction::Reveal) => toggle_reveal(app, form),
+        Some(EditorAction::Input) | None => {
             if let Some(editor) = form.editor.as_mut() {
                 editor.area.input(key);
             }
@@ -78,28 +89,28 @@ pub(super) fn on_prompt_key(
     prompt: Prompt,
     key: KeyEvent,
 ) -> (Vec<Command>, After) {
+    let answer = lookup(prompt_keys(&prompt), &key, &(), app.readonly).map(|b| b.action);
     match prompt {
         Prompt::Help => {}
-        Prompt::Discard => match key.code {
-            KeyCode::Char('y') | KeyCode::Char('Y') => {
+        Prompt::Discard => match answer {
+            Some(Answer::Confirm) => {
                 flash(app, "changes discarded", false);
                 return (Vec::new(), After::Close);
             }
             _ => flash(app, "kept editing", false),
         },
-        Prompt::Review => match key.code {
-            KeyCode::Enter | KeyCode::Char('y') | KeyCode::Char('Y') => {
+        Prompt::Review => {
+            if answer == Some(Answer::Confirm) {
                 return (submit(app, form), After::Stay);
             }
-            _ => {}
-        },
+        }
         Prompt::LoadFile {
             field,
             mut path,
             encode,
-        } => match key.code {
-            KeyCode::Esc => {}
-            KeyCode::Enter if !path.trim().is_empty() => {
+        } => match answer {
+            Some(Answer::Dismiss) => {}
+            Some(Answer::Confirm) if !path.trim().is_empty() => {
                 let key = form.fields[field].key.clone();
                 flash(app, format!("loading {path}…"), false);
                 return (
@@ -111,8 +122,8 @@ pub(super) fn on_prompt_key(
                     After::Stay,
                 );
             }
-            code => {
-                edit_line(&mut path, code);
+            _ => {
+                edit_line(&mut path, key.code);
                 form.prompt = Some(Prompt::LoadFile {
                     field,
                     path,
@@ -120,22 +131,32 @@ pub(super) fn on_prompt_key(
                 });
             }
         },
-        Prompt::CustomKey { mut text } => match key.code {
-            KeyCode::Esc => {}
-            KeyCode::Enter => match form.add_custom(&text) {
+        Prompt::CustomKey { mut text } => match answer {
+            Some(Answer::Dismiss) => {}
+            Some(Answer::Confirm) => match form.add_custom(&text) {
                 Ok(note) => flash(app, note, false),
                 Err(reason) => {
                     flash(app, reason, true);
                     form.prompt = Some(Prompt::CustomKey { text });
                 }
             },
-            code => {
-                edit_line(&mut text, code);
+            _ => {
+                edit_line(&mut text, key.code);
                 form.prompt = Some(Prompt::CustomKey { text });
             }
         },
     }
     (Vec::new(), After::Stay)
+}
+
+/// The table of a prompt's keys.
+pub(super) fn prompt_keys(prompt: &Prompt) -> &'static [Binding<Answer, ()>] {
+    match prompt {
+        Prompt::Discard => DISCARD_KEYS,
+        Prompt::Review => REVIEW_KEYS,
+        Prompt::LoadFile { .. } | Prompt::CustomKey { .. } => LINE_KEYS,
+        Prompt::Help => FORM_HELP_KEYS,
+    }
 }
 
 /// Applies a key to a prompt's one-line input (a path, a key name): a character appends,

@@ -7,7 +7,9 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use crate::catalog::ValueType;
 use crate::proto::{IntegrationWarning, IntegrationWithSecrets};
 use crate::tui::app::App;
+use crate::tui::form::keys::{FORM_KEYS, FormAction, PICKER_KEYS, PickerAction};
 use crate::tui::form::{Form, FormScreen, KindPicker, Original, Prompt, Slot};
+use crate::tui::keys::lookup;
 use crate::tui::msg::Command;
 
 use super::flash;
@@ -78,14 +80,14 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
 }
 
 fn on_picker_key(app: &mut App, mut picker: KindPicker, key: KeyEvent) -> Vec<Command> {
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    match key.code {
-        KeyCode::Char('c') if ctrl => {
+    let action = lookup(PICKER_KEYS, &key, &(), app.readonly).map(|binding| binding.action);
+    match action {
+        Some(PickerAction::Quit) => {
             app.quit = true;
             return vec![Command::Quit];
         }
-        KeyCode::Esc => return Vec::new(),
-        KeyCode::Enter => {
+        Some(PickerAction::Cancel) => return Vec::new(),
+        Some(PickerAction::Open) => {
             if let Some(spec) = picker.chosen() {
                 if let Some(form) = Form::new_source(spec.kind, app.known_store()) {
                     app.form = Some(FormScreen::Form(Box::new(form)));
@@ -93,11 +95,15 @@ fn on_picker_key(app: &mut App, mut picker: KindPicker, key: KeyEvent) -> Vec<Co
                 return Vec::new();
             }
         }
-        KeyCode::Up => picker.move_cursor(-1),
-        KeyCode::Down | KeyCode::Tab => picker.move_cursor(1),
-        KeyCode::Backspace => picker.backspace(),
-        KeyCode::Char(c) if !ctrl => picker.type_char(c),
-        _ => {}
+        Some(PickerAction::Up) => picker.move_cursor(-1),
+        Some(PickerAction::Down) => picker.move_cursor(1),
+        Some(PickerAction::Backspace) => picker.backspace(),
+        Some(PickerAction::Type) => {
+            if let KeyCode::Char(c) = key.code {
+                picker.type_char(c);
+            }
+        }
+        None => {}
     }
     app.form = Some(FormScreen::PickKind(picker));
     Vec::new()
@@ -126,41 +132,39 @@ fn on_form_key(app: &mut App, form: &mut Form, key: KeyEvent) -> (Vec<Command>, 
     if let Some(prompt) = form.prompt.take() {
         return on_prompt_key(app, form, prompt, key);
     }
+    let Some(action) = lookup(FORM_KEYS, &key, form, app.readonly).map(|b| b.action) else {
+        return (Vec::new(), After::Stay);
+    };
     let field = form.current_field();
-    match key.code {
-        KeyCode::Esc => return leave(app, form),
-        KeyCode::Char('s') if ctrl => save(app, form),
-        KeyCode::Char('t') if ctrl => return (test_draft(app, form), After::Stay),
-        KeyCode::Char('l') if ctrl => toggle_linked(app, form),
-        KeyCode::Char('r') if ctrl => toggle_reveal(app, form),
-        KeyCode::Char('k') if ctrl => keep_or_clear(app, form),
-        KeyCode::Char('o') if ctrl => form.toggle_optional(),
-        KeyCode::Char('a') if ctrl => {
+    match action {
+        FormAction::Leave => return leave(app, form),
+        FormAction::Save => save(app, form),
+        FormAction::Test => return (test_draft(app, form), After::Stay),
+        FormAction::Link => toggle_linked(app, form),
+        FormAction::Reveal => toggle_reveal(app, form),
+        FormAction::KeepOrClear => keep_or_clear(app, form),
+        FormAction::ToggleOptional => form.toggle_optional(),
+        FormAction::AddKey => {
             form.prompt = Some(Prompt::CustomKey {
                 text: String::new(),
             })
         }
-        KeyCode::Char('f') if ctrl => ask_file(app, form),
-        KeyCode::Char('e') if ctrl => open_editor(app, form, None),
-        KeyCode::Char('u') if ctrl => match field {
+        FormAction::LoadFile => ask_file(app, form),
+        FormAction::Editor => open_editor(app, form, None),
+        FormAction::Empty => match field {
             Some(index) => form.fields[index].clear_input(),
             None if form.current() == Slot::Name => form.name.clear(),
             None => {}
         },
-        KeyCode::F(1) => form.prompt = Some(Prompt::Help),
-        KeyCode::Up | KeyCode::BackTab => form.move_cursor(-1),
-        KeyCode::Down | KeyCode::Tab => form.move_cursor(1),
-        KeyCode::PageUp => form.move_cursor(-10),
-        KeyCode::PageDown => form.move_cursor(10),
-        KeyCode::Enter => on_enter(app, form),
-        KeyCode::Left | KeyCode::Right => {
-            if let Some(index) = field
-                && is_choice(form, index)
-            {
-                form.fields[index].cycle(key.code == KeyCode::Right);
+        FormAction::Help => form.prompt = Some(Prompt::Help),
+        FormAction::Move(rows) => form.move_cursor(rows),
+        FormAction::Enter => on_enter(app, form),
+        FormAction::Choose => {
+            if let Some(index) = field {
+                form.fields[index].cycle(key.code != KeyCode::Left);
             }
         }
-        KeyCode::Backspace => match field {
+        FormAction::Backspace => match field {
             Some(index) => form.fields[index].backspace(),
             None if form.current() == Slot::Name => {
                 form.name.pop();
@@ -168,42 +172,28 @@ fn on_form_key(app: &mut App, form: &mut Form, key: KeyEvent) -> (Vec<Command>, 
             }
             None => {}
         },
-        KeyCode::Char(c) if !ctrl => type_char(app, form, c),
-        _ => {}
+        FormAction::Type => {
+            if let KeyCode::Char(c) = key.code {
+                type_char(app, form, c);
+            }
+        }
     }
     (Vec::new(), After::Stay)
 }
 
-/// A boolean or enum field shown as a choice (a linked one is a reference to type).
-fn is_choice(form: &Form, index: usize) -> bool {
-    let field = &form.fields[index];
-    !field.linked && matches!(field.value_type(), ValueType::Boolean | ValueType::Enum)
-}
-
+/// A character typed on the row under the cursor (`?` and space on rows where they are keys of
+/// their own never get here: the table sends them to their actions).
 fn type_char(app: &mut App, form: &mut Form, c: char) {
     match form.current() {
-        // `?` can never be part of a name, so there it asks for help.
-        Slot::Name if c == '?' => form.prompt = Some(Prompt::Help),
         Slot::Name => {
             form.name.push(c);
             form.name_message = None;
         }
-        Slot::OptionalToggle | Slot::AddCustom if c == '?' => form.prompt = Some(Prompt::Help),
-        Slot::OptionalToggle if c == ' ' => form.toggle_optional(),
-        Slot::AddCustom if c == ' ' => {
-            form.prompt = Some(Prompt::CustomKey {
-                text: String::new(),
-            });
-        }
         Slot::OptionalToggle | Slot::AddCustom => {}
         Slot::Field(index) => {
             let field = &form.fields[index];
-            if is_choice(form, index) {
-                match c {
-                    ' ' => form.fields[index].cycle(true),
-                    '?' => form.prompt = Some(Prompt::Help),
-                    _ => flash(app, format!("{}: ← → or space to choose", field.key), false),
-                }
+            if field.is_choice() {
+                flash(app, format!("{}: ← → or space to choose", field.key), false);
                 return;
             }
             if field.is_multiline() {
@@ -242,7 +232,7 @@ fn on_enter(app: &mut App, form: &mut Form) {
             });
         }
         Slot::Field(index) if form.fields[index].is_multiline() => open_editor(app, form, None),
-        Slot::Field(index) if is_choice(form, index) => form.fields[index].cycle(true),
+        Slot::Field(index) if form.fields[index].is_choice() => form.fields[index].cycle(true),
         Slot::Name | Slot::Field(_) => form.move_cursor(1),
     }
 }
@@ -327,21 +317,17 @@ fn ask_file(app: &mut App, form: &mut Form) {
         );
         return;
     }
-    let encode = match field.value_type() {
-        ValueType::Base64 => true,
-        ValueType::Multiline | ValueType::JsonObject | ValueType::Text => false,
-        other => {
-            flash(
-                app,
-                format!(
-                    "{} is a {} value; it cannot come from a file",
-                    field.key,
-                    other.name()
-                ),
-                true,
-            );
-            return;
-        }
+    let Some(encode) = field.file_encoding() else {
+        flash(
+            app,
+            format!(
+                "{} is a {} value; it cannot come from a file",
+                field.key,
+                field.value_type().name()
+            ),
+            true,
+        );
+        return;
     };
     form.prompt = Some(Prompt::LoadFile {
         field: index,

@@ -6,9 +6,10 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::catalog::ValueType;
 use crate::tui::form::changes::describe_changes;
-use crate::tui::form::{Form, KindPicker, Original, Prompt};
+use crate::tui::form::keys::{EDITOR_KEYS, FORM_KEYS};
+use crate::tui::form::{Form, KindPicker, Prompt};
+use crate::tui::keys;
 use crate::tui::theme::Theme;
 
 use super::super::list::fit;
@@ -93,92 +94,27 @@ pub(super) fn draw_prompt(
     popup(frame, area, width, &title, lines, theme);
 }
 
-/// The form's keys, for the help prompt.
-pub const FORM_KEYS: &[(&str, &str)] = &[
-    ("↑ ↓ Tab", "move between keys"),
-    ("type", "edit the value (secrets are masked)"),
-    ("← → space", "choose a boolean or enum value"),
-    ("⏎", "next key; opens the editor for multi-line values"),
-    ("^L", "link the key to a secret (⇄ literal)"),
-    ("^R", "reveal or mask the secret being typed"),
-    ("^K", "keep as saved; on a configured secret: clear it"),
-    ("^U", "empty the value"),
-    ("^F", "load a file (base64 keys: encoded)"),
-    ("^E", "open the multi-line editor"),
-    ("^O", "show or hide the optional keys"),
-    ("^A", "add a key the catalog does not list"),
-    ("^T", "test the draft without saving"),
-    ("^S", "review the changes, then save"),
-    ("Esc", "leave (asks when something changed)"),
-    ("F1 ?", "this help (? on the name or a choice)"),
-];
-
+/// The form's keys, for the help prompt: every row of the form's table with a help line.
 pub(super) fn help_lines(theme: Theme) -> Vec<Line<'static>> {
-    FORM_KEYS
-        .iter()
-        .map(|(keys, what)| {
+    keys::help(FORM_KEYS, false)
+        .map(|binding| {
             Line::from(vec![
-                Span::styled(format!("  {}", fit(keys, 11)), theme.key()),
-                Span::raw(*what),
+                Span::styled(format!("  {}", fit(binding.shown, 11)), theme.key()),
+                Span::raw(binding.help),
             ])
         })
         .collect()
 }
 
-/// The hint bar while the form is open: the keys that do something on the row under the cursor,
-/// then the form's own.
+/// The hint bar while the form is open: the editor's keys while it is open, else the form's
+/// keys that do something on the row under the cursor, from the same tables the keys go through.
 pub fn hints(frame: &mut Frame<'_>, area: Rect, form: &Form, theme: Theme) {
-    let mut keys: Vec<(&str, &str)> = Vec::new();
-    if let Some(editor) = &form.editor {
-        if form.fields[editor.field].secret {
-            keys.push(("^R", "reveal"));
-        }
-        keys.push(("Esc", "done"));
-        frame.render_widget(
-            Paragraph::new(super::super::bars::hint_line(&keys, area.width, theme)),
-            area,
-        );
-        return;
-    }
-    if let Some(index) = form.current_field() {
-        let field = &form.fields[index];
-        if matches!(field.value_type(), ValueType::Boolean | ValueType::Enum) && !field.linked {
-            keys.push(("←→", "choose"));
-        }
-        if field.is_multiline() {
-            keys.push(("⏎", "edit"));
-        }
-        if field.secret && !field.linked {
-            keys.push(("^R", "reveal"));
-        }
-        keys.push(("^L", if field.linked { "literal" } else { "link" }));
-        if field.original != Original::Absent {
-            keys.push((
-                "^K",
-                if field.original == Original::SecretConfigured {
-                    "keep/clear"
-                } else {
-                    "keep"
-                },
-            ));
-        }
-        if !field.linked
-            && matches!(
-                field.value_type(),
-                ValueType::Base64 | ValueType::Multiline | ValueType::JsonObject
-            )
-        {
-            keys.push(("^F", "file"));
-        }
-    }
-    keys.extend([
-        ("^S", "save"),
-        ("^T", "test"),
-        ("Esc", "leave"),
-        ("F1", "help"),
-    ]);
+    let pairs = match &form.editor {
+        Some(editor) => keys::hints(EDITOR_KEYS, &form.fields[editor.field], false),
+        None => keys::hints(FORM_KEYS, form, false),
+    };
     frame.render_widget(
-        Paragraph::new(super::super::bars::hint_line(&keys, area.width, theme)),
+        Paragraph::new(super::super::bars::hint_line(&pairs, area.width, theme)),
         area,
     );
 }
