@@ -17,10 +17,3 @@ mod tests;
 pub use field::{Draft, Field, Original};
 pub use model::{DraftTest, Form, Mode, MultilineEditor, Prompt, Slot};
 pub use picker::KindPicker;
-
-/// What `n` or `e` opened: first the kind picker (new sources only), then the form.
-#[derive(Debug)]
-pub enum FormScreen {
-    PickKind(KindPicker),
-    Form(Box<Form>),
-}

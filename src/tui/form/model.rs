@@ -37,7 +37,7 @@ pub enum Slot {
     AddCustom,
 }
 
-/// A question the form asks over itself; it gets the keys first.
+/// A question the form asks over itself (a [`Layer::Prompt`](crate::tui::layer::Layer) above it).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Prompt {
     /// Leave a changed form?
@@ -94,8 +94,6 @@ pub struct Form {
     pub show_optional: bool,
     /// Index into [`Form::slots`].
     pub cursor: usize,
-    pub prompt: Option<Prompt>,
-    pub editor: Option<MultilineEditor>,
     pub test: Option<DraftTest>,
     /// The save in flight.
     pub saving: Option<RequestId>,
@@ -196,8 +194,6 @@ impl Form {
             fields,
             show_optional: false,
             cursor: 0,
-            prompt: None,
-            editor: None,
             test: None,
             saving: None,
             store,

@@ -6,6 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use crate::tui::app::{App, Focus};
 use crate::tui::filter::visible_rows;
 use crate::tui::keys::{Binding, Key, bind, lookup};
+use crate::tui::layer::Layer;
 use crate::tui::msg::{Command, Request, RequestId};
 
 use super::detail::detail_keys;
@@ -133,20 +134,22 @@ pub const FILTER_KEYS: &[Binding<FilterAction, ()>] = &[
 pub(super) fn on_filter_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
     let before = app.selected_integration().map(|i| i.id.clone());
     match lookup(FILTER_KEYS, &key, &(), app.readonly).map(|b| b.action) {
-        Some(FilterAction::Keep) => app.filter.editing = false,
-        Some(FilterAction::Clear) => {
-            app.filter.editing = false;
-            app.filter.text.clear();
-        }
+        Some(FilterAction::Keep) => {}
+        Some(FilterAction::Clear) => app.filter.text.clear(),
         Some(FilterAction::Backspace) => {
             app.filter.text.pop();
+            app.layers.push(Layer::Filter);
         }
         Some(FilterAction::Type) => {
             if let KeyCode::Char(c) = key.code {
                 app.filter.text.push(c);
             }
+            app.layers.push(Layer::Filter);
         }
-        None => return Vec::new(),
+        None => {
+            app.layers.push(Layer::Filter);
+            return Vec::new();
+        }
     }
     refilter(app);
     if app.selected_integration().map(|i| i.id.clone()) != before {

@@ -4,9 +4,10 @@
 use crossterm::event::{KeyCode, KeyEvent};
 
 use crate::domain::Kind;
-use crate::tui::app::{App, ConfirmDelete, Overlay, TestAll, TestStatus};
+use crate::tui::app::{App, ConfirmDelete, TestAll, TestStatus};
 use crate::tui::form::keys::{Answer, LINE_KEYS};
 use crate::tui::keys::{Binding, Key, bind, lookup};
+use crate::tui::layer::Layer;
 use crate::tui::msg::{Command, Request, RequestId};
 
 use super::list::{refilter, selection_changed};
@@ -152,49 +153,40 @@ pub const TEST_ALL_KEYS: &[Binding<TestAllAction, TestAll>] = &[
     .help("scroll up"),
 ];
 
-pub(super) fn on_overlay_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
-    let Some(overlay) = app.overlay.take() else {
-        return Vec::new();
+pub(super) fn on_help_key(app: &mut App, scroll: usize, key: KeyEvent) -> Vec<Command> {
+    let action = lookup(HELP_KEYS, &key, &(), app.readonly).map(|b| b.action);
+    let scroll = match action {
+        Some(HelpAction::ScrollDown) => scroll + 1,
+        Some(HelpAction::ScrollUp) => scroll.saturating_sub(1),
+        Some(HelpAction::Quit) => {
+            app.quit = true;
+            return vec![Command::Quit];
+        }
+        Some(HelpAction::Close) | None => return Vec::new(),
     };
-    match overlay {
-        Overlay::Help { scroll } => {
-            let action = lookup(HELP_KEYS, &key, &(), app.readonly).map(|b| b.action);
-            app.overlay = match action {
-                Some(HelpAction::ScrollDown) => Some(Overlay::Help { scroll: scroll + 1 }),
-                Some(HelpAction::ScrollUp) => Some(Overlay::Help {
-                    scroll: scroll.saturating_sub(1),
-                }),
-                Some(HelpAction::Quit) => {
-                    app.quit = true;
-                    return vec![Command::Quit];
+    app.layers.push(Layer::Help { scroll });
+    Vec::new()
+}
+
+pub(super) fn on_command_bar_key(app: &mut App, mut text: String, key: KeyEvent) -> Vec<Command> {
+    match lookup(LINE_KEYS, &key, &(), app.readonly).map(|b| b.action) {
+        Some(Answer::Dismiss) => Vec::new(),
+        Some(Answer::Confirm) => run_command_line(app, &text),
+        Some(Answer::Edit) | None => {
+            // Backspace on an empty line closes the bar.
+            let keep = match key.code {
+                KeyCode::Backspace => text.pop().is_some(),
+                KeyCode::Char(c) => {
+                    text.push(c);
+                    true
                 }
-                Some(HelpAction::Close) | None => None,
+                _ => true,
             };
+            if keep {
+                app.layers.push(Layer::CommandBar { text });
+            }
             Vec::new()
         }
-        Overlay::CommandBar { mut text } => {
-            match lookup(LINE_KEYS, &key, &(), app.readonly).map(|b| b.action) {
-                Some(Answer::Dismiss) => Vec::new(),
-                Some(Answer::Confirm) => run_command_line(app, &text),
-                Some(Answer::Edit) | None => {
-                    // Backspace on an empty line closes the bar.
-                    let keep = match key.code {
-                        KeyCode::Backspace => text.pop().is_some(),
-                        KeyCode::Char(c) => {
-                            text.push(c);
-                            true
-                        }
-                        _ => true,
-                    };
-                    if keep {
-                        app.overlay = Some(Overlay::CommandBar { text });
-                    }
-                    Vec::new()
-                }
-            }
-        }
-        Overlay::ConfirmDelete(confirm) => on_confirm_key(app, confirm, key),
-        Overlay::TestAll(state) => on_test_all_key(app, state, key),
     }
 }
 
@@ -226,7 +218,7 @@ pub(super) fn run_command_line(app: &mut App, line: &str) -> Vec<Command> {
             vec![send(app, Request::SwitchEnvironment { name: argument })]
         }
         "help" | "h" => {
-            app.overlay = Some(Overlay::Help { scroll: 0 });
+            app.layers.push(Layer::Help { scroll: 0 });
             Vec::new()
         }
         other => match other.parse::<Kind>() {
@@ -293,7 +285,7 @@ pub(super) fn on_confirm_key(
         }
         None => {}
     }
-    app.overlay = Some(Overlay::ConfirmDelete(confirm));
+    app.layers.push(Layer::ConfirmDelete(confirm));
     Vec::new()
 }
 
@@ -310,7 +302,7 @@ pub(super) fn on_test_all_key(app: &mut App, mut state: TestAll, key: KeyEvent) 
                 app.pending.remove(id);
             }
             state.cancelled = true;
-            app.overlay = Some(Overlay::TestAll(state));
+            app.layers.push(Layer::TestAll(state));
             flash(app, "test-all cancelled; results so far are kept", false);
             vec![Command::Cancel(ids)]
         }
@@ -329,27 +321,27 @@ pub(super) fn on_test_all_key(app: &mut App, mut state: TestAll, key: KeyEvent) 
                 .cloned()
                 .collect();
             if failed.is_empty() {
-                app.overlay = Some(Overlay::TestAll(state));
+                app.layers.push(Layer::TestAll(state));
                 flash(app, "no failures to retry", false);
                 return Vec::new();
             }
             state.cancelled = false;
             let commands = start_tests(app, &mut state, &failed);
-            app.overlay = Some(Overlay::TestAll(state));
+            app.layers.push(Layer::TestAll(state));
             commands
         }
         Some(TestAllAction::ScrollDown) => {
             state.scroll = (state.scroll + 1).min(state.sources.len().saturating_sub(1));
-            app.overlay = Some(Overlay::TestAll(state));
+            app.layers.push(Layer::TestAll(state));
             Vec::new()
         }
         Some(TestAllAction::ScrollUp) => {
             state.scroll = state.scroll.saturating_sub(1);
-            app.overlay = Some(Overlay::TestAll(state));
+            app.layers.push(Layer::TestAll(state));
             Vec::new()
         }
         None => {
-            app.overlay = Some(Overlay::TestAll(state));
+            app.layers.push(Layer::TestAll(state));
             Vec::new()
         }
     }
@@ -390,7 +382,7 @@ pub(super) fn test_all(app: &mut App) -> Vec<Command> {
         scroll: 0,
     };
     let commands = start_tests(app, &mut state, &sources);
-    app.overlay = Some(Overlay::TestAll(state));
+    app.layers.push(Layer::TestAll(state));
     commands
 }
 
@@ -431,7 +423,7 @@ pub(super) fn ask_delete(app: &mut App) -> Vec<Command> {
         typed: app.is_production().then(String::new),
         delete_chosen: false,
     };
-    app.overlay = Some(Overlay::ConfirmDelete(confirm));
+    app.layers.push(Layer::ConfirmDelete(confirm));
     Vec::new()
 }
 

@@ -9,14 +9,15 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use crate::catalog::kind_specs;
 use crate::domain::secret_ref::SecretStore;
 use crate::tui::actions::ACTIONS;
-use crate::tui::app::{App, ConfirmDelete, Focus, Overlay, TestAll};
+use crate::tui::app::{App, ConfirmDelete, Focus, TestAll};
 use crate::tui::fixtures::local_app;
 use crate::tui::form::keys::{
     DISCARD_KEYS, EDITOR_KEYS, FORM_HELP_KEYS, FORM_KEYS, FormAction, LINE_KEYS, PICKER_KEYS,
     REVIEW_KEYS,
 };
-use crate::tui::form::{Form, FormScreen, Prompt, Slot};
+use crate::tui::form::{Form, Prompt, Slot};
 use crate::tui::keys::{Binding, Key, hints, lookup, shadowed};
+use crate::tui::layer::Layer;
 use crate::tui::msg::{Command, Msg};
 
 use super::list::FILTER_KEYS;
@@ -147,10 +148,8 @@ fn ctrl_f_is_hinted_on_every_field_it_loads_a_file_into_and_nowhere_else() {
 }
 
 fn form_of(app: &App) -> &Form {
-    match &app.form {
-        Some(FormScreen::Form(form)) => form,
-        other => panic!("no form open: {other:?}"),
-    }
+    app.form()
+        .unwrap_or_else(|| panic!("no form open: {:?}", app.layers))
 }
 
 #[test]
@@ -159,15 +158,15 @@ fn each_hinted_form_key_does_what_its_hint_says_through_the_reducer() {
     let form = Form::new_source(crate::domain::Kind::Postgresql, Some(SecretStore::Local))
         .expect("a catalog kind");
     let host = form.field_index("PGHOST").expect("PGHOST");
-    app.form = Some(FormScreen::Form(Box::new(form)));
-    if let Some(FormScreen::Form(form)) = app.form.as_mut() {
+    app.layers.push(Layer::Form(Box::new(form)));
+    if let Some(form) = app.form_mut() {
         form.focus(Slot::Field(host));
     }
     let ctrl = |c| Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
     // ^F on a text field: the file prompt.
     update(&mut app, ctrl('f'));
     assert!(matches!(
-        form_of(&app).prompt,
+        app.prompt().cloned(),
         Some(Prompt::LoadFile { encode: false, .. })
     ));
     update(&mut app, Msg::Key(Key::Code(KeyCode::Esc).example()));
@@ -179,9 +178,9 @@ fn each_hinted_form_key_does_what_its_hint_says_through_the_reducer() {
     assert!(!form_of(&app).fields[host].linked);
     // F1 help, any key closes it.
     update(&mut app, Msg::Key(Key::Code(KeyCode::F(1)).example()));
-    assert_eq!(form_of(&app).prompt, Some(Prompt::Help));
+    assert_eq!(app.prompt().cloned(), Some(Prompt::Help));
     update(&mut app, Msg::Key(Key::Char('x').example()));
-    assert_eq!(form_of(&app).prompt, None);
+    assert_eq!(app.prompt().cloned(), None);
     assert!(
         FORM_KEYS
             .iter()
@@ -199,9 +198,9 @@ fn read_only_hides_and_disables_every_mutating_key_through_the_reducer() {
                 commands.iter().all(|c| !matches!(c, Command::Send { .. })),
                 "{key:?}: {commands:?}"
             );
-            assert!(app.form.is_none(), "{key:?} opened a form");
+            assert!(!app.form_screen_open(), "{key:?} opened a form");
             assert!(
-                !matches!(app.overlay, Some(Overlay::ConfirmDelete(_))),
+                !matches!(app.top(), Some(Layer::ConfirmDelete(_))),
                 "{key:?} asked to delete"
             );
         }
@@ -218,7 +217,7 @@ fn read_only_hides_and_disables_every_mutating_key_through_the_reducer() {
     let mut app = local_app("default", false);
     update(&mut app, Msg::Key(Key::Char('n').example()));
     assert!(
-        matches!(app.form, Some(FormScreen::PickKind(_))),
+        matches!(app.top(), Some(Layer::PickKind(_))),
         "n works when writable"
     );
 }

@@ -5,11 +5,11 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Clear, Paragraph};
 use unicode_width::UnicodeWidthStr;
 
 use super::super::actions::main_hints;
-use super::super::app::{App, Overlay};
+use super::super::app::App;
 use super::super::msg::ConnectionState;
 use super::super::theme::Theme;
 use super::spinner;
@@ -52,22 +52,36 @@ pub fn header(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// The `/` filter being typed, over the flash line (drawn for [`Layer::Filter`]).
+///
+/// [`Layer::Filter`]: super::super::layer::Layer::Filter
+pub fn filter_line(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
+    let line = Line::from(vec![
+        Span::styled("/", theme.key()),
+        Span::raw(app.filter.text.clone()),
+        Span::styled("█", theme.dim()),
+        Span::styled("   ⏎ keep · Esc clear · !x hides x", theme.dim()),
+    ]);
+    frame.render_widget(Clear, area);
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+/// The `:` command line, over the flash line (drawn for [`Layer::CommandBar`]).
+///
+/// [`Layer::CommandBar`]: super::super::layer::Layer::CommandBar
+pub fn command_line(frame: &mut Frame<'_>, area: Rect, text: &str, theme: Theme) {
+    let line = Line::from(vec![
+        Span::styled(":", theme.key()),
+        Span::raw(text.to_string()),
+        Span::styled("█", theme.dim()),
+        Span::styled("   kind NAME · env NAME · q", theme.dim()),
+    ]);
+    frame.render_widget(Clear, area);
+    frame.render_widget(Paragraph::new(line), area);
+}
+
 pub fn flash(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
-    let line = if app.filter.editing {
-        Line::from(vec![
-            Span::styled("/", theme.key()),
-            Span::raw(app.filter.text.clone()),
-            Span::styled("█", theme.dim()),
-            Span::styled("   ⏎ keep · Esc clear · !x hides x", theme.dim()),
-        ])
-    } else if let Some(Overlay::CommandBar { text }) = &app.overlay {
-        Line::from(vec![
-            Span::styled(":", theme.key()),
-            Span::raw(text.clone()),
-            Span::styled("█", theme.dim()),
-            Span::styled("   kind NAME · env NAME · q", theme.dim()),
-        ])
-    } else if let Some(flash) = &app.flash {
+    let line = if let Some(flash) = &app.flash {
         let style = if flash.error {
             theme.error()
         } else {

@@ -7,20 +7,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::super::actions::ACTIONS;
-use super::super::app::{App, ConfirmDelete, Overlay, TestAll, TestStatus};
+use super::super::app::{App, ConfirmDelete, TestAll, TestStatus};
 use super::super::keys;
 use super::super::theme::Theme;
 use super::list::fit;
 use super::spinner;
-
-pub fn draw(frame: &mut Frame<'_>, app: &App, theme: Theme) {
-    match &app.overlay {
-        Some(Overlay::Help { scroll }) => help(frame, app, *scroll, theme),
-        Some(Overlay::ConfirmDelete(confirm)) => confirm_delete(frame, app, confirm, theme),
-        Some(Overlay::TestAll(state)) => test_all(frame, app, state, theme),
-        Some(Overlay::CommandBar { .. }) | None => {}
-    }
-}
 
 /// A rectangle of `width`×`height` centred in `area`, shrunk to fit.
 pub(super) fn centered(area: Rect, width: u16, height: u16) -> Rect {
@@ -62,7 +53,7 @@ pub(super) fn boxed<'a>(title: &'a str, theme: Theme) -> Block<'a> {
         .title(Span::styled(title, theme.title()))
 }
 
-fn help(frame: &mut Frame<'_>, app: &App, scroll: usize, theme: Theme) {
+pub(super) fn help(frame: &mut Frame<'_>, app: &App, scroll: usize, theme: Theme) {
     let mut lines = Vec::new();
     let mut group = None;
     // The table is in help order, each group's rows together.
@@ -103,7 +94,12 @@ fn help(frame: &mut Frame<'_>, app: &App, scroll: usize, theme: Theme) {
     );
 }
 
-fn confirm_delete(frame: &mut Frame<'_>, app: &App, confirm: &ConfirmDelete, theme: Theme) {
+pub(super) fn confirm_delete(
+    frame: &mut Frame<'_>,
+    app: &App,
+    confirm: &ConfirmDelete,
+    theme: Theme,
+) {
     let mut lines = vec![
         Line::from(vec![
             Span::raw("Delete "),
@@ -162,7 +158,7 @@ fn confirm_delete(frame: &mut Frame<'_>, app: &App, confirm: &ConfirmDelete, the
     popup(frame, frame.area(), 78, " Confirm delete ", lines, theme);
 }
 
-fn test_all(frame: &mut Frame<'_>, app: &App, state: &TestAll, theme: Theme) {
+pub(super) fn test_all(frame: &mut Frame<'_>, app: &App, state: &TestAll, theme: Theme) {
     let area = frame.area();
     let area = centered(
         area,

@@ -11,11 +11,12 @@ use crate::tui::form::keys::{
 };
 use crate::tui::form::{Form, MultilineEditor, Prompt};
 use crate::tui::keys::{Binding, lookup};
+use crate::tui::layer::Layer;
 use crate::tui::msg::Command;
 
 use super::super::flash;
 use super::answers::submit;
-use super::{After, toggle_reveal};
+use super::{After, ask, toggle_reveal};
 
 pub(super) fn set_mask(area: &mut TextArea<'static>, masked: bool) {
     if masked {
@@ -26,9 +27,9 @@ pub(super) fn set_mask(area: &mut TextArea<'static>, masked: bool) {
 }
 
 /// Opens the multi-line editor over the current field, optionally with a first character typed.
-pub(super) fn open_editor(app: &mut App, form: &mut Form, typed: Option<&str>) {
+pub(super) fn open_editor(app: &mut App, form: &mut Form, typed: Option<&str>) -> After {
     let Some(index) = form.current_field() else {
-        return;
+        return After::Stay;
     };
     let field = &form.fields[index];
     if field.linked {
@@ -37,7 +38,7 @@ pub(super) fn open_editor(app: &mut App, form: &mut Form, typed: Option<&str>) {
             format!("{}: a reference is one line", field.key),
             false,
         );
-        return;
+        return After::Stay;
     }
     let lines: Vec<String> = field.literal.expose().lines().map(String::from).collect();
     let mut area = TextArea::new(if lines.is_empty() {
@@ -51,36 +52,43 @@ pub(super) fn open_editor(app: &mut App, form: &mut Form, typed: Option<&str>) {
     if let Some(text) = typed {
         area.insert_str(text);
     }
-    form.editor = Some(MultilineEditor { field: index, area });
+    After::Open(Layer::Editor(Box::new(MultilineEditor {
+        field: index,
+        area,
+    })))
 }
 
-pub(super) fn on_editor_key(app: &mut App, form: &mut Form, key: KeyEvent) {
-    let Some(field) = form
-        .editor
-        .as_ref()
-        .map(|editor| &form.fields[editor.field])
-    else {
-        return;
+/// A key in the editor: `Esc` puts its text into the field and closes it, `^R` reveals or masks
+/// a secret, everything else edits the text.
+pub(super) fn on_editor_key(
+    app: &mut App,
+    form: &mut Form,
+    mut editor: Box<MultilineEditor>,
+    key: KeyEvent,
+) -> After {
+    let Some(field) = form.fields.get(editor.field) else {
+        return After::Stay;
     };
     let action = lookup(EDITOR_KEYS, &key, field, app.readonly).map(|b| b.action);
     match action {
         Some(EditorAction::Done) => {
-            if let Some(editor) = form.editor.take() {
-                let text = editor.area.lines().join("\n");
-                let field = &mut form.fields[editor.field];
-                if text != field.literal.expose() {
-                    field.set_literal(Secret::new(text));
-                }
-                flash(app, format!("{}: edited", field.key), false);
+            let text = editor.area.lines().join("\n");
+            let field = &mut form.fields[editor.field];
+            if text != field.literal.expose() {
+                field.set_literal(Secret::new(text));
             }
+            flash(app, format!("{}: edited", field.key), false);
+            return After::Stay;
         }
-        Some(EditorAction::Reveal) => toggle_reveal(app, form),
+        Some(EditorAction::Reveal) => {
+            toggle_reveal(app, form);
+            set_mask(&mut editor.area, !form.fields[editor.field].revealed);
+        }
         Some(EditorAction::Input) | None => {
-            if let Some(editor) = form.editor.as_mut() {
-                editor.area.input(key);
-            }
+            editor.area.input(key);
         }
     }
+    After::Open(Layer::Editor(editor))
 }
 
 pub(super) fn on_prompt_key(
@@ -89,6 +97,7 @@ pub(super) fn on_prompt_key(
     prompt: Prompt,
     key: KeyEvent,
 ) -> (Vec<Command>, After) {
+    let stay_asking = |prompt| (Vec::new(), ask(prompt));
     let answer = lookup(prompt_keys(&prompt), &key, &(), app.readonly).map(|b| b.action);
     match prompt {
         Prompt::Help => {}
@@ -124,7 +133,7 @@ pub(super) fn on_prompt_key(
             }
             _ => {
                 edit_line(&mut path, key.code);
-                form.prompt = Some(Prompt::LoadFile {
+                return stay_asking(Prompt::LoadFile {
                     field,
                     path,
                     encode,
@@ -137,12 +146,12 @@ pub(super) fn on_prompt_key(
                 Ok(note) => flash(app, note, false),
                 Err(reason) => {
                     flash(app, reason, true);
-                    form.prompt = Some(Prompt::CustomKey { text });
+                    return stay_asking(Prompt::CustomKey { text });
                 }
             },
             _ => {
                 edit_line(&mut text, key.code);
-                form.prompt = Some(Prompt::CustomKey { text });
+                return stay_asking(Prompt::CustomKey { text });
             }
         },
     }

@@ -2,29 +2,61 @@
 //! its test and save land on it. Pure like the rest of `update`: reading a file and talking to
 //! the server are commands the runtime carries out.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 
 use crate::catalog::ValueType;
 use crate::proto::{IntegrationWarning, IntegrationWithSecrets};
 use crate::tui::app::App;
 use crate::tui::form::keys::{FORM_KEYS, FormAction, PICKER_KEYS, PickerAction};
-use crate::tui::form::{Form, FormScreen, KindPicker, Original, Prompt, Slot};
+use crate::tui::form::{Form, KindPicker, MultilineEditor, Original, Prompt, Slot};
 use crate::tui::keys::lookup;
+use crate::tui::layer::Layer;
 use crate::tui::msg::Command;
 
 use super::flash;
 use super::list::fetch_detail;
 
-/// Whether the form keeps the screen after a key.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What becomes of the form after a key: it stays, it closes, or it stays with a layer (a
+/// prompt, the editor) opened over it.
+#[derive(Debug)]
 enum After {
     Stay,
     Close,
+    Open(Layer),
+}
+
+/// The form stays with `prompt` over it.
+fn ask(prompt: Prompt) -> After {
+    After::Open(Layer::Prompt(prompt))
+}
+
+/// Puts the form back on the stack (unless it closed), with what it opened over it.
+fn reopen(app: &mut App, form: Box<Form>, after: After) {
+    match after {
+        After::Close => {}
+        After::Stay => app.layers.push(Layer::Form(form)),
+        After::Open(layer) => {
+            app.layers.push(Layer::Form(form));
+            app.layers.push(layer);
+        }
+    }
+}
+
+/// Takes the form under a prompt or the editor off the stack (both act on it).
+fn form_below(app: &mut App) -> Option<Box<Form>> {
+    match app.layers.pop() {
+        Some(Layer::Form(form)) => Some(form),
+        Some(other) => {
+            app.layers.push(other);
+            None
+        }
+        None => None,
+    }
 }
 
 /// `n`: the kind picker, then the form.
 pub(super) fn open_new(app: &mut App) -> Vec<Command> {
-    app.form = Some(FormScreen::PickKind(KindPicker::default()));
+    app.layers.push(Layer::PickKind(KindPicker::default()));
     Vec::new()
 }
 
@@ -59,27 +91,43 @@ pub(super) fn open_edit_from(
     warnings: &[IntegrationWarning],
 ) {
     match Form::edit_source(detail, app.known_store(), warnings) {
-        Some(form) => app.form = Some(FormScreen::Form(Box::new(form))),
+        Some(form) => app.layers.push(Layer::Form(Box::new(form))),
         None => flash(app, "this source cannot be edited in the form", true),
     }
 }
 
-/// Every key while the form (or its kind picker) is open.
-pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
-    match app.form.take() {
-        Some(FormScreen::PickKind(picker)) => on_picker_key(app, picker, key),
-        Some(FormScreen::Form(mut form)) => {
-            let (commands, after) = on_form_key(app, &mut form, key);
-            if after == After::Stay {
-                app.form = Some(FormScreen::Form(form));
-            }
-            commands
-        }
-        None => Vec::new(),
-    }
+/// A key for the form (the top layer).
+pub(super) fn on_form_layer_key(app: &mut App, mut form: Box<Form>, key: KeyEvent) -> Vec<Command> {
+    let (commands, after) = on_form_key(app, &mut form, key);
+    reopen(app, form, after);
+    commands
 }
 
-fn on_picker_key(app: &mut App, mut picker: KindPicker, key: KeyEvent) -> Vec<Command> {
+/// A key for a prompt over the form.
+pub(super) fn on_prompt_layer_key(app: &mut App, prompt: Prompt, key: KeyEvent) -> Vec<Command> {
+    let Some(mut form) = form_below(app) else {
+        return Vec::new();
+    };
+    let (commands, after) = on_prompt_key(app, &mut form, prompt, key);
+    reopen(app, form, after);
+    commands
+}
+
+/// A key for the multi-line editor over the form.
+pub(super) fn on_editor_layer_key(
+    app: &mut App,
+    editor: Box<MultilineEditor>,
+    key: KeyEvent,
+) -> Vec<Command> {
+    let Some(mut form) = form_below(app) else {
+        return Vec::new();
+    };
+    let after = on_editor_key(app, &mut form, editor, key);
+    reopen(app, form, after);
+    Vec::new()
+}
+
+pub(super) fn on_picker_key(app: &mut App, mut picker: KindPicker, key: KeyEvent) -> Vec<Command> {
     let action = lookup(PICKER_KEYS, &key, &(), app.readonly).map(|binding| binding.action);
     match action {
         Some(PickerAction::Quit) => {
@@ -90,7 +138,7 @@ fn on_picker_key(app: &mut App, mut picker: KindPicker, key: KeyEvent) -> Vec<Co
         Some(PickerAction::Open) => {
             if let Some(spec) = picker.chosen() {
                 if let Some(form) = Form::new_source(spec.kind, app.known_store()) {
-                    app.form = Some(FormScreen::Form(Box::new(form)));
+                    app.layers.push(Layer::Form(Box::new(form)));
                 }
                 return Vec::new();
             }
@@ -105,60 +153,41 @@ fn on_picker_key(app: &mut App, mut picker: KindPicker, key: KeyEvent) -> Vec<Co
         }
         None => {}
     }
-    app.form = Some(FormScreen::PickKind(picker));
+    app.layers.push(Layer::PickKind(picker));
     Vec::new()
 }
 
 fn on_form_key(app: &mut App, form: &mut Form, key: KeyEvent) -> (Vec<Command>, After) {
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    if ctrl && key.code == KeyCode::Char('c') {
-        if form.is_dirty() && form.prompt != Some(Prompt::Discard) {
-            form.editor = None;
-            form.prompt = Some(Prompt::Discard);
-            flash(
-                app,
-                "unsaved changes: y discards them, Ctrl-C again quits",
-                true,
-            );
-            return (Vec::new(), After::Stay);
-        }
-        app.quit = true;
-        return (vec![Command::Quit], After::Close);
-    }
-    if form.editor.is_some() {
-        on_editor_key(app, form, key);
-        return (Vec::new(), After::Stay);
-    }
-    if let Some(prompt) = form.prompt.take() {
-        return on_prompt_key(app, form, prompt, key);
-    }
     let Some(action) = lookup(FORM_KEYS, &key, form, app.readonly).map(|b| b.action) else {
         return (Vec::new(), After::Stay);
     };
     let field = form.current_field();
     match action {
-        FormAction::Leave => return leave(app, form),
-        FormAction::Save => save(app, form),
+        FormAction::Leave => return (Vec::new(), leave(app, form)),
+        FormAction::Save => return (Vec::new(), save(app, form)),
         FormAction::Test => return (test_draft(app, form), After::Stay),
         FormAction::Link => toggle_linked(app, form),
         FormAction::Reveal => toggle_reveal(app, form),
         FormAction::KeepOrClear => keep_or_clear(app, form),
         FormAction::ToggleOptional => form.toggle_optional(),
         FormAction::AddKey => {
-            form.prompt = Some(Prompt::CustomKey {
-                text: String::new(),
-            })
+            return (
+                Vec::new(),
+                ask(Prompt::CustomKey {
+                    text: String::new(),
+                }),
+            );
         }
-        FormAction::LoadFile => ask_file(app, form),
-        FormAction::Editor => open_editor(app, form, None),
+        FormAction::LoadFile => return (Vec::new(), ask_file(app, form)),
+        FormAction::Editor => return (Vec::new(), open_editor(app, form, None)),
         FormAction::Empty => match field {
             Some(index) => form.fields[index].clear_input(),
             None if form.current() == Slot::Name => form.name.clear(),
             None => {}
         },
-        FormAction::Help => form.prompt = Some(Prompt::Help),
+        FormAction::Help => return (Vec::new(), ask(Prompt::Help)),
         FormAction::Move(rows) => form.move_cursor(rows),
-        FormAction::Enter => on_enter(app, form),
+        FormAction::Enter => return (Vec::new(), on_enter(app, form)),
         FormAction::Choose => {
             if let Some(index) = field {
                 form.fields[index].cycle(key.code != KeyCode::Left);
@@ -174,7 +203,7 @@ fn on_form_key(app: &mut App, form: &mut Form, key: KeyEvent) -> (Vec<Command>, 
         },
         FormAction::Type => {
             if let KeyCode::Char(c) = key.code {
-                type_char(app, form, c);
+                return (Vec::new(), type_char(app, form, c));
             }
         }
     }
@@ -183,7 +212,7 @@ fn on_form_key(app: &mut App, form: &mut Form, key: KeyEvent) -> (Vec<Command>, 
 
 /// A character typed on the row under the cursor (`?` and space on rows where they are keys of
 /// their own never get here: the table sends them to their actions).
-fn type_char(app: &mut App, form: &mut Form, c: char) {
+fn type_char(app: &mut App, form: &mut Form, c: char) -> After {
     match form.current() {
         Slot::Name => {
             form.name.push(c);
@@ -194,12 +223,11 @@ fn type_char(app: &mut App, form: &mut Form, c: char) {
             let field = &form.fields[index];
             if field.is_choice() {
                 flash(app, format!("{}: ← → or space to choose", field.key), false);
-                return;
+                return After::Stay;
             }
             if field.is_multiline() {
                 let typed = c.to_string();
-                open_editor(app, form, Some(&typed));
-                return;
+                return open_editor(app, form, Some(&typed));
             }
             let digits_only = !field.linked
                 && match field.value_type() {
@@ -216,34 +244,37 @@ fn type_char(app: &mut App, form: &mut Form, c: char) {
                     "a whole number: digits only"
                 };
                 flash(app, format!("{} takes {what}", field.key), true);
-                return;
+                return After::Stay;
             }
             form.fields[index].type_text(&c.to_string());
         }
     }
+    After::Stay
 }
 
-fn on_enter(app: &mut App, form: &mut Form) {
+fn on_enter(app: &mut App, form: &mut Form) -> After {
     match form.current() {
         Slot::OptionalToggle => form.toggle_optional(),
         Slot::AddCustom => {
-            form.prompt = Some(Prompt::CustomKey {
+            return ask(Prompt::CustomKey {
                 text: String::new(),
             });
         }
-        Slot::Field(index) if form.fields[index].is_multiline() => open_editor(app, form, None),
+        Slot::Field(index) if form.fields[index].is_multiline() => {
+            return open_editor(app, form, None);
+        }
         Slot::Field(index) if form.fields[index].is_choice() => form.fields[index].cycle(true),
         Slot::Name | Slot::Field(_) => form.move_cursor(1),
     }
+    After::Stay
 }
 
-fn leave(app: &mut App, form: &mut Form) -> (Vec<Command>, After) {
+fn leave(app: &mut App, form: &mut Form) -> After {
     if form.is_dirty() {
-        form.prompt = Some(Prompt::Discard);
-        return (Vec::new(), After::Stay);
+        return ask(Prompt::Discard);
     }
     flash(app, "form closed; nothing was changed", false);
-    (Vec::new(), After::Close)
+    After::Close
 }
 
 fn toggle_linked(app: &mut App, form: &mut Form) {
@@ -282,9 +313,6 @@ fn toggle_reveal(app: &mut App, form: &mut Form) {
         return;
     }
     field.revealed = !field.revealed;
-    if let Some(editor) = form.editor.as_mut() {
-        set_mask(&mut editor.area, !form.fields[index].revealed);
-    }
 }
 
 fn keep_or_clear(app: &mut App, form: &mut Form) {
@@ -301,9 +329,9 @@ fn keep_or_clear(app: &mut App, form: &mut Form) {
     flash(app, format!("{}: {outcome}", field.key), false);
 }
 
-fn ask_file(app: &mut App, form: &mut Form) {
+fn ask_file(app: &mut App, form: &mut Form) -> After {
     let Some(index) = form.current_field() else {
-        return;
+        return After::Stay;
     };
     let field = &form.fields[index];
     if field.linked {
@@ -315,7 +343,7 @@ fn ask_file(app: &mut App, form: &mut Form) {
             ),
             true,
         );
-        return;
+        return After::Stay;
     }
     let Some(encode) = field.file_encoding() else {
         flash(
@@ -327,13 +355,13 @@ fn ask_file(app: &mut App, form: &mut Form) {
             ),
             true,
         );
-        return;
+        return After::Stay;
     };
-    form.prompt = Some(Prompt::LoadFile {
+    ask(Prompt::LoadFile {
         field: index,
         path: String::new(),
         encode,
-    });
+    })
 }
 
 mod answers;
@@ -341,7 +369,7 @@ mod editing;
 
 pub(super) use answers::{on_draft_tested, on_file_loaded, on_saved};
 use answers::{save, test_draft};
-use editing::{on_editor_key, on_prompt_key, open_editor, set_mask};
+use editing::{on_editor_key, on_prompt_key, open_editor};
 
 #[cfg(test)]
 mod tests;

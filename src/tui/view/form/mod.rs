@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use super::super::app::App;
 use super::super::form::changes::describe_changes;
 use super::super::form::check::{Problems, check};
-use super::super::form::{DraftTest, Form};
+use super::super::form::{DraftTest, Form, MultilineEditor};
 use super::super::theme::Theme;
 use super::list::fit;
 use super::overlay::{boxed, centered};
@@ -54,24 +54,31 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, form: &Form, theme: Th
         );
     }
     draw_panel(frame, parts[2], form, &problems, theme);
-    if let Some(editor) = &form.editor {
-        let field = &form.fields[editor.field];
-        let editor_area = centered(
-            area,
-            area.width.saturating_sub(4),
-            area.height.saturating_sub(2),
-        );
-        frame.render_widget(Clear, editor_area);
-        let reveal = if field.secret { " · ^R reveal" } else { "" };
-        let title = format!(" {} · Esc done{reveal} ", field.key);
-        let block = boxed(&title, theme);
-        let text_area = block.inner(editor_area);
-        frame.render_widget(block, editor_area);
-        frame.render_widget(&editor.area, text_area);
-    }
-    if let Some(prompt) = &form.prompt {
-        draw_prompt(frame, area, form, prompt, theme);
-    }
+}
+
+/// The multi-line editor over the form's body `area`.
+pub fn draw_editor(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    form: &Form,
+    editor: &MultilineEditor,
+    theme: Theme,
+) {
+    let Some(field) = form.fields.get(editor.field) else {
+        return;
+    };
+    let editor_area = centered(
+        area,
+        area.width.saturating_sub(4),
+        area.height.saturating_sub(2),
+    );
+    frame.render_widget(Clear, editor_area);
+    let reveal = if field.secret { " · ^R reveal" } else { "" };
+    let title = format!(" {} · Esc done{reveal} ", field.key);
+    let block = boxed(&title, theme);
+    let text_area = block.inner(editor_area);
+    frame.render_widget(block, editor_area);
+    frame.render_widget(&editor.area, text_area);
 }
 
 /// The block's bottom line: how many changes, the draft test, the save in flight.
@@ -159,6 +166,5 @@ mod prompts;
 mod rows;
 
 use panel::draw_panel;
-use prompts::draw_prompt;
-pub use prompts::{draw_picker, hints};
+pub use prompts::{draw_picker, draw_prompt, hints};
 use rows::draw_rows;

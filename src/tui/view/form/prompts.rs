@@ -8,20 +8,15 @@ use ratatui::widgets::Paragraph;
 
 use crate::tui::form::changes::describe_changes;
 use crate::tui::form::keys::{EDITOR_KEYS, FORM_KEYS};
-use crate::tui::form::{Form, KindPicker, Prompt};
+use crate::tui::form::{Form, KindPicker, MultilineEditor, Prompt};
 use crate::tui::keys;
 use crate::tui::theme::Theme;
 
 use super::super::list::fit;
 use super::super::overlay::popup;
 
-pub(super) fn draw_prompt(
-    frame: &mut Frame<'_>,
-    area: Rect,
-    form: &Form,
-    prompt: &Prompt,
-    theme: Theme,
-) {
+/// A prompt over the form's body `area`.
+pub fn draw_prompt(frame: &mut Frame<'_>, area: Rect, form: &Form, prompt: &Prompt, theme: Theme) {
     let (title, lines): (String, Vec<Line<'static>>) = match prompt {
         Prompt::Discard => (
             " Leave the form? ".into(),
@@ -108,8 +103,14 @@ pub(super) fn help_lines(theme: Theme) -> Vec<Line<'static>> {
 
 /// The hint bar while the form is open: the editor's keys while it is open, else the form's
 /// keys that do something on the row under the cursor, from the same tables the keys go through.
-pub fn hints(frame: &mut Frame<'_>, area: Rect, form: &Form, theme: Theme) {
-    let pairs = match &form.editor {
+pub fn hints(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    form: &Form,
+    editor: Option<&MultilineEditor>,
+    theme: Theme,
+) {
+    let pairs = match editor {
         Some(editor) => keys::hints(EDITOR_KEYS, &form.fields[editor.field], false),
         None => keys::hints(FORM_KEYS, form, false),
     };
