@@ -1,12 +1,14 @@
 //! The console's whole state, as plain data. Views read it; only `update` changes it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::time::{Instant, SystemTime};
 
 use crate::domain::{Kind, Secret};
 use crate::proto::{Integration, IntegrationWithSecrets};
 
 use super::msg::{ConnectionState, RequestId};
+pub use super::overlay::confirm_delete::ConfirmDelete;
+pub use super::overlay::test_all::TestAll;
 
 /// Where the console is connected, for the header.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -107,28 +109,6 @@ pub struct Flash {
     pub text: String,
     pub error: bool,
     pub until: Instant,
-}
-
-/// The delete confirmation.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ConfirmDelete {
-    pub id: String,
-    pub name: String,
-    /// Production environments: the user types the name; elsewhere a Cancel / Delete choice.
-    pub typed: Option<String>,
-    /// The Delete button is chosen (Cancel is the default).
-    pub delete_chosen: bool,
-}
-
-/// Testing every source shown, with a live table of results.
-#[derive(Clone, Debug, PartialEq)]
-pub struct TestAll {
-    /// (id, name) in the order shown when it started.
-    pub sources: Vec<(String, String)>,
-    /// Request id of each source still running or queued.
-    pub running: BTreeMap<String, RequestId>,
-    pub cancelled: bool,
-    pub scroll: usize,
 }
 
 /// A secret on the clipboard: cleared at `at`, if the clipboard still holds it then.

@@ -20,6 +20,7 @@ pub mod keys;
 pub mod launch;
 pub mod layer;
 pub mod msg;
+pub mod overlay;
 pub mod runtime;
 pub mod terminal;
 pub mod theme;

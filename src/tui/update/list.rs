@@ -1,12 +1,8 @@
 //! The list screen's movement: cursor and paging, the selection (and the detail it fetches),
-//! and the `/` filter with its live re-filtering of the rows.
-
-use crossterm::event::{KeyCode, KeyEvent};
+//! and the live re-filtering of the rows (the `/` filter's layer is in `overlay::filter`).
 
 use crate::tui::app::{App, Focus};
 use crate::tui::filter::visible_rows;
-use crate::tui::keys::{Binding, Key, bind, lookup};
-use crate::tui::layer::Layer;
 use crate::tui::msg::{Command, Request, RequestId};
 
 use super::detail::detail_keys;
@@ -52,7 +48,7 @@ pub(super) fn shift(position: usize, delta: isize, len: usize) -> usize {
 }
 
 /// The selection moved: mask any revealed secret, reset the detail cursor, fetch the detail.
-pub(super) fn selection_changed(app: &mut App) -> Vec<Command> {
+pub(crate) fn selection_changed(app: &mut App) -> Vec<Command> {
     app.revealed = None;
     app.detail_cursor = 0;
     let selected = app.selected_integration().map(|i| i.id.clone());
@@ -89,7 +85,7 @@ pub(super) fn fetch_detail(app: &mut App, id: String) -> Vec<Command> {
 }
 
 /// Recomputes the visible rows, keeping the cursor on the same source when it is still shown.
-pub(super) fn refilter(app: &mut App) {
+pub(crate) fn refilter(app: &mut App) {
     let selected_id = app.selected_integration().map(|i| i.id.clone());
     app.visible = visible_rows(
         &app.integrations,
@@ -107,53 +103,4 @@ pub(super) fn refilter(app: &mut App) {
         .unwrap_or(0)
         .min(app.visible.len().saturating_sub(1));
     keep_cursor_in_view(app);
-}
-
-/// What a key does while the `/` filter is typed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FilterAction {
-    Keep,
-    Clear,
-    Backspace,
-    Type,
-}
-
-/// The filter's table (shown on the flash line while it is typed).
-pub const FILTER_KEYS: &[Binding<FilterAction, ()>] = &[
-    bind(FilterAction::Keep, &[Key::Code(KeyCode::Enter)], "⏎").help("keep"),
-    bind(FilterAction::Clear, &[Key::Code(KeyCode::Esc)], "Esc").help("clear"),
-    bind(
-        FilterAction::Backspace,
-        &[Key::Code(KeyCode::Backspace)],
-        "⌫",
-    )
-    .help("delete a character"),
-    bind(FilterAction::Type, &[Key::AnyChar], "type").help("substring; !x hides x"),
-];
-
-pub(super) fn on_filter_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
-    let before = app.selected_integration().map(|i| i.id.clone());
-    match lookup(FILTER_KEYS, &key, &(), app.readonly).map(|b| b.action) {
-        Some(FilterAction::Keep) => {}
-        Some(FilterAction::Clear) => app.filter.text.clear(),
-        Some(FilterAction::Backspace) => {
-            app.filter.text.pop();
-            app.layers.push(Layer::Filter);
-        }
-        Some(FilterAction::Type) => {
-            if let KeyCode::Char(c) = key.code {
-                app.filter.text.push(c);
-            }
-            app.layers.push(Layer::Filter);
-        }
-        None => {
-            app.layers.push(Layer::Filter);
-            return Vec::new();
-        }
-    }
-    refilter(app);
-    if app.selected_integration().map(|i| i.id.clone()) != before {
-        return selection_changed(app);
-    }
-    Vec::new()
 }

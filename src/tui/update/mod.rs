@@ -7,7 +7,7 @@ use std::time::Duration;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::actions::{Action, action_for};
-use super::app::{App, Flash, Focus};
+use super::app::{App, Flash, Focus, TestStatus};
 use super::form::Prompt;
 use super::layer::Layer;
 use super::msg::{Command, ConnectionState, Msg, Request};
@@ -50,7 +50,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
 }
 
 /// Registers a request and returns the command that sends it.
-fn send(app: &mut App, request: Request) -> Command {
+pub(crate) fn send(app: &mut App, request: Request) -> Command {
     let id = app.next_request;
     app.next_request += 1;
     app.pending.insert(id, request.clone());
@@ -233,20 +233,35 @@ fn on_action(app: &mut App, action: Action) -> Vec<Command> {
     }
 }
 
+fn test_selected(app: &mut App) -> Vec<Command> {
+    let Some(integration) = app.selected_integration() else {
+        return Vec::new();
+    };
+    let id = integration.id.clone();
+    let request = Request::Test { id: id.clone() };
+    if app.is_pending(&request) {
+        flash(app, "a test of this source is already running", false);
+        return Vec::new();
+    }
+    app.tests.insert(id, TestStatus::Running { since: app.now });
+    vec![send(app, request)]
+}
+
 mod detail;
 mod form;
 mod list;
-mod overlay;
 mod worker_results;
 
+use super::overlay::command_bar::on_command_bar_key;
+use super::overlay::confirm_delete::{ask_delete, on_confirm_key};
+use super::overlay::filter::on_filter_key;
+use super::overlay::help::on_help_key;
+use super::overlay::test_all::{on_test_all_key, test_all};
 use detail::{copy_id_or_value, copy_name, on_copied, reveal};
 pub use detail::{detail_keys, is_withheld};
 pub use list::keep_cursor_in_view;
-use list::{move_cursor, on_filter_key, page, refilter};
-use overlay::{
-    ask_delete, on_command_bar_key, on_confirm_key, on_help_key, on_test_all_key, test_all,
-    test_selected,
-};
+use list::{move_cursor, page};
+pub(crate) use list::{refilter, selection_changed};
 
 use worker_results::on_reply;
 pub use worker_results::test_result;

@@ -20,9 +20,11 @@ use crate::tui::keys::{Binding, Key, hints, lookup, shadowed};
 use crate::tui::layer::Layer;
 use crate::tui::msg::{Command, Msg};
 
-use super::list::FILTER_KEYS;
-use super::overlay::{CONFIRM_KEYS, HELP_KEYS, TEST_ALL_KEYS, TestAllAction};
 use super::update;
+use crate::tui::overlay::confirm_delete::CONFIRM_KEYS;
+use crate::tui::overlay::filter::FILTER_KEYS;
+use crate::tui::overlay::help::HELP_KEYS;
+use crate::tui::overlay::test_all::{TEST_ALL_KEYS, TestAllAction};
 
 /// Every hint shown in `context` comes from a row whose first key triggers that row's action.
 fn assert_hints_are_matched<A: Copy + PartialEq + std::fmt::Debug, C>(

@@ -1,11 +1,11 @@
 //! The one-line bars: the header (server, environment, local, read-only, connection), the flash
-//! line (results and errors, or the filter being typed) and the hint bar, which is built from the
-//! same action table as the help.
+//! line (results and errors; the `/` filter and `:` command layers draw over it) and the hint bar,
+//! which is built from the same action table as the help.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
 use super::super::actions::main_hints;
@@ -50,34 +50,6 @@ pub fn header(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
         }
     });
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
-}
-
-/// The `/` filter being typed, over the flash line (drawn for [`Layer::Filter`]).
-///
-/// [`Layer::Filter`]: super::super::layer::Layer::Filter
-pub fn filter_line(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
-    let line = Line::from(vec![
-        Span::styled("/", theme.key()),
-        Span::raw(app.filter.text.clone()),
-        Span::styled("█", theme.dim()),
-        Span::styled("   ⏎ keep · Esc clear · !x hides x", theme.dim()),
-    ]);
-    frame.render_widget(Clear, area);
-    frame.render_widget(Paragraph::new(line), area);
-}
-
-/// The `:` command line, over the flash line (drawn for [`Layer::CommandBar`]).
-///
-/// [`Layer::CommandBar`]: super::super::layer::Layer::CommandBar
-pub fn command_line(frame: &mut Frame<'_>, area: Rect, text: &str, theme: Theme) {
-    let line = Line::from(vec![
-        Span::styled(":", theme.key()),
-        Span::raw(text.to_string()),
-        Span::styled("█", theme.dim()),
-        Span::styled("   kind NAME · env NAME · q", theme.dim()),
-    ]);
-    frame.render_widget(Clear, area);
-    frame.render_widget(Paragraph::new(line), area);
 }
 
 pub fn flash(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {

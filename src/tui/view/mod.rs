@@ -6,14 +6,16 @@ mod bars;
 mod detail;
 mod form;
 mod list;
-mod overlay;
+pub(crate) mod popup;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
 
 use super::app::App;
 use super::layer::Layer;
+use super::overlay;
 use super::theme::Theme;
+pub(crate) use list::fit;
 
 /// The spinner's frames, advanced by ticks.
 const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
@@ -118,11 +120,15 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: Theme) {
         .unwrap_or(0);
     for layer in &app.layers[from..] {
         match layer {
-            Layer::Filter => bars::filter_line(frame, areas.flash, app, theme),
-            Layer::CommandBar { text } => bars::command_line(frame, areas.flash, text, theme),
-            Layer::Help { scroll } => overlay::help(frame, app, *scroll, theme),
-            Layer::ConfirmDelete(confirm) => overlay::confirm_delete(frame, app, confirm, theme),
-            Layer::TestAll(state) => overlay::test_all(frame, app, state, theme),
+            Layer::Filter => overlay::filter::draw(frame, areas.flash, app, theme),
+            Layer::CommandBar { text } => {
+                overlay::command_bar::draw(frame, areas.flash, text, theme)
+            }
+            Layer::Help { scroll } => overlay::help::draw(frame, app, *scroll, theme),
+            Layer::ConfirmDelete(confirm) => {
+                overlay::confirm_delete::draw(frame, app, confirm, theme)
+            }
+            Layer::TestAll(state) => overlay::test_all::draw(frame, app, state, theme),
             Layer::PickKind(picker) => form::draw_picker(frame, picker, theme),
             Layer::Form(_) => {}
             Layer::Prompt(prompt) => {

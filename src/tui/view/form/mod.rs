@@ -14,7 +14,7 @@ use super::super::form::check::{Problems, check};
 use super::super::form::{DraftTest, Form, MultilineEditor};
 use super::super::theme::Theme;
 use super::list::fit;
-use super::overlay::{boxed, centered};
+use super::popup::{boxed, centered};
 use super::spinner;
 
 /// Label column width.

@@ -13,7 +13,7 @@ use crate::tui::keys;
 use crate::tui::theme::Theme;
 
 use super::super::list::fit;
-use super::super::overlay::popup;
+use super::super::popup::popup;
 
 /// A prompt over the form's body `area`.
 pub fn draw_prompt(frame: &mut Frame<'_>, area: Rect, form: &Form, prompt: &Prompt, theme: Theme) {
