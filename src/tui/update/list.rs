@@ -61,7 +61,7 @@ pub(crate) fn selection_changed(app: &mut App) -> Vec<Command> {
     fetch_detail(app, id)
 }
 
-pub(super) fn fetch_detail(app: &mut App, id: String) -> Vec<Command> {
+pub(crate) fn fetch_detail(app: &mut App, id: String) -> Vec<Command> {
     let request = Request::Get { id: id.clone() };
     if app.details.contains_key(&id) || app.is_pending(&request) {
         return Vec::new();

@@ -9,6 +9,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::actions::{Action, action_for};
 use super::app::{App, Flash, Focus, TestStatus};
 use super::form::Prompt;
+use super::form::update as form;
 use super::layer::Layer;
 use super::msg::{Command, ConnectionState, Msg, Request};
 
@@ -248,7 +249,6 @@ fn test_selected(app: &mut App) -> Vec<Command> {
 }
 
 mod detail;
-mod form;
 mod list;
 mod worker_results;
 
@@ -260,11 +260,12 @@ use super::overlay::test_all::{on_test_all_key, test_all};
 use detail::{copy_id_or_value, copy_name, on_copied, reveal};
 pub use detail::{detail_keys, is_withheld};
 pub use list::keep_cursor_in_view;
+pub(crate) use list::{fetch_detail, refilter, selection_changed};
 use list::{move_cursor, page};
-pub(crate) use list::{refilter, selection_changed};
 
 use worker_results::on_reply;
 pub use worker_results::test_result;
+pub(crate) use worker_results::{test_outcome, test_summary};
 
 #[cfg(test)]
 mod tables_tests;

@@ -159,7 +159,7 @@ pub fn test_result(response: &TestIntegrationResponse) -> TestResult {
 }
 
 /// A test's answer as the console keeps it; a call that failed is a failed test saying why.
-pub(super) fn test_outcome(
+pub(crate) fn test_outcome(
     result: Result<TestIntegrationResponse, crate::client::ClientError>,
 ) -> TestResult {
     match result {
@@ -174,7 +174,7 @@ pub(super) fn test_outcome(
 }
 
 /// `ok in 3 ms: connected …` or `failed: …`, for the flash line.
-pub(super) fn test_summary(outcome: &TestResult) -> String {
+pub(crate) fn test_summary(outcome: &TestResult) -> String {
     let verdict = if outcome.success { "ok" } else { "failed" };
     let latency = outcome
         .latency_ms

@@ -2,9 +2,8 @@
 //! side on wide terminals and stacks them on narrow ones (usable at 80×24); only the rows on
 //! screen are built, so a frame costs the same at ten rows or ten thousand.
 
-mod bars;
+pub(crate) mod bars;
 mod detail;
-mod form;
 mod list;
 pub(crate) mod popup;
 
@@ -12,6 +11,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
 
 use super::app::App;
+use super::form::view as form;
 use super::layer::Layer;
 use super::overlay;
 use super::theme::Theme;

@@ -13,8 +13,7 @@ use crate::tui::keys::lookup;
 use crate::tui::layer::Layer;
 use crate::tui::msg::Command;
 
-use super::flash;
-use super::list::fetch_detail;
+use crate::tui::update::{fetch_detail, flash};
 
 /// What becomes of the form after a key: it stays, it closes, or it stays with a layer (a
 /// prompt, the editor) opened over it.
@@ -55,13 +54,13 @@ fn form_below(app: &mut App) -> Option<Box<Form>> {
 }
 
 /// `n`: the kind picker, then the form.
-pub(super) fn open_new(app: &mut App) -> Vec<Command> {
+pub(crate) fn open_new(app: &mut App) -> Vec<Command> {
     app.layers.push(Layer::PickKind(KindPicker::default()));
     Vec::new()
 }
 
 /// `e`: the form over the selected source, once its detail is here.
-pub(super) fn open_edit(app: &mut App) -> Vec<Command> {
+pub(crate) fn open_edit(app: &mut App) -> Vec<Command> {
     let Some(integration) = app.selected_integration() else {
         return Vec::new();
     };
@@ -85,7 +84,7 @@ pub(super) fn open_edit(app: &mut App) -> Vec<Command> {
 }
 
 /// Opens the edit form from a fetched detail, with `warnings` on the keys they name.
-pub(super) fn open_edit_from(
+pub(crate) fn open_edit_from(
     app: &mut App,
     detail: &IntegrationWithSecrets,
     warnings: &[IntegrationWarning],
@@ -97,14 +96,14 @@ pub(super) fn open_edit_from(
 }
 
 /// A key for the form (the top layer).
-pub(super) fn on_form_layer_key(app: &mut App, mut form: Box<Form>, key: KeyEvent) -> Vec<Command> {
+pub(crate) fn on_form_layer_key(app: &mut App, mut form: Box<Form>, key: KeyEvent) -> Vec<Command> {
     let (commands, after) = on_form_key(app, &mut form, key);
     reopen(app, form, after);
     commands
 }
 
 /// A key for a prompt over the form.
-pub(super) fn on_prompt_layer_key(app: &mut App, prompt: Prompt, key: KeyEvent) -> Vec<Command> {
+pub(crate) fn on_prompt_layer_key(app: &mut App, prompt: Prompt, key: KeyEvent) -> Vec<Command> {
     let Some(mut form) = form_below(app) else {
         return Vec::new();
     };
@@ -114,7 +113,7 @@ pub(super) fn on_prompt_layer_key(app: &mut App, prompt: Prompt, key: KeyEvent) 
 }
 
 /// A key for the multi-line editor over the form.
-pub(super) fn on_editor_layer_key(
+pub(crate) fn on_editor_layer_key(
     app: &mut App,
     editor: Box<MultilineEditor>,
     key: KeyEvent,
@@ -127,7 +126,7 @@ pub(super) fn on_editor_layer_key(
     Vec::new()
 }
 
-pub(super) fn on_picker_key(app: &mut App, mut picker: KindPicker, key: KeyEvent) -> Vec<Command> {
+pub(crate) fn on_picker_key(app: &mut App, mut picker: KindPicker, key: KeyEvent) -> Vec<Command> {
     let action = lookup(PICKER_KEYS, &key, &(), app.readonly).map(|binding| binding.action);
     match action {
         Some(PickerAction::Quit) => {
@@ -367,7 +366,7 @@ fn ask_file(app: &mut App, form: &mut Form) -> After {
 mod answers;
 mod editing;
 
-pub(super) use answers::{on_draft_tested, on_file_loaded, on_saved};
+pub(crate) use answers::{on_draft_tested, on_file_loaded, on_saved};
 use answers::{save, test_draft};
 use editing::{on_editor_key, on_prompt_key, open_editor};
 

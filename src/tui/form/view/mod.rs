@@ -8,14 +8,14 @@ use ratatui::layout::{Constraint, Direction, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-use super::super::app::App;
-use super::super::form::changes::describe_changes;
-use super::super::form::check::{Problems, check};
-use super::super::form::{DraftTest, Form, MultilineEditor};
-use super::super::theme::Theme;
-use super::list::fit;
-use super::popup::{boxed, centered};
-use super::spinner;
+use crate::tui::app::App;
+use crate::tui::form::changes::describe_changes;
+use crate::tui::form::check::{Problems, check};
+use crate::tui::form::{DraftTest, Form, MultilineEditor};
+use crate::tui::theme::Theme;
+use crate::tui::view::fit;
+use crate::tui::view::popup::{boxed, centered};
+use crate::tui::view::spinner;
 
 /// Label column width.
 const LABEL_WIDTH: usize = 22;

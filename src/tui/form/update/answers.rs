@@ -9,10 +9,8 @@ use crate::tui::form::check::check;
 use crate::tui::form::{DraftTest, Form, Mode, Prompt, Slot};
 use crate::tui::msg::{Command, Request, RequestId};
 
-use super::super::list::fetch_detail;
-use super::super::worker_results::{test_outcome, test_summary};
-use super::super::{flash, send};
 use super::{After, ask};
+use crate::tui::update::{fetch_detail, flash, send, test_outcome, test_summary};
 
 /// `^S`: refuses while a problem remains (the cursor jumps to the first), else shows the exact
 /// changes and waits for a confirmation.

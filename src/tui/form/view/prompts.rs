@@ -12,8 +12,8 @@ use crate::tui::form::{Form, KindPicker, MultilineEditor, Prompt};
 use crate::tui::keys;
 use crate::tui::theme::Theme;
 
-use super::super::list::fit;
-use super::super::popup::popup;
+use crate::tui::view::fit;
+use crate::tui::view::popup::popup;
 
 /// A prompt over the form's body `area`.
 pub fn draw_prompt(frame: &mut Frame<'_>, area: Rect, form: &Form, prompt: &Prompt, theme: Theme) {
@@ -115,7 +115,7 @@ pub fn hints(
         None => keys::hints(FORM_KEYS, form, false),
     };
     frame.render_widget(
-        Paragraph::new(super::super::bars::hint_line(&pairs, area.width, theme)),
+        Paragraph::new(crate::tui::view::bars::hint_line(&pairs, area.width, theme)),
         area,
     );
 }

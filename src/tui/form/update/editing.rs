@@ -14,9 +14,9 @@ use crate::tui::keys::{Binding, lookup};
 use crate::tui::layer::Layer;
 use crate::tui::msg::Command;
 
-use super::super::flash;
 use super::answers::submit;
 use super::{After, ask, toggle_reveal};
+use crate::tui::update::flash;
 
 pub(super) fn set_mask(area: &mut TextArea<'static>, masked: bool) {
     if masked {
