@@ -186,6 +186,24 @@ pub fn help<A, C>(table: &[Binding<A, C>], readonly: bool) -> impl Iterator<Item
 /// For tests walking a table: every key of every binding that applies in `context` triggers that
 /// binding, unless an earlier applicable row takes the same key first (listed in the result so a
 /// test can say which shadowing it expects).
+/// How a prompt answers a key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// Yes, save, load, add.
+    Confirm,
+    /// No, back, cancel, close.
+    Dismiss,
+    /// The key edits the prompt's one-line input.
+    Edit,
+}
+
+/// A one-line input (a file path, a key name, the `:` command): shared by the layers that have one.
+pub const LINE_KEYS: &[Binding<Answer, ()>] = &[
+    bind(Answer::Dismiss, &[Key::Code(KeyCode::Esc)], "Esc").help("cancel"),
+    bind(Answer::Confirm, &[Key::Code(KeyCode::Enter)], "⏎").help("confirm"),
+    bind(Answer::Edit, &[Key::Any], "type").help("edit the line"),
+];
+
 #[cfg(test)]
 pub fn shadowed<A: Copy + PartialEq + std::fmt::Debug, C>(
     table: &[Binding<A, C>],

@@ -1,7 +1,7 @@
-//! The form's key tables: the form itself, its multi-line editor, its prompts and the kind
-//! picker. Each table drives the reducer's matching, the hint bar and the form's help, so a key
-//! that works is hinted where it works (`^F` on every field that takes a file) and the help
-//! lists exactly the keys there are.
+//! The form's key table. It drives the reducer's matching, the hint bar and the form's help, so
+//! a key that works is hinted where it works (`^F` on every field that takes a file) and the help
+//! lists exactly the keys there are. The layers the form opens keep their tables beside their
+//! state: [`super::prompt`], [`super::editor`], [`super::picker`].
 
 use crossterm::event::KeyCode;
 
@@ -154,101 +154,4 @@ pub const FORM_KEYS: &[Binding<FormAction, Form>] = &[
     bind(FormAction::Help, &[Key::Code(KeyCode::F(1))], "F1 ?")
         .hint("help")
         .help("this help (? on the name or a choice)"),
-];
-
-/// What a key does in the multi-line editor.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum EditorAction {
-    Reveal,
-    Done,
-    /// Everything else goes to the text area.
-    Input,
-}
-
-fn editor_reveal_hint(field: &Field) -> Option<&'static str> {
-    field.secret.then_some("reveal")
-}
-
-/// The editor's table; its context is the field being edited.
-pub const EDITOR_KEYS: &[Binding<EditorAction, Field>] = &[
-    bind(EditorAction::Reveal, &[Key::Ctrl('r')], "^R")
-        .hint_for(editor_reveal_hint)
-        .help("reveal or mask the secret being typed"),
-    bind(EditorAction::Done, &[Key::Code(KeyCode::Esc)], "Esc")
-        .hint("done")
-        .help("done: the text becomes the value"),
-    bind(EditorAction::Input, &[Key::Any], "type").help("edit the text"),
-];
-
-/// How a prompt answers a key.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Answer {
-    /// Yes, save, load, add.
-    Confirm,
-    /// No, back, cancel, close.
-    Dismiss,
-    /// The key edits the prompt's one-line input.
-    Edit,
-}
-
-/// Leave a changed form? `y` discards, any other key keeps editing.
-pub const DISCARD_KEYS: &[Binding<Answer, ()>] = &[
-    bind(Answer::Confirm, &[Key::Char('y'), Key::Char('Y')], "y").help("discard the changes"),
-    bind(Answer::Dismiss, &[Key::Any], "any").help("keep editing"),
-];
-
-/// The changes before saving: `⏎` (or `y`) saves, any other key goes back.
-pub const REVIEW_KEYS: &[Binding<Answer, ()>] = &[
-    bind(
-        Answer::Confirm,
-        &[Key::Code(KeyCode::Enter), Key::Char('y'), Key::Char('Y')],
-        "⏎ y",
-    )
-    .help("save")
-    .mutating(),
-    bind(Answer::Dismiss, &[Key::Any], "any").help("back to the form"),
-];
-
-/// A one-line input (a file path, a key name, the `:` command, a typed name).
-pub const LINE_KEYS: &[Binding<Answer, ()>] = &[
-    bind(Answer::Dismiss, &[Key::Code(KeyCode::Esc)], "Esc").help("cancel"),
-    bind(Answer::Confirm, &[Key::Code(KeyCode::Enter)], "⏎").help("confirm"),
-    bind(Answer::Edit, &[Key::Any], "type").help("edit the line"),
-];
-
-/// The form's help: any key closes it.
-pub const FORM_HELP_KEYS: &[Binding<Answer, ()>] =
-    &[bind(Answer::Dismiss, &[Key::Any], "any").help("close the help")];
-
-/// What a key does in the kind picker.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PickerAction {
-    Quit,
-    Cancel,
-    Open,
-    Up,
-    Down,
-    Backspace,
-    Type,
-}
-
-/// The kind picker's table.
-pub const PICKER_KEYS: &[Binding<PickerAction, ()>] = &[
-    bind(PickerAction::Quit, &[Key::Ctrl('c')], "^C").help("quit"),
-    bind(PickerAction::Cancel, &[Key::Code(KeyCode::Esc)], "Esc").help("cancel"),
-    bind(PickerAction::Open, &[Key::Code(KeyCode::Enter)], "⏎").help("open its form"),
-    bind(PickerAction::Up, &[Key::Code(KeyCode::Up)], "↑").help("choose"),
-    bind(
-        PickerAction::Down,
-        &[Key::Code(KeyCode::Down), Key::Code(KeyCode::Tab)],
-        "↓ Tab",
-    )
-    .help("choose"),
-    bind(
-        PickerAction::Backspace,
-        &[Key::Code(KeyCode::Backspace)],
-        "⌫",
-    )
-    .help("widen the list"),
-    bind(PickerAction::Type, &[Key::AnyChar], "type").help("filter"),
 ];

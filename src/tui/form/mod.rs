@@ -8,16 +8,20 @@
 
 pub mod changes;
 pub mod check;
+pub mod editor;
 pub mod field;
 pub mod keys;
 pub mod model;
 pub mod picker;
+pub mod prompt;
 pub mod update;
 pub mod view;
 
 #[cfg(test)]
 mod tests;
 
+pub use editor::MultilineEditor;
 pub use field::{Draft, Field, Original};
-pub use model::{DraftTest, Form, Mode, MultilineEditor, Prompt, Slot};
+pub use model::{DraftTest, Form, Mode, Slot};
 pub use picker::KindPicker;
+pub use prompt::Prompt;

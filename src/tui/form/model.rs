@@ -6,8 +6,6 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use tui_textarea::TextArea;
-
 use crate::catalog::{GroupRule, KindSpec, kind_spec};
 use crate::domain::name::validate_key_name;
 use crate::domain::secret_ref::SecretStore;
@@ -35,42 +33,6 @@ pub enum Slot {
     OptionalToggle,
     /// Adds a key the catalog does not list.
     AddCustom,
-}
-
-/// A question the form asks over itself (a [`Layer::Prompt`](crate::tui::layer::Layer) above it).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Prompt {
-    /// Leave a changed form?
-    Discard,
-    /// The exact changes, before saving.
-    Review,
-    /// A file to load into the field (`encode`: as base64).
-    LoadFile {
-        field: usize,
-        path: String,
-        encode: bool,
-    },
-    /// The name of a key the catalog does not list.
-    CustomKey {
-        text: String,
-    },
-    Help,
-}
-
-/// The multi-line editor (tui-textarea) over one field.
-pub struct MultilineEditor {
-    pub field: usize,
-    pub area: TextArea<'static>,
-}
-
-/// The editor may hold a secret being typed: its text is never formatted.
-impl std::fmt::Debug for MultilineEditor {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MultilineEditor")
-            .field("field", &self.field)
-            .field("lines", &self.area.lines().len())
-            .finish_non_exhaustive()
-    }
 }
 
 /// A connectivity test of the draft.

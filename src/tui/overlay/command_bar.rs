@@ -9,8 +9,7 @@ use ratatui::widgets::{Clear, Paragraph};
 
 use crate::domain::Kind;
 use crate::tui::app::App;
-use crate::tui::form::keys::{Answer, LINE_KEYS};
-use crate::tui::keys::lookup;
+use crate::tui::keys::{Answer, LINE_KEYS, lookup};
 use crate::tui::layer::Layer;
 use crate::tui::msg::{Command, Request};
 use crate::tui::theme::Theme;

@@ -137,7 +137,7 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
         Layer::Help { scroll } => on_help_key(app, scroll, key),
         Layer::ConfirmDelete(confirm) => on_confirm_key(app, confirm, key),
         Layer::TestAll(state) => on_test_all_key(app, state, key),
-        Layer::PickKind(picker) => form::on_picker_key(app, picker, key),
+        Layer::PickKind(picker) => super::form::picker::on_picker_key(app, picker, key),
         Layer::Form(form) => form::on_form_layer_key(app, form, key),
         Layer::Prompt(prompt) => form::on_prompt_layer_key(app, prompt, key),
         Layer::Editor(editor) => form::on_editor_layer_key(app, editor, key),

@@ -11,11 +11,12 @@ use crate::domain::secret_ref::SecretStore;
 use crate::tui::actions::ACTIONS;
 use crate::tui::app::{App, ConfirmDelete, Focus, TestAll};
 use crate::tui::fixtures::local_app;
-use crate::tui::form::keys::{
-    DISCARD_KEYS, EDITOR_KEYS, FORM_HELP_KEYS, FORM_KEYS, FormAction, LINE_KEYS, PICKER_KEYS,
-    REVIEW_KEYS,
-};
+use crate::tui::form::editor::EDITOR_KEYS;
+use crate::tui::form::keys::{FORM_KEYS, FormAction};
+use crate::tui::form::picker::PICKER_KEYS;
+use crate::tui::form::prompt::{DISCARD_KEYS, FORM_HELP_KEYS, REVIEW_KEYS};
 use crate::tui::form::{Form, Prompt, Slot};
+use crate::tui::keys::LINE_KEYS;
 use crate::tui::keys::{Binding, Key, hints, lookup, shadowed};
 use crate::tui::layer::Layer;
 use crate::tui::msg::{Command, Msg};

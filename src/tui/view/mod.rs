@@ -129,16 +129,16 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: Theme) {
                 overlay::confirm_delete::draw(frame, app, confirm, theme)
             }
             Layer::TestAll(state) => overlay::test_all::draw(frame, app, state, theme),
-            Layer::PickKind(picker) => form::draw_picker(frame, picker, theme),
+            Layer::PickKind(picker) => crate::tui::form::picker::draw_picker(frame, picker, theme),
             Layer::Form(_) => {}
             Layer::Prompt(prompt) => {
                 if let Some(open) = open_form {
-                    form::draw_prompt(frame, areas.list, open, prompt, theme);
+                    crate::tui::form::prompt::draw_prompt(frame, areas.list, open, prompt, theme);
                 }
             }
             Layer::Editor(editor) => {
                 if let Some(open) = open_form {
-                    form::draw_editor(frame, areas.list, open, editor, theme);
+                    crate::tui::form::editor::draw_editor(frame, areas.list, open, editor, theme);
                 }
             }
         }

@@ -43,7 +43,7 @@ pub(super) fn save(app: &mut App, form: &mut Form) -> After {
 
 /// Sends the save: a create with every key set, or an update with only the changed keys (and the
 /// name when it changed).
-pub(super) fn submit(app: &mut App, form: &mut Form) -> Vec<Command> {
+pub(in crate::tui::form) fn submit(app: &mut App, form: &mut Form) -> Vec<Command> {
     let request = match &form.mode {
         Mode::New => Request::Create {
             kind: form.kind(),

@@ -1,13 +1,15 @@
-//! The reducer's part for the config form: `n` and `e` open it, keys edit it, and the answers to
-//! its test and save land on it. Pure like the rest of `update`: reading a file and talking to
-//! the server are commands the runtime carries out.
+//! The reducer's part for the config form: `n` and `e` open it, keys edit it (through
+//! [`FORM_KEYS`]), and the answers to its test and save land on it. While it handles a key the
+//! form is off the layer stack; it goes back with whatever it opened over it (`After`). Pure
+//! like the rest of `update`: reading a file and talking to the server are commands the runtime
+//! carries out.
 
 use crossterm::event::{KeyCode, KeyEvent};
 
 use crate::catalog::ValueType;
 use crate::proto::{IntegrationWarning, IntegrationWithSecrets};
 use crate::tui::app::App;
-use crate::tui::form::keys::{FORM_KEYS, FormAction, PICKER_KEYS, PickerAction};
+use crate::tui::form::keys::{FORM_KEYS, FormAction};
 use crate::tui::form::{Form, KindPicker, MultilineEditor, Original, Prompt, Slot};
 use crate::tui::keys::lookup;
 use crate::tui::layer::Layer;
@@ -18,14 +20,14 @@ use crate::tui::update::{fetch_detail, flash};
 /// What becomes of the form after a key: it stays, it closes, or it stays with a layer (a
 /// prompt, the editor) opened over it.
 #[derive(Debug)]
-enum After {
+pub(super) enum After {
     Stay,
     Close,
     Open(Layer),
 }
 
 /// The form stays with `prompt` over it.
-fn ask(prompt: Prompt) -> After {
+pub(super) fn ask(prompt: Prompt) -> After {
     After::Open(Layer::Prompt(prompt))
 }
 
@@ -123,36 +125,6 @@ pub(crate) fn on_editor_layer_key(
     };
     let after = on_editor_key(app, &mut form, editor, key);
     reopen(app, form, after);
-    Vec::new()
-}
-
-pub(crate) fn on_picker_key(app: &mut App, mut picker: KindPicker, key: KeyEvent) -> Vec<Command> {
-    let action = lookup(PICKER_KEYS, &key, &(), app.readonly).map(|binding| binding.action);
-    match action {
-        Some(PickerAction::Quit) => {
-            app.quit = true;
-            return vec![Command::Quit];
-        }
-        Some(PickerAction::Cancel) => return Vec::new(),
-        Some(PickerAction::Open) => {
-            if let Some(spec) = picker.chosen() {
-                if let Some(form) = Form::new_source(spec.kind, app.known_store()) {
-                    app.layers.push(Layer::Form(Box::new(form)));
-                }
-                return Vec::new();
-            }
-        }
-        Some(PickerAction::Up) => picker.move_cursor(-1),
-        Some(PickerAction::Down) => picker.move_cursor(1),
-        Some(PickerAction::Backspace) => picker.backspace(),
-        Some(PickerAction::Type) => {
-            if let KeyCode::Char(c) = key.code {
-                picker.type_char(c);
-            }
-        }
-        None => {}
-    }
-    app.layers.push(Layer::PickKind(picker));
     Vec::new()
 }
 
@@ -298,7 +270,7 @@ fn toggle_linked(app: &mut App, form: &mut Form) {
     flash(app, text, false);
 }
 
-fn toggle_reveal(app: &mut App, form: &mut Form) {
+pub(super) fn toggle_reveal(app: &mut App, form: &mut Form) {
     let Some(index) = form.current_field() else {
         return;
     };
@@ -364,11 +336,12 @@ fn ask_file(app: &mut App, form: &mut Form) -> After {
 }
 
 mod answers;
-mod editing;
 
+use super::editor::{on_editor_key, open_editor};
+use super::prompt::on_prompt_key;
+pub(in crate::tui::form) use answers::submit;
 pub(crate) use answers::{on_draft_tested, on_file_loaded, on_saved};
 use answers::{save, test_draft};
-use editing::{on_editor_key, on_prompt_key, open_editor};
 
 #[cfg(test)]
 mod tests;
