@@ -2,8 +2,9 @@
 //! the `:` command bar, the help, the delete confirmation, the test-all table, the kind picker, the
 //! config form and, over the form, its prompts and its multi-line editor. Keys go to the top layer
 //! only ([`update`](super::update) routes them), drawing goes bottom-up ([`view`](super::view)),
-//! and a layer's `Esc` pops it. One stack replaces five separate mechanisms whose precedence had
-//! to be written twice.
+//! and each layer's table binds `Esc` to closing it (after what must come first: a changed form
+//! asks, a running test-all cancels its tests). One stack replaces five separate mechanisms whose
+//! precedence had to be written twice.
 
 use super::app::{App, ConfirmDelete, TestAll};
 use super::form::{Form, KindPicker, MultilineEditor, Prompt};

@@ -268,6 +268,8 @@ pub use worker_results::test_result;
 pub(crate) use worker_results::{test_outcome, test_summary};
 
 #[cfg(test)]
+mod stack_tests;
+#[cfg(test)]
 mod tables_tests;
 #[cfg(test)]
 mod tests;
