@@ -1,8 +1,12 @@
 //! Every key of the main screen as data: which action it triggers, how the hint bar and the help
 //! describe it, which group the help puts it in, and whether it changes data (those disappear in
-//! `--readonly`). Keys, hints and help all come from this one table, so they cannot disagree.
+//! `--readonly`). Keys, hints and help all come from this one table ([`super::keys`]), so they
+//! cannot disagree.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
+
+use super::app::Focus;
+use super::keys::{Binding, Key, bind, hints, lookup};
 
 /// What the user asked for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -14,6 +18,8 @@ pub enum Action {
     PageUp,
     PageDown,
     SwitchFocus,
+    /// Esc: the detail pane back to the list, else the filter cleared.
+    Back,
     Filter,
     CommandBar,
     CycleSort,
@@ -30,246 +36,155 @@ pub enum Action {
     Quit,
 }
 
-/// Sections of the help screen.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Group {
-    Navigate,
-    FindAndSort,
-    Inspect,
-    Operate,
-    General,
+/// The help's sections, in order.
+pub const NAVIGATE: &str = "Navigate";
+pub const FIND_AND_SORT: &str = "Find and sort";
+pub const INSPECT: &str = "Inspect and copy";
+pub const OPERATE: &str = "Operate";
+pub const GENERAL: &str = "General";
+
+/// One row of the main screen's table.
+/// Its context is the focus, which relabels some hints (the main table has no conditional rows).
+pub type ActionInfo = Binding<Action, Focus>;
+
+fn in_detail(focus: &Focus) -> bool {
+    *focus == Focus::Detail
 }
 
-impl Group {
-    pub const ORDER: [Group; 5] = [
-        Group::Navigate,
-        Group::FindAndSort,
-        Group::Inspect,
-        Group::Operate,
-        Group::General,
-    ];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Group::Navigate => "Navigate",
-            Group::FindAndSort => "Find and sort",
-            Group::Inspect => "Inspect and copy",
-            Group::Operate => "Operate",
-            Group::General => "General",
-        }
-    }
+fn switch_focus_hint(focus: &Focus) -> Option<&'static str> {
+    Some(if in_detail(focus) { "list" } else { "detail" })
 }
 
-/// One row of the table.
-pub struct ActionInfo {
-    pub action: Action,
-    /// How the key is written in hints and help.
-    pub keys: &'static str,
-    /// Short label for the hint bar (empty: not in the hint bar).
-    pub hint: &'static str,
-    pub help: &'static str,
-    pub group: Group,
-    /// Changes data on the server: hidden and disabled in read-only mode.
-    pub mutating: bool,
+fn copy_hint(focus: &Focus) -> Option<&'static str> {
+    Some(if in_detail(focus) {
+        "copy value"
+    } else {
+        "copy id"
+    })
 }
 
-const fn info(
-    action: Action,
-    keys: &'static str,
-    hint: &'static str,
-    help: &'static str,
-    group: Group,
-    mutating: bool,
-) -> ActionInfo {
-    ActionInfo {
-        action,
-        keys,
-        hint,
-        help,
-        group,
-        mutating,
-    }
+/// `x` works anywhere (it says how to reveal), but is hinted only where it reveals.
+fn reveal_hint(focus: &Focus) -> Option<&'static str> {
+    in_detail(focus).then_some("reveal")
 }
 
 /// The table, in help order.
 pub const ACTIONS: &[ActionInfo] = &[
-    info(Action::Down, "j ↓", "", "move down", Group::Navigate, false),
-    info(Action::Up, "k ↑", "", "move up", Group::Navigate, false),
-    info(Action::Top, "g", "", "first row", Group::Navigate, false),
-    info(Action::Bottom, "G", "", "last row", Group::Navigate, false),
-    info(
-        Action::PageDown,
-        "PgDn",
-        "",
-        "page down",
-        Group::Navigate,
-        false,
-    ),
-    info(
-        Action::PageUp,
-        "PgUp",
-        "",
-        "page up",
-        Group::Navigate,
-        false,
-    ),
-    info(
+    bind(
+        Action::Down,
+        &[Key::Char('j'), Key::Code(KeyCode::Down)],
+        "j ↓",
+    )
+    .help("move down")
+    .group(NAVIGATE),
+    bind(Action::Up, &[Key::Char('k'), Key::Code(KeyCode::Up)], "k ↑")
+        .help("move up")
+        .group(NAVIGATE),
+    bind(
+        Action::Top,
+        &[Key::Char('g'), Key::Code(KeyCode::Home)],
+        "g",
+    )
+    .help("first row")
+    .group(NAVIGATE),
+    bind(
+        Action::Bottom,
+        &[Key::Char('G'), Key::Code(KeyCode::End)],
+        "G",
+    )
+    .help("last row")
+    .group(NAVIGATE),
+    bind(Action::PageDown, &[Key::Code(KeyCode::PageDown)], "PgDn")
+        .help("page down")
+        .group(NAVIGATE),
+    bind(Action::PageUp, &[Key::Code(KeyCode::PageUp)], "PgUp")
+        .help("page up")
+        .group(NAVIGATE),
+    bind(
         Action::SwitchFocus,
+        &[
+            Key::Code(KeyCode::Tab),
+            Key::Code(KeyCode::BackTab),
+            Key::Code(KeyCode::Enter),
+        ],
         "Tab ⏎",
-        "detail",
-        "list ⇄ detail pane",
-        Group::Navigate,
-        false,
-    ),
-    info(
-        Action::Filter,
-        "/",
-        "filter",
-        "filter (substring; !x hides x; ⏎ keeps, Esc clears)",
-        Group::FindAndSort,
-        false,
-    ),
-    info(
-        Action::CommandBar,
-        ":",
-        "",
-        "command: :kind postgresql, :kind, :env NAME, :q",
-        Group::FindAndSort,
-        false,
-    ),
-    info(
-        Action::CycleSort,
-        "s",
-        "",
-        "sort by name, kind, updated, status",
-        Group::FindAndSort,
-        false,
-    ),
-    info(
-        Action::Reveal,
-        "x",
-        "reveal",
-        "reveal the secret under the cursor (30 s)",
-        Group::Inspect,
-        false,
-    ),
-    info(
-        Action::CopyId,
-        "y",
-        "copy id",
-        "copy the id (in the detail pane: the value)",
-        Group::Inspect,
-        false,
-    ),
-    info(
-        Action::CopyName,
-        "Y",
-        "",
-        "copy the name",
-        Group::Inspect,
-        false,
-    ),
-    info(
-        Action::Test,
-        "t",
-        "test",
-        "test the selected source",
-        Group::Operate,
-        false,
-    ),
-    info(
-        Action::TestAll,
-        "T",
-        "test all",
-        "test every source shown (Esc cancels, f retries failures)",
-        Group::Operate,
-        false,
-    ),
-    info(
-        Action::Refresh,
-        "r",
-        "refresh",
-        "reload the list",
-        Group::Operate,
-        false,
-    ),
-    info(
-        Action::New,
-        "n",
-        "new",
-        "new source: pick a kind, fill its form",
-        Group::Operate,
-        true,
-    ),
-    info(
-        Action::Edit,
-        "e",
-        "edit",
-        "edit the selected source's config in a form",
-        Group::Operate,
-        true,
-    ),
-    info(
-        Action::Delete,
-        "d",
-        "delete",
-        "delete the selected source (asks first)",
-        Group::Operate,
-        true,
-    ),
-    info(
-        Action::Quit,
-        "q Ctrl-C",
-        "quit",
-        "quit",
-        Group::General,
-        false,
-    ),
-    info(
+    )
+    .hint_for(switch_focus_hint)
+    .help("list ⇄ detail pane")
+    .group(NAVIGATE),
+    bind(Action::Back, &[Key::Code(KeyCode::Esc)], "Esc")
+        .help("back to the list; clears the filter")
+        .group(NAVIGATE),
+    bind(Action::Filter, &[Key::Char('/')], "/")
+        .hint("filter")
+        .help("filter (substring; !x hides x; ⏎ keeps, Esc clears)")
+        .group(FIND_AND_SORT),
+    bind(Action::CommandBar, &[Key::Char(':')], ":")
+        .help("command: :kind postgresql, :kind, :env NAME, :q")
+        .group(FIND_AND_SORT),
+    bind(Action::CycleSort, &[Key::Char('s')], "s")
+        .help("sort by name, kind, updated, status")
+        .group(FIND_AND_SORT),
+    bind(Action::Reveal, &[Key::Char('x')], "x")
+        .hint_for(reveal_hint)
+        .help("reveal the secret under the cursor (30 s)")
+        .group(INSPECT),
+    bind(Action::CopyId, &[Key::Char('y')], "y")
+        .hint_for(copy_hint)
+        .help("copy the id (in the detail pane: the value)")
+        .group(INSPECT),
+    bind(Action::CopyName, &[Key::Char('Y')], "Y")
+        .help("copy the name")
+        .group(INSPECT),
+    bind(Action::Test, &[Key::Char('t')], "t")
+        .hint("test")
+        .help("test the selected source")
+        .group(OPERATE),
+    bind(Action::TestAll, &[Key::Char('T')], "T")
+        .hint("test all")
+        .help("test every source shown (Esc cancels, f retries failures)")
+        .group(OPERATE),
+    bind(Action::Refresh, &[Key::Char('r')], "r")
+        .hint("refresh")
+        .help("reload the list")
+        .group(OPERATE),
+    bind(Action::New, &[Key::Char('n')], "n")
+        .hint("new")
+        .help("new source: pick a kind, fill its form")
+        .group(OPERATE)
+        .mutating(),
+    bind(Action::Edit, &[Key::Char('e')], "e")
+        .hint("edit")
+        .help("edit the selected source's config in a form")
+        .group(OPERATE)
+        .mutating(),
+    bind(Action::Delete, &[Key::Char('d')], "d")
+        .hint("delete")
+        .help("delete the selected source (asks first)")
+        .group(OPERATE)
+        .mutating(),
+    bind(Action::Quit, &[Key::Char('q'), Key::Ctrl('c')], "q Ctrl-C")
+        .hint("quit")
+        .help("quit")
+        .group(GENERAL),
+    bind(
         Action::Help,
+        &[Key::Char('?'), Key::Code(KeyCode::F(1))],
         "?",
-        "help",
-        "this help",
-        Group::General,
-        false,
-    ),
+    )
+    .hint("help")
+    .help("this help")
+    .group(GENERAL),
 ];
 
 /// The action a key triggers on the main screen, if any and if allowed.
-pub fn action_for(key: KeyEvent, readonly: bool) -> Option<Action> {
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    let action = match key.code {
-        KeyCode::Char('c') if ctrl => Action::Quit,
-        _ if ctrl => return None,
-        KeyCode::Char('j') | KeyCode::Down => Action::Down,
-        KeyCode::Char('k') | KeyCode::Up => Action::Up,
-        KeyCode::Char('g') | KeyCode::Home => Action::Top,
-        KeyCode::Char('G') | KeyCode::End => Action::Bottom,
-        KeyCode::PageDown => Action::PageDown,
-        KeyCode::PageUp => Action::PageUp,
-        KeyCode::Tab | KeyCode::BackTab | KeyCode::Enter => Action::SwitchFocus,
-        KeyCode::Char('/') => Action::Filter,
-        KeyCode::Char(':') => Action::CommandBar,
-        KeyCode::Char('s') => Action::CycleSort,
-        KeyCode::Char('r') => Action::Refresh,
-        KeyCode::Char('t') => Action::Test,
-        KeyCode::Char('T') => Action::TestAll,
-        KeyCode::Char('d') => Action::Delete,
-        KeyCode::Char('n') => Action::New,
-        KeyCode::Char('e') => Action::Edit,
-        KeyCode::Char('y') => Action::CopyId,
-        KeyCode::Char('Y') => Action::CopyName,
-        KeyCode::Char('x') => Action::Reveal,
-        KeyCode::Char('?') | KeyCode::F(1) => Action::Help,
-        KeyCode::Char('q') => Action::Quit,
-        _ => return None,
-    };
-    allowed(action, readonly).then_some(action)
+pub fn action_for(key: KeyEvent, focus: Focus, readonly: bool) -> Option<Action> {
+    lookup(ACTIONS, &key, &focus, readonly).map(|info| info.action)
 }
 
 /// Whether `action` is available (mutating actions are not in read-only mode).
 pub fn allowed(action: Action, readonly: bool) -> bool {
-    !(readonly && info_of(action).is_some_and(|info| info.mutating))
+    info_of(action).is_none_or(|info| info.allowed(readonly))
 }
 
 fn info_of(action: Action) -> Option<&'static ActionInfo> {
@@ -278,14 +193,19 @@ fn info_of(action: Action) -> Option<&'static ActionInfo> {
 
 /// The actions available, in table order.
 pub fn available(readonly: bool) -> impl Iterator<Item = &'static ActionInfo> {
-    ACTIONS
-        .iter()
-        .filter(move |info| allowed(info.action, readonly))
+    ACTIONS.iter().filter(move |info| info.allowed(readonly))
+}
+
+/// The main screen's hint bar.
+pub fn main_hints(focus: Focus, readonly: bool) -> Vec<(&'static str, &'static str)> {
+    hints(ACTIONS, &focus, readonly)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tui::keys::shadowed;
+    use crossterm::event::KeyModifiers;
 
     fn key(code: KeyCode) -> KeyEvent {
         KeyEvent::new(code, KeyModifiers::NONE)
@@ -294,19 +214,28 @@ mod tests {
     #[test]
     fn vim_keys_and_arrows_agree() {
         assert_eq!(
-            action_for(key(KeyCode::Char('j')), false),
+            action_for(key(KeyCode::Char('j')), Focus::List, false),
             Some(Action::Down)
         );
-        assert_eq!(action_for(key(KeyCode::Down), false), Some(Action::Down));
-        assert_eq!(action_for(key(KeyCode::Char('k')), false), Some(Action::Up));
-        assert_eq!(action_for(key(KeyCode::Up), false), Some(Action::Up));
+        assert_eq!(
+            action_for(key(KeyCode::Down), Focus::List, false),
+            Some(Action::Down)
+        );
+        assert_eq!(
+            action_for(key(KeyCode::Char('k')), Focus::List, false),
+            Some(Action::Up)
+        );
+        assert_eq!(
+            action_for(key(KeyCode::Up), Focus::List, false),
+            Some(Action::Up)
+        );
     }
 
     #[test]
     fn readonly_removes_mutating_actions_from_keys_and_table() {
-        assert_eq!(action_for(key(KeyCode::Char('d')), true), None);
+        assert_eq!(action_for(key(KeyCode::Char('d')), Focus::List, true), None);
         assert_eq!(
-            action_for(key(KeyCode::Char('d')), false),
+            action_for(key(KeyCode::Char('d')), Focus::List, false),
             Some(Action::Delete)
         );
         assert!(available(true).all(|info| !info.mutating));
@@ -328,9 +257,68 @@ mod tests {
     }
 
     #[test]
+    fn every_key_of_the_table_dispatches_to_its_action_in_either_pane() {
+        for focus in [Focus::List, Focus::Detail] {
+            assert_eq!(shadowed(ACTIONS, &focus), Vec::new(), "{focus:?}");
+            for info in ACTIONS {
+                for key in info.keys {
+                    assert_eq!(
+                        action_for(key.example(), focus, false),
+                        Some(info.action),
+                        "{key:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_hint_names_a_key_that_triggers_its_action() {
+        for readonly in [false, true] {
+            for focus in [Focus::List, Focus::Detail] {
+                let shown = main_hints(focus, readonly);
+                assert!(!shown.is_empty());
+                for (hint_key, label) in shown {
+                    let info = ACTIONS
+                        .iter()
+                        .find(|info| info.hint_in(&focus) == Some((hint_key, label)))
+                        .expect("a hint comes from a row");
+                    assert_eq!(
+                        action_for(info.keys[0].example(), focus, readonly),
+                        Some(info.action),
+                        "{hint_key} {label}"
+                    );
+                    assert!(!(readonly && info.mutating), "{label} hidden in read-only");
+                }
+            }
+        }
+        let labels = |focus| {
+            main_hints(focus, false)
+                .into_iter()
+                .map(|(_, l)| l)
+                .collect::<Vec<_>>()
+        };
+        assert!(labels(Focus::Detail).contains(&"reveal"));
+        assert!(
+            !labels(Focus::List).contains(&"reveal"),
+            "x is hinted where it reveals"
+        );
+    }
+
+    #[test]
+    fn readonly_disables_every_mutating_key() {
+        for info in ACTIONS.iter().filter(|info| info.mutating) {
+            for key in info.keys {
+                assert_eq!(action_for(key.example(), Focus::List, true), None);
+            }
+        }
+        assert!(crate::tui::keys::help(ACTIONS, true).all(|info| !info.mutating));
+    }
+
+    #[test]
     fn ctrl_c_quits_and_other_control_keys_do_nothing() {
         let ctrl = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL);
-        assert_eq!(action_for(ctrl('c'), true), Some(Action::Quit));
-        assert_eq!(action_for(ctrl('d'), false), None);
+        assert_eq!(action_for(ctrl('c'), Focus::List, true), Some(Action::Quit));
+        assert_eq!(action_for(ctrl('d'), Focus::List, false), None);
     }
 }

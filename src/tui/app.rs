@@ -1,12 +1,14 @@
 //! The console's whole state, as plain data. Views read it; only `update` changes it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::time::{Instant, SystemTime};
 
 use crate::domain::{Kind, Secret};
 use crate::proto::{Integration, IntegrationWithSecrets};
 
 use super::msg::{ConnectionState, RequestId};
+pub use super::overlay::confirm_delete::ConfirmDelete;
+pub use super::overlay::test_all::TestAll;
 
 /// Where the console is connected, for the header.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,12 +55,11 @@ impl SortKey {
     }
 }
 
-/// The `/` filter: a substring of the name or kind, inverted with a leading `!`.
+/// The `/` filter: a substring of the name or kind, inverted with a leading `!`. While it is
+/// typed, [`Layer::Filter`](super::layer::Layer::Filter) is on the stack.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Filter {
     pub text: String,
-    /// The user is typing it.
-    pub editing: bool,
 }
 
 /// The last connectivity test of one source.
@@ -110,37 +111,6 @@ pub struct Flash {
     pub until: Instant,
 }
 
-/// The delete confirmation.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ConfirmDelete {
-    pub id: String,
-    pub name: String,
-    /// Production environments: the user types the name; elsewhere a Cancel / Delete choice.
-    pub typed: Option<String>,
-    /// The Delete button is chosen (Cancel is the default).
-    pub delete_chosen: bool,
-}
-
-/// Testing every source shown, with a live table of results.
-#[derive(Clone, Debug, PartialEq)]
-pub struct TestAll {
-    /// (id, name) in the order shown when it started.
-    pub sources: Vec<(String, String)>,
-    /// Request id of each source still running or queued.
-    pub running: BTreeMap<String, RequestId>,
-    pub cancelled: bool,
-    pub scroll: usize,
-}
-
-/// The layer over the main screen, at most one at a time; it gets the keys first.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Overlay {
-    Help { scroll: usize },
-    ConfirmDelete(ConfirmDelete),
-    CommandBar { text: String },
-    TestAll(TestAll),
-}
-
 /// A secret on the clipboard: cleared at `at`, if the clipboard still holds it then.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClipboardClear {
@@ -177,7 +147,8 @@ pub struct App {
     pub tests: HashMap<String, TestStatus>,
     pub revealed: Option<Revealed>,
     pub flash: Option<Flash>,
-    pub overlay: Option<Overlay>,
+    /// The layers over the main screen, bottom first; the last one gets the keys.
+    pub layers: Vec<super::layer::Layer>,
     /// Requests in flight and what they were for.
     pub pending: HashMap<RequestId, super::msg::Request>,
     pub next_request: RequestId,
@@ -188,8 +159,6 @@ pub struct App {
     pub quit: bool,
     /// Ticks seen, for the spinner.
     pub ticks: u64,
-    /// The config form (`n`, `e`), over the main screen while open.
-    pub form: Option<super::form::FormScreen>,
     /// `e` waits for this source's detail, then opens the form with these warnings on its keys.
     pub edit_when_loaded: Option<(String, Vec<crate::proto::IntegrationWarning>)>,
     /// After a create, the list moves to this source once it is listed.
@@ -219,7 +188,7 @@ impl App {
             tests: HashMap::new(),
             revealed: None,
             flash: None,
-            overlay: None,
+            layers: Vec::new(),
             pending: HashMap::new(),
             next_request: 1,
             clipboard_clear: None,
@@ -227,7 +196,6 @@ impl App {
             wall: SystemTime::UNIX_EPOCH,
             quit: false,
             ticks: 0,
-            form: None,
             edit_when_loaded: None,
             select_when_listed: None,
         }

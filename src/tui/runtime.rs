@@ -231,11 +231,7 @@ impl OnScreen {
 }
 
 fn revealed_form_fields(app: &App) -> impl Iterator<Item = (usize, &Secret)> {
-    let form = match &app.form {
-        Some(super::form::FormScreen::Form(form)) => Some(form),
-        _ => None,
-    };
-    form.into_iter().flat_map(|form| {
+    app.form().into_iter().flat_map(|form| {
         form.fields
             .iter()
             .enumerate()
@@ -247,13 +243,10 @@ fn revealed_form_fields(app: &App) -> impl Iterator<Item = (usize, &Secret)> {
 /// The lines of a secret being edited in the multi-line editor while it is revealed (the
 /// field's own value is only updated when the editor closes).
 fn revealed_editor_lines(app: &App) -> impl Iterator<Item = &str> {
-    let lines = match &app.form {
-        Some(super::form::FormScreen::Form(form)) => form.editor.as_ref().and_then(|editor| {
-            let field = form.fields.get(editor.field)?;
-            (field.secret && field.revealed).then(|| editor.area.lines())
-        }),
-        _ => None,
-    };
+    let lines = app.form().zip(app.editor()).and_then(|(form, editor)| {
+        let field = form.fields.get(editor.field)?;
+        (field.secret && field.revealed).then(|| editor.area.lines())
+    });
     lines
         .into_iter()
         .flatten()
@@ -377,7 +370,8 @@ mod on_screen_tests {
     use crate::domain::Kind;
     use crate::domain::secret_ref::SecretStore;
     use crate::tui::fixtures::local_app;
-    use crate::tui::form::{Form, FormScreen};
+    use crate::tui::form::{Form, MultilineEditor};
+    use crate::tui::layer::Layer;
 
     #[test]
     fn a_form_secret_shown_on_purpose_is_handed_to_the_panic_hook_and_only_then() {
@@ -385,13 +379,13 @@ mod on_screen_tests {
         let mut form = Form::new_source(Kind::Postgresql, Some(SecretStore::Local)).unwrap();
         let password = form.field_index("PGPASSWORD").unwrap();
         form.fields[password].type_text("typed-pw-77");
-        app.form = Some(FormScreen::Form(Box::new(form)));
+        app.layers.push(Layer::Form(Box::new(form)));
         let masked = OnScreen::of(&app);
         assert!(
             revealed_values(&app).is_empty(),
             "masked: nothing on screen"
         );
-        if let Some(FormScreen::Form(form)) = app.form.as_mut() {
+        if let Some(form) = app.form_mut() {
             form.fields[password].revealed = true;
         }
         assert_ne!(
@@ -406,15 +400,16 @@ mod on_screen_tests {
         assert_eq!(values, ["typed-pw-77"]);
 
         // A secret being typed in the multi-line editor counts while it is revealed.
-        if let Some(FormScreen::Form(form)) = app.form.as_mut() {
+        if let Some(form) = app.form_mut() {
             form.fields[password].revealed = false;
-            form.editor = Some(crate::tui::form::MultilineEditor {
-                field: password,
-                area: tui_textarea::TextArea::new(vec!["line-one-91".into(), "line-two-92".into()]),
-            });
         }
+        let lines = vec!["line-one-91".into(), "line-two-92".into()];
+        app.layers.push(Layer::Editor(Box::new(MultilineEditor {
+            field: password,
+            area: tui_textarea::TextArea::new(lines),
+        })));
         assert!(revealed_values(&app).is_empty(), "masked in the editor too");
-        if let Some(FormScreen::Form(form)) = app.form.as_mut() {
+        if let Some(form) = app.form_mut() {
             form.fields[password].revealed = true;
         }
         let values: Vec<String> = revealed_values(&app)

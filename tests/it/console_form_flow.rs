@@ -21,7 +21,8 @@ use sourcedeck::proto::SecretSource;
 use sourcedeck::tui::app::{App, ServerInfo, TestResult};
 use sourcedeck::tui::clipboard::Route;
 use sourcedeck::tui::form::changes::describe_changes;
-use sourcedeck::tui::form::{DraftTest, Form, FormScreen, Mode, Original, Prompt, Slot};
+use sourcedeck::tui::form::{DraftTest, Form, Mode, Original, Prompt, Slot};
+use sourcedeck::tui::layer::Layer;
 use sourcedeck::tui::msg::{Msg, Request};
 use sourcedeck::tui::runtime::{Copier, Runtime};
 use sourcedeck::tui::theme::Theme;
@@ -148,10 +149,9 @@ impl Console {
 
     /// The open form; panics when the form (past its kind picker) is not open.
     fn form(&self) -> &Form {
-        match &self.runtime.app.form {
-            Some(FormScreen::Form(form)) => form,
-            other => panic!("the form is not open: {other:?}"),
-        }
+        let app = &self.runtime.app;
+        app.form()
+            .unwrap_or_else(|| panic!("the form is not open: {:?}", app.layers))
     }
 
     fn flash(&self) -> String {
@@ -232,7 +232,7 @@ impl Console {
     fn open_new_postgresql(&mut self) {
         self.type_text("n");
         assert!(
-            matches!(self.app().form, Some(FormScreen::PickKind(_))),
+            matches!(self.app().top(), Some(Layer::PickKind(_))),
             "n opens the kind picker"
         );
         self.type_text("postgres");
@@ -292,7 +292,7 @@ impl Console {
     fn review(&mut self) -> Vec<String> {
         self.ctrl('s');
         assert_eq!(
-            self.form().prompt,
+            self.app().prompt().cloned(),
             Some(Prompt::Review),
             "Ctrl-S opens the review; flash: {}",
             self.flash()
@@ -305,7 +305,7 @@ impl Console {
     /// Enter in the Review: sends the save and waits for the answer. Returns the request exactly
     /// as it went to the worker, which is what the server receives.
     async fn confirm_save(&mut self) -> Request {
-        assert_eq!(self.form().prompt, Some(Prompt::Review));
+        assert_eq!(self.app().prompt().cloned(), Some(Prompt::Review));
         self.key(KeyCode::Enter);
         let saving = self
             .form()
@@ -432,7 +432,7 @@ async fn create_a_postgresql_source_through_the_form() {
     );
 
     assert!(
-        console.app().form.is_none(),
+        !console.app().form_screen_open(),
         "the form closed after the save"
     );
     assert_eq!(console.flash(), "created shop_pg");
@@ -535,7 +535,7 @@ async fn editing_the_port_sends_only_the_port_and_keeps_the_password() {
     );
 
     assert!(
-        console.app().form.is_none(),
+        !console.app().form_screen_open(),
         "the form closed after the save"
     );
     assert_eq!(console.flash(), "saved orders_pg");
@@ -565,7 +565,7 @@ async fn renaming_keeps_the_id_and_the_config() {
         "the new name and no key"
     );
 
-    assert!(console.app().form.is_none());
+    assert!(!console.app().form_screen_open());
     assert_eq!(console.flash(), "saved orders_main");
     let session = server.session().await;
     let listed = session.list().await.unwrap();
@@ -589,7 +589,7 @@ async fn saving_an_empty_form_is_refused_with_the_cursor_on_the_name() {
     assert_ne!(console.form().current(), Slot::Name);
     console.ctrl('s');
     assert_eq!(
-        console.form().prompt,
+        console.app().prompt().cloned(),
         None,
         "no review while problems remain"
     );
@@ -672,7 +672,11 @@ async fn a_linked_aws_arn_is_stored_as_its_short_secret_name() {
         "the reference is sent as typed; the server normalizes it"
     );
 
-    assert!(console.app().form.is_none(), "flash: {}", console.flash());
+    assert!(
+        !console.app().form_screen_open(),
+        "flash: {}",
+        console.flash()
+    );
     assert_eq!(console.flash(), "created linked_pg");
     let found = server.session().await.find("linked_pg").await.unwrap();
     let password = found
@@ -722,14 +726,14 @@ async fn leaving_a_changed_form_asks_and_discarding_changes_nothing() {
     console.set("PGHOST", "db.invalid");
     console.key(KeyCode::Esc);
     assert_eq!(
-        console.form().prompt,
+        console.app().prompt().cloned(),
         Some(Prompt::Discard),
         "Esc asks first"
     );
     let screen = console.frame();
     assert!(screen.contains("Leave the form?"), "{screen}");
     console.type_text("n");
-    assert_eq!(console.form().prompt, None, "n keeps editing");
+    assert_eq!(console.app().prompt().cloned(), None, "n keeps editing");
     assert_eq!(console.flash(), "kept editing");
     assert_eq!(
         console.literal("PGHOST"),
@@ -737,9 +741,9 @@ async fn leaving_a_changed_form_asks_and_discarding_changes_nothing() {
         "nothing typed is lost"
     );
     console.key(KeyCode::Esc);
-    assert_eq!(console.form().prompt, Some(Prompt::Discard));
+    assert_eq!(console.app().prompt().cloned(), Some(Prompt::Discard));
     console.type_text("y");
-    assert!(console.app().form.is_none(), "y discards");
+    assert!(!console.app().form_screen_open(), "y discards");
     assert_eq!(console.flash(), "changes discarded");
     console.idle().await;
 

@@ -122,6 +122,26 @@ impl Field {
             )
     }
 
+    /// Chosen with ← → or space (a boolean or enum literal; a linked one is a reference to type).
+    pub fn is_choice(&self) -> bool {
+        !self.linked && matches!(self.value_type(), ValueType::Boolean | ValueType::Enum)
+    }
+
+    /// How a file becomes this key's value, if one can: `Some(true)` base64-encoded (binary
+    /// keys), `Some(false)` as text. Its type decides; a linked key is asked about separately.
+    pub fn file_encoding(&self) -> Option<bool> {
+        match self.value_type() {
+            ValueType::Base64 => Some(true),
+            ValueType::Multiline | ValueType::JsonObject | ValueType::Text => Some(false),
+            _ => None,
+        }
+    }
+
+    /// `^F` loads a file into it.
+    pub fn accepts_file(&self) -> bool {
+        !self.linked && self.file_encoding().is_some()
+    }
+
     /// The value after saving, as the checks see it.
     pub fn draft(&self) -> Draft<'_> {
         if self.linked {

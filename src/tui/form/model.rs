@@ -6,8 +6,6 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use tui_textarea::TextArea;
-
 use crate::catalog::{GroupRule, KindSpec, kind_spec};
 use crate::domain::name::validate_key_name;
 use crate::domain::secret_ref::SecretStore;
@@ -37,42 +35,6 @@ pub enum Slot {
     AddCustom,
 }
 
-/// A question the form asks over itself; it gets the keys first.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Prompt {
-    /// Leave a changed form?
-    Discard,
-    /// The exact changes, before saving.
-    Review,
-    /// A file to load into the field (`encode`: as base64).
-    LoadFile {
-        field: usize,
-        path: String,
-        encode: bool,
-    },
-    /// The name of a key the catalog does not list.
-    CustomKey {
-        text: String,
-    },
-    Help,
-}
-
-/// The multi-line editor (tui-textarea) over one field.
-pub struct MultilineEditor {
-    pub field: usize,
-    pub area: TextArea<'static>,
-}
-
-/// The editor may hold a secret being typed: its text is never formatted.
-impl std::fmt::Debug for MultilineEditor {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MultilineEditor")
-            .field("field", &self.field)
-            .field("lines", &self.area.lines().len())
-            .finish_non_exhaustive()
-    }
-}
-
 /// A connectivity test of the draft.
 #[derive(Clone, Debug, PartialEq)]
 pub enum DraftTest {
@@ -94,8 +56,6 @@ pub struct Form {
     pub show_optional: bool,
     /// Index into [`Form::slots`].
     pub cursor: usize,
-    pub prompt: Option<Prompt>,
-    pub editor: Option<MultilineEditor>,
     pub test: Option<DraftTest>,
     /// The save in flight.
     pub saving: Option<RequestId>,
@@ -196,8 +156,6 @@ impl Form {
             fields,
             show_optional: false,
             cursor: 0,
-            prompt: None,
-            editor: None,
             test: None,
             saving: None,
             store,

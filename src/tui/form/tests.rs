@@ -417,10 +417,10 @@ fn server_warnings_land_on_their_keys_until_the_key_is_edited() {
 fn formatting_the_form_never_shows_what_was_typed() {
     let mut form = new_form(Kind::Snowflake);
     set(&mut form, "SNOWFLAKE_PASSWORD", "typed-secret-Qq7");
-    form.editor = Some(super::MultilineEditor {
+    let editor = crate::tui::layer::Layer::Editor(Box::new(super::MultilineEditor {
         field: 0,
         area: tui_textarea::TextArea::new(vec!["typed-secret-Qq7".to_string()]),
-    });
-    let printed = format!("{form:?}");
+    }));
+    let printed = format!("{form:?} {editor:?}");
     assert!(!printed.contains("typed-secret-Qq7"), "{printed}");
 }

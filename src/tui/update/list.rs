@@ -1,7 +1,5 @@
 //! The list screen's movement: cursor and paging, the selection (and the detail it fetches),
-//! and the `/` filter with its live re-filtering of the rows.
-
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+//! and the live re-filtering of the rows (the `/` filter's layer is in `overlay::filter`).
 
 use crate::tui::app::{App, Focus};
 use crate::tui::filter::visible_rows;
@@ -50,7 +48,7 @@ pub(super) fn shift(position: usize, delta: isize, len: usize) -> usize {
 }
 
 /// The selection moved: mask any revealed secret, reset the detail cursor, fetch the detail.
-pub(super) fn selection_changed(app: &mut App) -> Vec<Command> {
+pub(crate) fn selection_changed(app: &mut App) -> Vec<Command> {
     app.revealed = None;
     app.detail_cursor = 0;
     let selected = app.selected_integration().map(|i| i.id.clone());
@@ -63,7 +61,7 @@ pub(super) fn selection_changed(app: &mut App) -> Vec<Command> {
     fetch_detail(app, id)
 }
 
-pub(super) fn fetch_detail(app: &mut App, id: String) -> Vec<Command> {
+pub(crate) fn fetch_detail(app: &mut App, id: String) -> Vec<Command> {
     let request = Request::Get { id: id.clone() };
     if app.details.contains_key(&id) || app.is_pending(&request) {
         return Vec::new();
@@ -87,7 +85,7 @@ pub(super) fn fetch_detail(app: &mut App, id: String) -> Vec<Command> {
 }
 
 /// Recomputes the visible rows, keeping the cursor on the same source when it is still shown.
-pub(super) fn refilter(app: &mut App) {
+pub(crate) fn refilter(app: &mut App) {
     let selected_id = app.selected_integration().map(|i| i.id.clone());
     app.visible = visible_rows(
         &app.integrations,
@@ -105,27 +103,4 @@ pub(super) fn refilter(app: &mut App) {
         .unwrap_or(0)
         .min(app.visible.len().saturating_sub(1));
     keep_cursor_in_view(app);
-}
-
-pub(super) fn on_filter_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
-    let before = app.selected_integration().map(|i| i.id.clone());
-    match key.code {
-        KeyCode::Enter => app.filter.editing = false,
-        KeyCode::Esc => {
-            app.filter.editing = false;
-            app.filter.text.clear();
-        }
-        KeyCode::Backspace => {
-            app.filter.text.pop();
-        }
-        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-            app.filter.text.push(c);
-        }
-        _ => return Vec::new(),
-    }
-    refilter(app);
-    if app.selected_integration().map(|i| i.id.clone()) != before {
-        return selection_changed(app);
-    }
-    Vec::new()
 }

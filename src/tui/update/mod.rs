@@ -7,7 +7,10 @@ use std::time::Duration;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::actions::{Action, action_for};
-use super::app::{App, Flash, Focus, Overlay};
+use super::app::{App, Flash, Focus, TestStatus};
+use super::form::Prompt;
+use super::form::update as form;
+use super::layer::Layer;
 use super::msg::{Command, ConnectionState, Msg, Request};
 
 /// How long a revealed secret stays on screen, and a copied secret on the clipboard.
@@ -48,7 +51,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
 }
 
 /// Registers a request and returns the command that sends it.
-fn send(app: &mut App, request: Request) -> Command {
+pub(crate) fn send(app: &mut App, request: Request) -> Command {
     let id = app.next_request;
     app.next_request += 1;
     app.pending.insert(id, request.clone());
@@ -116,33 +119,53 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
         commands.extend(on_key(app, plain));
         return commands;
     }
-    if app.form.is_some() {
-        return form::on_key(app, key);
-    }
     let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
     if ctrl_c {
-        app.quit = true;
-        return vec![Command::Quit];
+        return on_ctrl_c(app);
     }
-    if app.overlay.is_some() {
-        return on_overlay_key(app, key);
+    // Keys go to the top layer only: it is taken off the stack, and its handler puts it back
+    // (or not: that is how a layer closes) and may push another over it.
+    let Some(layer) = app.layers.pop() else {
+        return match action_for(key, app.focus, app.readonly) {
+            Some(action) => on_action(app, action),
+            None => Vec::new(),
+        };
+    };
+    match layer {
+        Layer::Filter => on_filter_key(app, key),
+        Layer::CommandBar { text } => on_command_bar_key(app, text, key),
+        Layer::Help { scroll } => on_help_key(app, scroll, key),
+        Layer::ConfirmDelete(confirm) => on_confirm_key(app, confirm, key),
+        Layer::TestAll(state) => on_test_all_key(app, state, key),
+        Layer::PickKind(picker) => super::form::picker::on_picker_key(app, picker, key),
+        Layer::Form(form) => form::on_form_layer_key(app, form, key),
+        Layer::Prompt(prompt) => form::on_prompt_layer_key(app, prompt, key),
+        Layer::Editor(editor) => form::on_editor_layer_key(app, editor, key),
     }
-    if app.filter.editing {
-        return on_filter_key(app, key);
-    }
-    if key.code == KeyCode::Esc {
-        if app.focus == Focus::Detail {
-            app.focus = Focus::List;
-        } else if !app.filter.text.is_empty() {
-            app.filter.text.clear();
-            refilter(app);
-        }
+}
+
+/// Ctrl-C quits from any layer, except that a form with unsaved changes asks first (the layers
+/// over it give way to the question).
+fn on_ctrl_c(app: &mut App) -> Vec<Command> {
+    let form_at = app
+        .layers
+        .iter()
+        .rposition(|layer| matches!(layer, Layer::Form(form) if form.is_dirty()));
+    let asking = matches!(app.top(), Some(Layer::Prompt(Prompt::Discard)));
+    if let Some(position) = form_at
+        && !asking
+    {
+        app.layers.truncate(position + 1);
+        app.layers.push(Layer::Prompt(Prompt::Discard));
+        flash(
+            app,
+            "unsaved changes: y discards them, Ctrl-C again quits",
+            true,
+        );
         return Vec::new();
     }
-    match action_for(key, app.readonly) {
-        Some(action) => on_action(app, action),
-        None => Vec::new(),
-    }
+    app.quit = true;
+    vec![Command::Quit]
 }
 
 fn on_action(app: &mut App, action: Action) -> Vec<Command> {
@@ -160,12 +183,21 @@ fn on_action(app: &mut App, action: Action) -> Vec<Command> {
             };
             Vec::new()
         }
+        Action::Back => {
+            if app.focus == Focus::Detail {
+                app.focus = Focus::List;
+            } else if !app.filter.text.is_empty() {
+                app.filter.text.clear();
+                refilter(app);
+            }
+            Vec::new()
+        }
         Action::Filter => {
-            app.filter.editing = true;
+            app.layers.push(Layer::Filter);
             Vec::new()
         }
         Action::CommandBar => {
-            app.overlay = Some(Overlay::CommandBar {
+            app.layers.push(Layer::CommandBar {
                 text: String::new(),
             });
             Vec::new()
@@ -192,7 +224,7 @@ fn on_action(app: &mut App, action: Action) -> Vec<Command> {
         Action::CopyName => copy_name(app),
         Action::Reveal => reveal(app),
         Action::Help => {
-            app.overlay = Some(Overlay::Help { scroll: 0 });
+            app.layers.push(Layer::Help { scroll: 0 });
             Vec::new()
         }
         Action::Quit => {
@@ -202,20 +234,42 @@ fn on_action(app: &mut App, action: Action) -> Vec<Command> {
     }
 }
 
+fn test_selected(app: &mut App) -> Vec<Command> {
+    let Some(integration) = app.selected_integration() else {
+        return Vec::new();
+    };
+    let id = integration.id.clone();
+    let request = Request::Test { id: id.clone() };
+    if app.is_pending(&request) {
+        flash(app, "a test of this source is already running", false);
+        return Vec::new();
+    }
+    app.tests.insert(id, TestStatus::Running { since: app.now });
+    vec![send(app, request)]
+}
+
 mod detail;
-mod form;
 mod list;
-mod overlay;
 mod worker_results;
 
+use super::overlay::command_bar::on_command_bar_key;
+use super::overlay::confirm_delete::{ask_delete, on_confirm_key};
+use super::overlay::filter::on_filter_key;
+use super::overlay::help::on_help_key;
+use super::overlay::test_all::{on_test_all_key, test_all};
 use detail::{copy_id_or_value, copy_name, on_copied, reveal};
 pub use detail::{detail_keys, is_withheld};
 pub use list::keep_cursor_in_view;
-use list::{move_cursor, on_filter_key, page, refilter};
-use overlay::{ask_delete, on_overlay_key, test_all, test_selected};
+pub(crate) use list::{fetch_detail, refilter, selection_changed};
+use list::{move_cursor, page};
 
 use worker_results::on_reply;
 pub use worker_results::test_result;
+pub(crate) use worker_results::{test_outcome, test_summary};
 
+#[cfg(test)]
+mod stack_tests;
+#[cfg(test)]
+mod tables_tests;
 #[cfg(test)]
 mod tests;

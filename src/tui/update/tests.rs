@@ -12,6 +12,7 @@ use crate::proto::{Integration, IntegrationWithSecrets, SecretSource, TestIntegr
 use crate::tui::app::{SortKey, TestStatus};
 use crate::tui::clipboard::Fingerprint;
 use crate::tui::fixtures::{key_row, local_app};
+use crate::tui::layer::Layer;
 use crate::tui::msg::{Outcome, Reply, RequestId};
 
 pub fn integration(id: &str, name: &str, kind: Kind) -> Integration {
@@ -202,7 +203,7 @@ fn filter_narrows_live_inverts_with_bang_keeps_on_enter_and_clears_on_esc() {
     assert_eq!(app.visible.len(), 1);
     assert_eq!(selected_name(&app), "orders_pg");
     update(&mut app, key(KeyCode::Enter));
-    assert!(!app.filter.editing);
+    assert!(!app.filter_editing());
     assert_eq!(app.visible.len(), 1, "Enter keeps the filter");
     update(&mut app, key(KeyCode::Char('/')));
     update(&mut app, key(KeyCode::Backspace));
@@ -384,7 +385,7 @@ fn test_all_runs_every_shown_source_cancels_and_retries_only_failures() {
     // Esc cancels the one still running.
     let commands = update(&mut app, key(KeyCode::Esc));
     assert_eq!(commands, vec![Command::Cancel(vec![tests[2].0])]);
-    let Some(Overlay::TestAll(state)) = &app.overlay else {
+    let Some(Layer::TestAll(state)) = app.top() else {
         panic!("the table stays open after cancelling");
     };
     assert!(state.cancelled && state.running.is_empty());
@@ -412,13 +413,13 @@ fn delete_asks_with_cancel_as_the_default() {
     let mut app = loaded("default", false);
     update(&mut app, key(KeyCode::Char('d')));
     assert!(
-        matches!(&app.overlay, Some(Overlay::ConfirmDelete(c)) if !c.delete_chosen && c.typed.is_none())
+        matches!(app.top(), Some(Layer::ConfirmDelete(c)) if !c.delete_chosen && c.typed.is_none())
     );
     assert!(
         update(&mut app, key(KeyCode::Enter)).is_empty(),
         "Enter on the default cancels"
     );
-    assert!(app.overlay.is_none());
+    assert!(app.top().is_none());
     update(&mut app, key(KeyCode::Char('d')));
     update(&mut app, key(KeyCode::Right));
     let commands = update(&mut app, key(KeyCode::Enter));
@@ -440,13 +441,13 @@ fn delete_asks_with_cancel_as_the_default() {
 fn in_production_delete_needs_the_typed_name() {
     let mut app = loaded("prod-eu", false);
     update(&mut app, key(KeyCode::Char('d')));
-    assert!(matches!(&app.overlay, Some(Overlay::ConfirmDelete(c)) if c.typed.is_some()));
+    assert!(matches!(app.top(), Some(Layer::ConfirmDelete(c)) if c.typed.is_some()));
     chars(&mut app, "event");
     assert!(
         update(&mut app, key(KeyCode::Enter)).is_empty(),
         "a wrong name deletes nothing"
     );
-    assert!(app.overlay.is_some());
+    assert!(app.top().is_some());
     chars(&mut app, "s");
     let commands = update(&mut app, key(KeyCode::Enter));
     sent(&commands, |r| matches!(r, Request::Delete { .. }));
@@ -476,7 +477,7 @@ fn a_failed_delete_keeps_the_source_and_says_why() {
 fn readonly_has_no_delete() {
     let mut app = loaded("default", true);
     assert!(update(&mut app, key(KeyCode::Char('d'))).is_empty());
-    assert!(app.overlay.is_none());
+    assert!(app.top().is_none());
     // Non-mutating actions still work.
     let commands = update(&mut app, key(KeyCode::Char('t')));
     sent(&commands, |r| matches!(r, Request::Test { .. }));
@@ -546,9 +547,9 @@ fn copying_a_secret_needs_a_reveal_and_the_clipboard_is_cleared_after_30_s() {
 fn help_opens_on_question_mark_and_any_key_closes() {
     let mut app = loaded("default", false);
     update(&mut app, key(KeyCode::Char('?')));
-    assert!(matches!(app.overlay, Some(Overlay::Help { .. })));
+    assert!(matches!(app.top(), Some(Layer::Help { .. })));
     update(&mut app, key(KeyCode::Esc));
-    assert!(app.overlay.is_none());
+    assert!(app.top().is_none());
 }
 
 #[test]

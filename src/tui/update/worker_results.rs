@@ -4,7 +4,7 @@
 use base64::Engine as _;
 
 use crate::proto::TestIntegrationResponse;
-use crate::tui::app::{App, Detail, Focus, Overlay, PreviewLine, Revealed, TestResult, TestStatus};
+use crate::tui::app::{App, Detail, Focus, PreviewLine, Revealed, TestResult, TestStatus};
 use crate::tui::msg::{Command, Outcome, Reply, Request};
 
 use super::list::{fetch_detail, keep_cursor_in_view, refilter, selection_changed};
@@ -159,7 +159,7 @@ pub fn test_result(response: &TestIntegrationResponse) -> TestResult {
 }
 
 /// A test's answer as the console keeps it; a call that failed is a failed test saying why.
-pub(super) fn test_outcome(
+pub(crate) fn test_outcome(
     result: Result<TestIntegrationResponse, crate::client::ClientError>,
 ) -> TestResult {
     match result {
@@ -174,7 +174,7 @@ pub(super) fn test_outcome(
 }
 
 /// `ok in 3 ms: connected …` or `failed: …`, for the flash line.
-pub(super) fn test_summary(outcome: &TestResult) -> String {
+pub(crate) fn test_summary(outcome: &TestResult) -> String {
     let verdict = if outcome.success { "ok" } else { "failed" };
     let latency = outcome
         .latency_ms
@@ -195,10 +195,9 @@ pub(super) fn on_tested(
         .find(|i| i.id == id)
         .and_then(|i| i.name.clone())
         .unwrap_or_default();
-    let in_test_all = match app.overlay.as_mut() {
-        Some(Overlay::TestAll(state)) => state.running.remove(&id).is_some(),
-        _ => false,
-    };
+    let in_test_all = app
+        .test_all_mut()
+        .is_some_and(|state| state.running.remove(&id).is_some());
     if !in_test_all {
         let line = format!("test {name}: {}", test_summary(&outcome));
         flash(app, line, !outcome.success);

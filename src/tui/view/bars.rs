@@ -1,6 +1,6 @@
 //! The one-line bars: the header (server, environment, local, read-only, connection), the flash
-//! line (results and errors, or the filter being typed) and the hint bar, which is built from the
-//! same action table as the help.
+//! line (results and errors; the `/` filter and `:` command layers draw over it) and the hint bar,
+//! which is built from the same action table as the help.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -8,8 +8,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
-use super::super::actions::{Action, available};
-use super::super::app::{App, Focus, Overlay};
+use super::super::actions::main_hints;
+use super::super::app::App;
 use super::super::msg::ConnectionState;
 use super::super::theme::Theme;
 use super::spinner;
@@ -53,21 +53,7 @@ pub fn header(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
 }
 
 pub fn flash(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
-    let line = if app.filter.editing {
-        Line::from(vec![
-            Span::styled("/", theme.key()),
-            Span::raw(app.filter.text.clone()),
-            Span::styled("█", theme.dim()),
-            Span::styled("   ⏎ keep · Esc clear · !x hides x", theme.dim()),
-        ])
-    } else if let Some(Overlay::CommandBar { text }) = &app.overlay {
-        Line::from(vec![
-            Span::styled(":", theme.key()),
-            Span::raw(text.clone()),
-            Span::styled("█", theme.dim()),
-            Span::styled("   kind NAME · env NAME · q", theme.dim()),
-        ])
-    } else if let Some(flash) = &app.flash {
+    let line = if let Some(flash) = &app.flash {
         let style = if flash.error {
             theme.error()
         } else {
@@ -83,19 +69,7 @@ pub fn flash(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
 }
 
 pub fn hints(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
-    let mut pairs: Vec<(&str, &str)> = Vec::new();
-    for info in available(app.readonly).filter(|info| !info.hint.is_empty()) {
-        if info.action == Action::Reveal && app.focus != Focus::Detail {
-            continue;
-        }
-        let label = match (info.action, app.focus) {
-            (Action::SwitchFocus, Focus::Detail) => "list",
-            (Action::CopyId, Focus::Detail) => "copy value",
-            _ => info.hint,
-        };
-        let key = info.keys.split(' ').next().unwrap_or(info.keys);
-        pairs.push((key, label));
-    }
+    let pairs = main_hints(app.focus, app.readonly);
     frame.render_widget(Paragraph::new(hint_line(&pairs, area.width, theme)), area);
 }
 

@@ -94,7 +94,7 @@ pub fn detail_lines(app: &App, theme: Theme, width: usize) -> (Vec<Line<'static>
                 .max()
                 .unwrap_or(0)
                 .min(34);
-            let focused = app.focus == Focus::Detail && app.overlay.is_none();
+            let focused = app.focus == Focus::Detail && !app.popup_open();
             for (row, secret) in detail.integration.secrets.iter().enumerate() {
                 let on_cursor = focused && row == app.detail_cursor;
                 let revealed = app
@@ -205,7 +205,7 @@ fn test_lines(app: &App, id: &str, theme: Theme, width: usize) -> Vec<Line<'stat
 }
 
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
-    let focused = app.focus == Focus::Detail && app.overlay.is_none();
+    let focused = app.focus == Focus::Detail && !app.popup_open();
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border(focused))

@@ -11,7 +11,8 @@ use crate::domain::secret_ref::SecretStore;
 use crate::domain::{Kind, Secret};
 use crate::tui::app::{App, TestResult};
 use crate::tui::fixtures::{local_app, render, saved_postgres};
-use crate::tui::form::{DraftTest, Form, FormScreen, KindPicker, Prompt, Slot};
+use crate::tui::form::{DraftTest, Form, KindPicker, Prompt, Slot};
+use crate::tui::layer::Layer;
 use crate::tui::msg::{ConnectionState, Msg};
 use crate::tui::update::update;
 
@@ -46,15 +47,12 @@ fn idle_app() -> App {
 
 fn with_form(form: Form) -> App {
     let mut app = idle_app();
-    app.form = Some(FormScreen::Form(Box::new(form)));
+    app.layers.push(Layer::Form(Box::new(form)));
     app
 }
 
 fn form_of(app: &mut App) -> &mut Form {
-    match app.form.as_mut() {
-        Some(FormScreen::Form(form)) => form,
-        _ => panic!("no form"),
-    }
+    app.form_mut().expect("no form")
 }
 
 fn key(app: &mut App, code: KeyCode, modifiers: KeyModifiers) {
@@ -320,11 +318,12 @@ fn prompts_editor_and_picker() {
     let mut app = changed(&CASES[1]);
     let form = form_of(&mut app);
     focus(form, "SNOWFLAKE_PRIVATE_KEY_B64");
-    form.prompt = Some(Prompt::LoadFile {
-        field: form.field_index("SNOWFLAKE_PRIVATE_KEY_B64").unwrap(),
+    let field = form.field_index("SNOWFLAKE_PRIVATE_KEY_B64").unwrap();
+    app.layers.push(Layer::Prompt(Prompt::LoadFile {
+        field,
         path: "~/keys/rsa_key.p8".into(),
         encode: true,
-    });
+    }));
     check("load_file_prompt", &app, false, false);
 
     let mut app = with_form(blank(&CASES[0]));
@@ -338,9 +337,10 @@ fn prompts_editor_and_picker() {
     check("custom_key_did_you_mean", &app, false, false);
 
     let mut app = idle_app();
-    app.form = Some(FormScreen::PickKind(KindPicker::default()));
+    app.layers.push(Layer::PickKind(KindPicker::default()));
     check("kind_picker", &app, false, true);
-    app.form = Some(FormScreen::PickKind(KindPicker {
+    app.layers.pop();
+    app.layers.push(Layer::PickKind(KindPicker {
         filter: "goo".into(),
         selected: 1,
     }));
@@ -364,7 +364,7 @@ fn draft_test_result_and_saving() {
 #[test]
 fn the_form_draws_on_tiny_and_huge_terminals_without_panicking() {
     let mut app = changed(&CASES[1]);
-    form_of(&mut app).prompt = Some(Prompt::Review);
+    app.layers.push(Layer::Prompt(Prompt::Review));
     for (width, height) in [(40, 12), (20, 6), (1, 1), (250, 80)] {
         let _ = render(&app, width, height);
     }

@@ -85,7 +85,7 @@ fn title(app: &App) -> String {
 }
 
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
-    let focused = app.focus == Focus::List && app.overlay.is_none();
+    let focused = app.focus == Focus::List && !app.popup_open();
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border(focused))

@@ -2,18 +2,20 @@
 //! side on wide terminals and stacks them on narrow ones (usable at 80×24); only the rows on
 //! screen are built, so a frame costs the same at ten rows or ten thousand.
 
-mod bars;
+pub(crate) mod bars;
 mod detail;
-mod form;
 mod list;
-mod overlay;
+pub(crate) mod popup;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
 
 use super::app::App;
-use super::form::FormScreen;
+use super::form::view as form;
+use super::layer::Layer;
+use super::overlay;
 use super::theme::Theme;
+pub(crate) use list::fit;
 
 /// The spinner's frames, advanced by ticks.
 const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
@@ -83,28 +85,63 @@ pub fn list_page(area: Rect, app: &App) -> usize {
     usize::from(areas(area, app.visible.len()).list.height.saturating_sub(3)).max(1)
 }
 
-/// Draws the whole console.
+/// Draws the whole console: the main screen (or the form, which takes the body), its bars, then
+/// the layers bottom-up. Layers under the form are hidden by it and not drawn.
 pub fn draw(frame: &mut Frame<'_>, app: &App, theme: Theme) {
-    if let Some(FormScreen::Form(open)) = &app.form {
-        // The form takes the body; header and flash line stay where they always are.
-        let areas = areas(frame.area(), 0);
-        bars::header(frame, areas.header, app, theme);
-        form::draw(frame, areas.list, app, open, theme);
-        bars::flash(frame, areas.flash, app, theme);
-        form::hints(frame, areas.hints, open, theme);
-        return;
-    }
-    let areas = areas(frame.area(), app.visible.len());
+    let open_form = app.form();
+    let areas = areas(
+        frame.area(),
+        if open_form.is_some() {
+            0
+        } else {
+            app.visible.len()
+        },
+    );
     bars::header(frame, areas.header, app, theme);
-    list::draw(frame, areas.list, app, theme);
-    if !areas.detail.is_empty() {
-        detail::draw(frame, areas.detail, app, theme);
+    match open_form {
+        // The form takes the body; header and flash line stay where they always are.
+        Some(open) => form::draw(frame, areas.list, app, open, theme),
+        None => {
+            list::draw(frame, areas.list, app, theme);
+            if !areas.detail.is_empty() {
+                detail::draw(frame, areas.detail, app, theme);
+            }
+        }
     }
     bars::flash(frame, areas.flash, app, theme);
-    bars::hints(frame, areas.hints, app, theme);
-    overlay::draw(frame, app, theme);
-    if let Some(FormScreen::PickKind(picker)) = &app.form {
-        form::draw_picker(frame, picker, theme);
+    match open_form {
+        Some(open) => form::hints(frame, areas.hints, open, app.editor(), theme),
+        None => bars::hints(frame, areas.hints, app, theme),
+    }
+    let from = app
+        .layers
+        .iter()
+        .rposition(|layer| matches!(layer, Layer::Form(_)))
+        .unwrap_or(0);
+    for layer in &app.layers[from..] {
+        match layer {
+            Layer::Filter => overlay::filter::draw(frame, areas.flash, app, theme),
+            Layer::CommandBar { text } => {
+                overlay::command_bar::draw(frame, areas.flash, text, theme)
+            }
+            Layer::Help { scroll } => overlay::help::draw(frame, app, *scroll, theme),
+            Layer::ConfirmDelete(confirm) => {
+                overlay::confirm_delete::draw(frame, app, confirm, theme)
+            }
+            Layer::TestAll(state) => overlay::test_all::draw(frame, app, state, theme),
+            Layer::PickKind(picker) => crate::tui::form::picker::draw_picker(frame, picker, theme),
+            Layer::Form(_) => {}
+            Layer::Prompt(prompt) => {
+                if let Some(open) = open_form {
+                    crate::tui::form::prompt::draw_prompt(frame, areas.list, open, prompt, theme);
+                }
+            }
+            Layer::Editor(editor) => {
+                if let Some(open) = open_form {
+                    crate::tui::form::editor::draw_editor(frame, areas.list, open, editor, theme);
+                }
+            }
+        }
     }
 }
 

@@ -10,10 +10,11 @@ use super::draw;
 use crate::domain::{Kind, Secret};
 use crate::proto::{Integration, IntegrationWarning, IntegrationWithSecrets, SecretSource};
 use crate::tui::app::{
-    App, ConfirmDelete, Detail, Focus, Overlay, Revealed, TestAll, TestResult, TestStatus,
+    App, ConfirmDelete, Detail, Focus, Revealed, TestAll, TestResult, TestStatus,
 };
 use crate::tui::filter::visible_rows;
 use crate::tui::fixtures::{finished, key_row, local_app, render};
+use crate::tui::layer::Layer;
 use crate::tui::msg::{ConnectionState, Request};
 use crate::tui::theme::Theme;
 
@@ -189,8 +190,8 @@ fn secret_revealed() {
 }
 
 /// The delete confirmation of orders_pg; `typed` is the name typed so far (production).
-fn confirm_orders(typed: Option<&str>) -> Overlay {
-    Overlay::ConfirmDelete(ConfirmDelete {
+fn confirm_orders(typed: Option<&str>) -> Layer {
+    Layer::ConfirmDelete(ConfirmDelete {
         id: "01JORDERS".into(),
         name: "orders_pg".into(),
         typed: typed.map(String::from),
@@ -201,21 +202,21 @@ fn confirm_orders(typed: Option<&str>) -> Overlay {
 #[test]
 fn confirm_delete() {
     let mut app = loaded("default", false);
-    app.overlay = Some(confirm_orders(None));
+    app.layers.push(confirm_orders(None));
     check("confirm_delete", &app, false);
 }
 
 #[test]
 fn typed_name_confirm() {
     let mut app = loaded("prod", false);
-    app.overlay = Some(confirm_orders(Some("orders")));
+    app.layers.push(confirm_orders(Some("orders")));
     check("typed_name_confirm", &app, false);
 }
 
 #[test]
 fn help() {
     let mut app = loaded("default", false);
-    app.overlay = Some(Overlay::Help { scroll: 0 });
+    app.layers.push(Layer::Help { scroll: 0 });
     check("help", &app, false);
 }
 
@@ -223,7 +224,7 @@ fn help() {
 fn read_only() {
     let mut app = loaded("default", true);
     check("read_only", &app, false);
-    app.overlay = Some(Overlay::Help { scroll: 0 });
+    app.layers.push(Layer::Help { scroll: 0 });
     let screen = render(&app, 100, 40);
     assert!(
         !screen.contains("delete"),
@@ -236,7 +237,7 @@ fn read_only() {
 fn filter_active() {
     let mut app = loaded("default", false);
     app.filter.text = "!pg".into();
-    app.filter.editing = true;
+    app.layers.push(Layer::Filter);
     app.visible = visible_rows(&app.integrations, "!pg", None, app.sort, &app.tests);
     app.selected = 0;
     check("filter_active", &app, false);
@@ -259,7 +260,7 @@ fn test_all_in_progress() {
         "01JWAREHOUSE".into(),
         TestStatus::Running { since: app.now },
     );
-    app.overlay = Some(Overlay::TestAll(TestAll {
+    app.layers.push(Layer::TestAll(TestAll {
         sources: vec![
             ("01JEVENTS".into(), "events".into()),
             ("01JORDERS".into(), "orders_pg".into()),

@@ -1,21 +1,25 @@
 //! Drawing the config form, generically from the catalog: one row per key (label, key name on
 //! wide terminals, a value widget chosen by the key's type, and the problem or note beside it),
-//! a panel explaining the key under the cursor, and the form's prompts. Secret values show as
-//! bullets unless revealed on purpose; a configured secret shows only that it is configured.
+//! a panel explaining the key under the cursor, and the hint bar from the form's (or its
+//! editor's) key table. Secret values show as bullets unless revealed on purpose; a configured
+//! secret shows only that it is configured. The prompts, the editor and the picker draw
+//! themselves (in their own files).
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::super::app::App;
-use super::super::form::changes::describe_changes;
-use super::super::form::check::{Problems, check};
-use super::super::form::{DraftTest, Form};
-use super::super::theme::Theme;
-use super::list::fit;
-use super::overlay::{boxed, centered};
-use super::spinner;
+use crate::tui::app::App;
+use crate::tui::form::changes::describe_changes;
+use crate::tui::form::check::{Problems, check};
+use crate::tui::form::editor::EDITOR_KEYS;
+use crate::tui::form::keys::FORM_KEYS;
+use crate::tui::form::{DraftTest, Form, MultilineEditor};
+use crate::tui::keys;
+use crate::tui::theme::Theme;
+use crate::tui::view::fit;
+use crate::tui::view::spinner;
 
 /// Label column width.
 const LABEL_WIDTH: usize = 22;
@@ -54,24 +58,6 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, form: &Form, theme: Th
         );
     }
     draw_panel(frame, parts[2], form, &problems, theme);
-    if let Some(editor) = &form.editor {
-        let field = &form.fields[editor.field];
-        let editor_area = centered(
-            area,
-            area.width.saturating_sub(4),
-            area.height.saturating_sub(2),
-        );
-        frame.render_widget(Clear, editor_area);
-        let reveal = if field.secret { " · ^R reveal" } else { "" };
-        let title = format!(" {} · Esc done{reveal} ", field.key);
-        let block = boxed(&title, theme);
-        let text_area = block.inner(editor_area);
-        frame.render_widget(block, editor_area);
-        frame.render_widget(&editor.area, text_area);
-    }
-    if let Some(prompt) = &form.prompt {
-        draw_prompt(frame, area, form, prompt, theme);
-    }
 }
 
 /// The block's bottom line: how many changes, the draft test, the save in flight.
@@ -155,10 +141,26 @@ fn test_line(app: &App, test: &DraftTest, width: u16, theme: Theme) -> Line<'sta
 }
 
 mod panel;
-mod prompts;
 mod rows;
 
 use panel::draw_panel;
-use prompts::draw_prompt;
-pub use prompts::{draw_picker, hints};
 use rows::draw_rows;
+
+/// The hint bar while the form is open: the editor's keys while it is open, else the form's
+/// keys that do something on the row under the cursor, from the same tables the keys go through.
+pub fn hints(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    form: &Form,
+    editor: Option<&MultilineEditor>,
+    theme: Theme,
+) {
+    let pairs = match editor {
+        Some(editor) => keys::hints(EDITOR_KEYS, &form.fields[editor.field], false),
+        None => keys::hints(FORM_KEYS, form, false),
+    };
+    frame.render_widget(
+        Paragraph::new(crate::tui::view::bars::hint_line(&pairs, area.width, theme)),
+        area,
+    );
+}

@@ -13,8 +13,8 @@ use crate::tui::form::check::{Problems, explain_reference};
 use crate::tui::form::{Field, Form, Original, Slot};
 use crate::tui::theme::Theme;
 
-use super::super::list::fit;
 use super::{KEY_WIDTH, LABEL_WIDTH, VALUE_WIDTH, WIDE};
+use crate::tui::view::fit;
 
 /// One screen row: the slot it belongs to (none for section titles) and its text.
 pub(super) struct Row {

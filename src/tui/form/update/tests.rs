@@ -9,7 +9,8 @@ use crate::domain::{ConfigValue, Kind, Secret};
 use crate::proto::{Integration, IntegrationWarning, IntegrationWithSecrets};
 use crate::tui::app::App;
 use crate::tui::fixtures::{local_app, saved_postgres};
-use crate::tui::form::{DraftTest, Form, FormScreen, Prompt, Slot};
+use crate::tui::form::{DraftTest, Form, Prompt, Slot};
+use crate::tui::layer::Layer;
 use crate::tui::msg::{Command, Msg, Outcome, Reply, Request, RequestId};
 use crate::tui::update::{init, update};
 
@@ -58,10 +59,8 @@ fn flash_is_error(app: &App) -> bool {
 }
 
 fn form(app: &App) -> &Form {
-    match &app.form {
-        Some(FormScreen::Form(form)) => form,
-        other => panic!("no form open: {other:?}"),
-    }
+    app.form()
+        .unwrap_or_else(|| panic!("no form open: {:?}", app.layers))
 }
 
 fn pg_detail() -> IntegrationWithSecrets {
@@ -112,7 +111,7 @@ fn focus_key(app: &mut App, key_name: &str) {
 /// `n`, pick `filter`'s first kind, Enter.
 fn new_form(app: &mut App, filter: &str) {
     press(app, KeyCode::Char('n'));
-    assert!(matches!(app.form, Some(FormScreen::PickKind(_))));
+    assert!(matches!(app.top(), Some(Layer::PickKind(_))));
     type_text(app, filter);
     press(app, KeyCode::Enter);
 }
@@ -138,7 +137,7 @@ fn n_picks_a_kind_then_opens_its_blank_form_and_esc_leaves_a_clean_one() {
     assert!(form(&app).is_new());
     assert_eq!(form(&app).current(), Slot::Name);
     press(&mut app, KeyCode::Esc);
-    assert!(app.form.is_none(), "nothing typed: no question");
+    assert!(!app.form_screen_open(), "nothing typed: no question");
 }
 
 #[test]
@@ -146,7 +145,7 @@ fn readonly_opens_no_form() {
     let mut app = listed(true, true);
     press(&mut app, KeyCode::Char('n'));
     press(&mut app, KeyCode::Char('e'));
-    assert!(app.form.is_none());
+    assert!(!app.form_screen_open());
 }
 
 #[test]
@@ -157,7 +156,7 @@ fn create_sends_exactly_the_typed_config_after_the_review() {
     focus_key(&mut app, "PGPASSWORD");
     type_text(&mut app, "typed-pw");
     assert!(update(&mut app, ctrl('s')).is_empty(), "first the review");
-    assert_eq!(form(&app).prompt, Some(Prompt::Review));
+    assert_eq!(app.prompt().cloned(), Some(Prompt::Review));
     let (id, request) = the_send(&press(&mut app, KeyCode::Enter));
     let Request::Create { kind, name, config } = request else {
         panic!("a create");
@@ -173,7 +172,7 @@ fn create_sends_exactly_the_typed_config_after_the_review() {
     let mut saved = pg_integration();
     saved.id = "id-new".into();
     let commands = reply(&mut app, id, Outcome::Saved(Ok(saved)));
-    assert!(app.form.is_none(), "saved without warnings: closed");
+    assert!(!app.form_screen_open(), "saved without warnings: closed");
     let (_, request) = the_send(&commands);
     assert_eq!(request, Request::List);
     assert_eq!(app.select_when_listed.as_deref(), Some("id-new"));
@@ -188,7 +187,7 @@ fn a_save_with_problems_is_refused_and_the_cursor_jumps_to_the_first() {
     focus_key(&mut app, "PGUSER");
     let commands = update(&mut app, ctrl('s'));
     assert!(commands.is_empty());
-    assert_eq!(form(&app).prompt, None);
+    assert_eq!(app.prompt().cloned(), None);
     assert!(form(&app).attempted);
     let host = form(&app).field_index("PGHOST").unwrap();
     assert_eq!(form(&app).current(), Slot::Field(host));
@@ -232,13 +231,16 @@ fn multiline_values_use_the_editor_and_esc_keeps_the_text() {
     new_form(&mut app, "postgres");
     focus_key(&mut app, "ENGINE_ARGUMENTS");
     press(&mut app, KeyCode::Enter);
-    assert!(form(&app).editor.is_some());
+    assert!(app.editor().is_some());
     type_text(&mut app, "{\"pool_size\":");
     press(&mut app, KeyCode::Enter);
     type_text(&mut app, " 5}");
     press(&mut app, KeyCode::Esc);
-    assert!(form(&app).editor.is_none());
-    assert!(app.form.is_some(), "Esc closed the editor, not the form");
+    assert!(app.editor().is_none());
+    assert!(
+        app.form_screen_open(),
+        "Esc closed the editor, not the form"
+    );
     let index = form(&app).field_index("ENGINE_ARGUMENTS").unwrap();
     assert_eq!(
         form(&app).fields[index].literal.expose(),
@@ -317,7 +319,7 @@ fn e_without_the_detail_fetches_it_first() {
     let mut app = listed(false, false);
     let (get, request) = the_send(&press(&mut app, KeyCode::Char('e')));
     assert_eq!(request, Request::Get { id: "id-pg".into() });
-    assert!(app.form.is_none());
+    assert!(!app.form_screen_open());
     reply(&mut app, get, Outcome::Detail(Ok(pg_detail())));
     assert_eq!(form(&app).name, "orders_pg");
 }
@@ -327,7 +329,7 @@ fn nothing_changed_is_not_saved() {
     let mut app = listed(true, false);
     press(&mut app, KeyCode::Char('e'));
     assert!(update(&mut app, ctrl('s')).is_empty());
-    assert_eq!(form(&app).prompt, None);
+    assert_eq!(app.prompt().cloned(), None);
     assert!(flash_text(&app).contains("nothing changed"));
 }
 
@@ -409,7 +411,7 @@ fn a_refused_save_lands_on_the_field_it_names_and_keeps_every_value() {
 
     update(&mut app, ctrl('s'));
     assert_eq!(
-        form(&app).prompt,
+        app.prompt().cloned(),
         None,
         "the server's error blocks until edited"
     );
@@ -446,7 +448,7 @@ fn a_save_with_warnings_reopens_the_saved_source_with_them_on_the_keys() {
         config_keys: vec!["PGPORT".into()],
     });
     let commands = reply(&mut app, id, Outcome::Saved(Ok(saved)));
-    assert!(app.form.is_none());
+    assert!(!app.form_screen_open());
     let get = commands
         .iter()
         .find_map(|c| match c {
@@ -470,13 +472,13 @@ fn leaving_a_changed_form_asks_and_ctrl_c_asks_before_quitting() {
     new_form(&mut app, "postgres");
     type_text(&mut app, "half_done");
     press(&mut app, KeyCode::Esc);
-    assert_eq!(form(&app).prompt, Some(Prompt::Discard));
+    assert_eq!(app.prompt().cloned(), Some(Prompt::Discard));
     press(&mut app, KeyCode::Char('n'));
-    assert_eq!(form(&app).prompt, None);
+    assert_eq!(app.prompt().cloned(), None);
     assert_eq!(form(&app).name, "half_done", "kept");
     let commands = update(&mut app, ctrl('c'));
     assert!(commands.is_empty() && !app.quit);
-    assert_eq!(form(&app).prompt, Some(Prompt::Discard));
+    assert_eq!(app.prompt().cloned(), Some(Prompt::Discard));
     assert_eq!(update(&mut app, ctrl('c')), vec![Command::Quit]);
     assert!(app.quit);
 
@@ -485,7 +487,7 @@ fn leaving_a_changed_form_asks_and_ctrl_c_asks_before_quitting() {
     type_text(&mut app, "x");
     press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::Char('y'));
-    assert!(app.form.is_none());
+    assert!(!app.form_screen_open());
 }
 
 #[test]
@@ -543,7 +545,7 @@ fn moving_away_before_the_detail_arrives_drops_the_edit() {
         app.edit_when_loaded.is_none(),
         "e meant the source it was on"
     );
-    assert!(app.form.is_none());
+    assert!(!app.form_screen_open());
 }
 
 #[test]

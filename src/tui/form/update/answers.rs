@@ -6,20 +6,19 @@ use crate::domain::Secret;
 use crate::proto::{Integration, TestIntegrationResponse};
 use crate::tui::app::App;
 use crate::tui::form::check::check;
-use crate::tui::form::{DraftTest, Form, FormScreen, Mode, Prompt, Slot};
+use crate::tui::form::{DraftTest, Form, Mode, Prompt, Slot};
 use crate::tui::msg::{Command, Request, RequestId};
 
-use super::super::list::fetch_detail;
-use super::super::worker_results::{test_outcome, test_summary};
-use super::super::{flash, send};
+use super::{After, ask};
+use crate::tui::update::{fetch_detail, flash, send, test_outcome, test_summary};
 
 /// `^S`: refuses while a problem remains (the cursor jumps to the first), else shows the exact
 /// changes and waits for a confirmation.
-pub(super) fn save(app: &mut App, form: &mut Form) {
+pub(super) fn save(app: &mut App, form: &mut Form) -> After {
     form.attempted = true;
     if form.saving.is_some() {
         flash(app, "already saving; wait for the answer", false);
-        return;
+        return After::Stay;
     }
     let problems = check(form);
     if problems.is_blocking() {
@@ -33,18 +32,18 @@ pub(super) fn save(app: &mut App, form: &mut Form) {
             format!("not saved: {count} {noun} to fix first; the cursor is on the first"),
             true,
         );
-        return;
+        return After::Stay;
     }
     if !form.is_new() && form.changes().is_empty() && form.renamed_to().is_none() {
         flash(app, "nothing changed, nothing to save", false);
-        return;
+        return After::Stay;
     }
-    form.prompt = Some(Prompt::Review);
+    ask(Prompt::Review)
 }
 
 /// Sends the save: a create with every key set, or an update with only the changed keys (and the
 /// name when it changed).
-pub(super) fn submit(app: &mut App, form: &mut Form) -> Vec<Command> {
+pub(in crate::tui::form) fn submit(app: &mut App, form: &mut Form) -> Vec<Command> {
     let request = match &form.mode {
         Mode::New => Request::Create {
             kind: form.kind(),
@@ -91,17 +90,13 @@ pub(super) fn test_draft(app: &mut App, form: &mut Form) -> Vec<Command> {
 
 /// The open form, if it is the one that sent request `id` as its `which`.
 pub(super) fn form_waiting_for(app: &mut App, id: RequestId, test: bool) -> Option<&mut Form> {
-    match app.form.as_mut() {
-        Some(FormScreen::Form(form)) => {
-            let waiting = if test {
-                matches!(form.test, Some(DraftTest::Running { id: running, .. }) if running == id)
-            } else {
-                form.saving == Some(id)
-            };
-            waiting.then_some(form.as_mut())
-        }
-        _ => None,
-    }
+    let form = app.form_mut()?;
+    let waiting = if test {
+        matches!(form.test, Some(DraftTest::Running { id: running, .. }) if running == id)
+    } else {
+        form.saving == Some(id)
+    };
+    waiting.then_some(form)
 }
 
 pub(crate) fn on_draft_tested(
@@ -139,7 +134,7 @@ pub(crate) fn on_saved(
     match result {
         Ok(integration) => {
             let created = form.is_new();
-            app.form = None;
+            app.close_form();
             saved(app, integration, created)
         }
         Err(error) => {
@@ -200,7 +195,7 @@ pub(crate) fn on_file_loaded(
     path: String,
     result: Result<Secret, String>,
 ) -> Vec<Command> {
-    let Some(FormScreen::Form(form)) = app.form.as_mut() else {
+    let Some(form) = app.form_mut() else {
         return Vec::new();
     };
     let Some(index) = form.field_index(&key) else {
