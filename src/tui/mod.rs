@@ -6,6 +6,7 @@
 pub mod actions;
 pub mod app;
 pub mod clipboard;
+pub mod drift;
 pub mod filter;
 #[cfg(test)]
 mod fixtures;

@@ -13,6 +13,7 @@ mod audit;
 mod cli;
 mod cli_flags;
 mod cli_test_all;
+mod console_drift;
 mod console_flow;
 mod console_form_flow;
 mod console_tmux;

@@ -4,6 +4,7 @@
 
 mod bars;
 mod detail;
+mod drift;
 mod form;
 mod list;
 mod overlay;
@@ -108,6 +109,8 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: Theme) {
     }
 }
 
+#[cfg(test)]
+mod drift_tests;
 #[cfg(test)]
 mod form_tests;
 #[cfg(test)]
