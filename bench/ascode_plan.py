@@ -2,9 +2,10 @@
 """Benchmark: `sourcedeck plan` of 1,000 sources, 100 of them changed and 50 with `{env}` secrets,
 as a whole fresh process against a local `sourcedeck serve`. Not a test; not part of `.ci/run`.
 
-    python3 bench/ascode_plan.py [--bin target/release/sourcedeck] [--runs 10]
+    python3 bench/ascode_plan.py [--bin PATH] [--runs 10]
 
-Steps: start `sourcedeck serve --listen 127.0.0.1:0` with a fresh temp data dir; write a sources
+Steps: `cargo build --release` (unless --bin names a binary; the path is taken from cargo's own
+report, so CARGO_TARGET_DIR is honoured); start `sourcedeck serve --listen 127.0.0.1:0` with a fresh temp data dir; write a sources
 file of 1,000 PostgreSQL sources (50 with PGPASSWORD: {env: PW_i}) and `apply --yes` it (timed
 once); write the same file with PGHOST changed on 100 sources; time RUNS runs (after one warm-up)
 of `sourcedeck plan FILE` (exit 4 expected: 100 to update). The 50 `{env}` secrets are compared
@@ -15,6 +16,7 @@ time in ms. Loopback only; stdlib only.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import statistics
@@ -47,17 +49,34 @@ def sources_file(count: int, secrets: int, changed: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def build_release() -> str:
+    """`cargo build --release`; returns the sourcedeck binary cargo reports."""
+    print("building release (cargo build --release) ...", flush=True)
+    done = subprocess.run(
+        ["cargo", "build", "--release", "--bin", "sourcedeck", "--message-format=json-render-diagnostics"],
+        cwd=REPO, stdout=subprocess.PIPE, text=True,
+    )
+    if done.returncode != 0:
+        sys.exit("cargo build --release failed")
+    for line in done.stdout.splitlines():
+        message = json.loads(line)
+        if message.get("reason") == "compiler-artifact" and message.get("executable"):
+            if message["target"]["name"] == "sourcedeck":
+                return message["executable"]
+    sys.exit("cargo did not report the sourcedeck binary")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--bin", default=str(REPO / "target/release/sourcedeck"))
+    parser.add_argument("--bin", help="a built sourcedeck binary (default: build the release one)")
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--changed", type=int, default=100)
     parser.add_argument("--secrets", type=int, default=50)
     parser.add_argument("--runs", type=int, default=10)
     args = parser.parse_args()
-    binary = args.bin
+    binary = args.bin or build_release()
     if not Path(binary).is_file():
-        print(f"no binary at {binary}: `cargo build --release` first, or pass --bin", file=sys.stderr)
+        print(f"no binary at {binary}", file=sys.stderr)
         return 1
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)

@@ -32,6 +32,12 @@ pub struct GlobalArgs {
     /// Refuse every command (and hide every console action) that changes data.
     #[arg(long)]
     pub readonly: bool,
+    /// Console: mark the sources whose server state differs from this sources file (drift).
+    #[arg(long, value_name = "FILE")]
+    pub plan: Option<PathBuf>,
+    /// Console with --plan: also mark the sources the file does not name (apply --prune deletes them).
+    #[arg(long, requires = "plan")]
+    pub prune: bool,
     #[command(flatten)]
     pub connection: ConnectionArgs,
 }

@@ -133,6 +133,11 @@ fn merge_connection(before: ConnectionArgs, after: &mut ConnectionArgs) {
 /// command's own flags are the whole truth.
 pub fn apply(global: GlobalArgs, command: &mut Command) -> Result<(), UsageError> {
     let name = command.display_name();
+    if global.plan.is_some() {
+        return Err(UsageError(format!(
+            "--plan before `{name}`: --plan is the console's drift view; for a plan on the command line run `sourcedeck plan FILE`"
+        )));
+    }
     let readonly = global.readonly || command.readonly_after();
     if readonly && command.changes_data() {
         return Err(UsageError(format!(
@@ -286,6 +291,15 @@ mod tests {
             }
         }
         assert!(applied(&["sourcedeck", "--readonly", "serve"]).is_err());
+    }
+
+    #[test]
+    fn plan_before_a_command_is_refused_it_is_the_consoles() {
+        let error = applied(&["sourcedeck", "--plan", "f.yaml", "list"]).unwrap_err();
+        assert!(error.0.contains("--plan before `list`"), "{error}");
+        assert!(Cli::try_parse_from(["sourcedeck", "--prune"]).is_err());
+        let cli = Cli::try_parse_from(["sourcedeck", "--plan", "f.yaml", "--prune"]).unwrap();
+        assert!(cli.command.is_none() && cli.global.prune);
     }
 
     #[test]

@@ -93,12 +93,27 @@ impl Connector for Launcher {
 /// Opens the console; it needs a terminal on stdin and stdout.
 async fn console(global: GlobalArgs) -> Result<()> {
     crate::cli::global::check_console(&global)?;
+    let mut connection = global.connection;
+    // The file is read and checked before the console opens: its errors print like `plan`'s.
+    let plan = match &global.plan {
+        Some(path) => {
+            let path = path.to_string_lossy();
+            if path == "-" {
+                bail!("--plan -: the console reads keys from stdin; give the sources file's path");
+            }
+            let loaded = crate::cli::ascode::load(&path)?;
+            if connection.environment.is_none() {
+                connection.environment = loaded.manifest.environment.clone();
+            }
+            Some(crate::tui::drift::PlanFile::new(loaded, global.prune))
+        }
+        None => None,
+    };
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
         bail!(
             "the console needs a terminal; for scripts use the commands (`sourcedeck --help`), e.g. `sourcedeck list --json`"
         );
     }
-    let connection = global.connection;
     let (credentials, embedded) = resolve_credentials(&connection).await?;
     crate::tui::launch::run(crate::tui::launch::Launch {
         connector: crate::tui::worker::Connector {
@@ -106,6 +121,7 @@ async fn console(global: GlobalArgs) -> Result<()> {
             call_timeout: call_timeout(&connection)?,
         },
         readonly: global.readonly,
+        plan,
         embedded: embedded.map(|running| Box::new(running) as Box<_>),
     })
     .await

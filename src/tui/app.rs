@@ -163,6 +163,8 @@ pub struct App {
     pub edit_when_loaded: Option<(String, Vec<crate::proto::IntegrationWarning>)>,
     /// After a create, the list moves to this source once it is listed.
     pub select_when_listed: Option<String>,
+    /// The `--plan` file and its last plan (drift marks); `None` without `--plan`.
+    pub drift: Option<super::drift::Drift>,
 }
 
 impl App {
@@ -198,6 +200,7 @@ impl App {
             ticks: 0,
             edit_when_loaded: None,
             select_when_listed: None,
+            drift: None,
         }
     }
 

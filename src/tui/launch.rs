@@ -27,6 +27,8 @@ const TICK: Duration = Duration::from_millis(150);
 pub struct Launch {
     pub connector: Connector,
     pub readonly: bool,
+    /// The `--plan` file, read and checked.
+    pub plan: Option<super::drift::PlanFile>,
     /// Kept alive for as long as the console runs (the embedded default).
     pub embedded: Option<Box<dyn std::any::Any + Send>>,
 }
@@ -74,7 +76,8 @@ pub async fn run(launch: Launch) -> Result<()> {
     let mut terminal =
         ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(io::stdout()))?;
     terminal.clear()?;
-    let app = App::new(server, environment, launch.readonly, Instant::now());
+    let mut app = App::new(server, environment, launch.readonly, Instant::now());
+    app.drift = launch.plan.clone().map(super::drift::Drift::new);
     let theme = Theme::new(Theme::color_from_env());
     let mut runtime = Runtime::start(
         app,

@@ -12,6 +12,7 @@
 pub mod actions;
 pub mod app;
 pub mod clipboard;
+pub mod drift;
 pub mod filter;
 #[cfg(test)]
 mod fixtures;

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use crossterm::event::KeyEvent;
 
 use super::clipboard::{Fingerprint, Route};
+use super::drift::{PlanFile, Planned};
 use crate::client::ClientError;
 use crate::domain::{ConfigValue, Kind, Secret};
 use crate::proto::{Integration, IntegrationWithSecrets, TestIntegrationResponse};
@@ -102,6 +103,10 @@ pub enum Request {
         integration_id: Option<String>,
         config: BTreeMap<String, ConfigValue>,
     },
+    /// Plans the `--plan` file against the server (the drift marks).
+    Plan {
+        file: PlanFile,
+    },
 }
 
 impl Request {
@@ -116,6 +121,8 @@ impl Request {
     pub fn deadline(&self) -> Duration {
         match self {
             Request::Test { .. } | Request::TestDraft { .. } => Duration::from_secs(40),
+            // A GetIntegration per source (and a value per compared secret): room for thousands.
+            Request::Plan { .. } => Duration::from_secs(120),
             _ => Duration::from_secs(20),
         }
     }
@@ -139,6 +146,8 @@ pub enum Outcome {
     EnvironmentSwitched(Result<String, ClientError>),
     /// A create or an update, with the source as saved (and its warnings).
     Saved(Result<Integration, ClientError>),
+    /// The `--plan` file's plan against the server.
+    Planned(Planned),
 }
 
 /// What `update` asks the runtime to do.

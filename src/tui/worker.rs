@@ -13,10 +13,12 @@ use tokio::task::AbortHandle;
 use tokio::time::Instant;
 use tonic::Code;
 
+use crate::ascode::plan;
 use crate::client::api::TEST_CONCURRENCY;
 use crate::client::credentials::Credentials;
-use crate::client::{ClientError, Session, TestTarget};
+use crate::client::{ClientError, Session, TestTarget, ascode_state};
 
+use super::drift::{PlanFile, Planned};
 use super::msg::{ConnectionState, Msg, Outcome, Reply, Request, RequestId};
 
 /// What the console sends the worker.
@@ -335,9 +337,24 @@ async fn sleep_until(at: Option<Instant>) {
     }
 }
 
+/// The `--plan` file's plan: the server's state fetched as `sourcedeck plan` fetches it, then the
+/// same pure plan.
+async fn plan_file(session: &Arc<Session>, file: &PlanFile) -> Planned {
+    let manifest = &file.loaded.manifest;
+    let state = ascode_state::fetch_for_plan(session, manifest).await?;
+    Ok(plan::compute(
+        manifest,
+        &file.loaded.read,
+        &state.server,
+        &state.stored,
+        file.prune,
+    ))
+}
+
 /// Runs one request on the session.
-async fn execute(session: &Session, request: &Request) -> Outcome {
+async fn execute(session: &Arc<Session>, request: &Request) -> Outcome {
     match request {
+        Request::Plan { file } => Outcome::Planned(plan_file(session, file).await),
         Request::List => Outcome::Listed(session.list().await),
         Request::Get { id } => Outcome::Detail(session.get(id).await),
         Request::Reveal { id, key } => Outcome::Revealed(session.reveal(id, key).await),
@@ -392,6 +409,7 @@ fn timed_out(request: &Request, deadline: Duration) -> Outcome {
         Request::Create { .. } | Request::Update { .. } => Outcome::Saved(Err(error)),
         Request::Delete { .. } => Outcome::Deleted(Err(error)),
         Request::SwitchEnvironment { .. } => Outcome::EnvironmentSwitched(Err(error)),
+        Request::Plan { .. } => Outcome::Planned(Err(error)),
     }
 }
 
@@ -403,7 +421,8 @@ fn error_of(outcome: &Outcome) -> Option<&ClientError> {
         | Outcome::Tested(Err(e))
         | Outcome::Deleted(Err(e))
         | Outcome::EnvironmentSwitched(Err(e))
-        | Outcome::Saved(Err(e)) => Some(e),
+        | Outcome::Saved(Err(e))
+        | Outcome::Planned(Err(e)) => Some(e),
         _ => None,
     }
 }

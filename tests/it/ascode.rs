@@ -443,3 +443,80 @@ async fn apply_test_exits_3_when_a_source_does_not_answer() {
     assert_eq!(names(&server).await, vec!["closed".to_string()]);
     assert!(Path::new(&file).is_file());
 }
+
+/// Apply re-reads each source before changing it and skips one that changed on the server after
+/// the plan was computed: here the plan is computed in process (as `apply` computes it), then a
+/// key of `orders` is changed through the API, then the plan is applied.
+#[tokio::test]
+async fn apply_skips_a_source_changed_on_the_server_after_the_plan() {
+    use sourcedeck::ascode::plan;
+    use sourcedeck::cli::ascode::{Outcome, apply_planned, load};
+    use sourcedeck::client::ascode_state::fetch_for_plan;
+
+    let server = TestServer::start().await;
+    let password = random_secret("pw");
+    seed(&server, &password).await;
+    let cli = Cli::against(&server);
+    let file = write(
+        &cli,
+        "sources.yaml",
+        "version: 1\nsources:\n  orders:\n    kind: postgresql\n    config:\n      PGHOST: db-new.internal\n      PGPORT: 5432\n      PGDATABASE: orders\n      PGUSER: app\n      PGPASSWORD: {keep: true}\n  events:\n    kind: kafka\n    config:\n      KAFKA_BOOTSTRAP_SERVER: kafka-2:9092\n      KAFKA_SASL_PASSWORD: {secret: kafka-password}\n",
+    );
+    let loaded = load(&file).unwrap();
+    let session = std::sync::Arc::new(server.session().await);
+    let state = fetch_for_plan(&session, &loaded.manifest).await.unwrap();
+    let planned = plan::compute(
+        &loaded.manifest,
+        &loaded.read,
+        &state.server,
+        &state.stored,
+        false,
+    )
+    .unwrap();
+    assert_eq!(planned.summary().update, 2, "{planned:?}");
+
+    // Someone changes `orders` by hand after the plan.
+    let id = session.find("orders").await.unwrap().integration.id;
+    session
+        .update(
+            &id,
+            None,
+            &BTreeMap::from([(
+                "PGDATABASE".to_string(),
+                ConfigValue::Literal(Secret::new("orders_by_hand")),
+            )]),
+        )
+        .await
+        .unwrap();
+
+    let outcomes = apply_planned(&session, &planned, &state.server, false).await;
+    let names: Vec<&str> = planned
+        .sources
+        .iter()
+        .filter(|s| s.action != plan::Action::Unchanged)
+        .map(|s| s.name.as_str())
+        .collect();
+    let by_name: BTreeMap<&str, &Outcome> = names.into_iter().zip(&outcomes).collect();
+    assert!(
+        matches!(by_name["orders"], Outcome::Skipped(why) if why.contains("plan again")),
+        "{outcomes:?}"
+    );
+    assert!(
+        matches!(by_name["events"], Outcome::Done { .. }),
+        "{outcomes:?}"
+    );
+    // The hand change stands and the plan's change of `orders` was not made; `events` was.
+    assert_eq!(
+        reveal(&server, "orders", "PGDATABASE").await,
+        "orders_by_hand"
+    );
+    assert_eq!(reveal(&server, "orders", "PGHOST").await, "db.internal");
+    assert_eq!(
+        reveal(&server, "events", "KAFKA_BOOTSTRAP_SERVER").await,
+        "kafka-2:9092"
+    );
+    // Planned again, the file's change of `orders` applies.
+    let again = run(&cli, &["apply", &file, "--yes"]).await;
+    again.assert_ok();
+    assert_eq!(reveal(&server, "orders", "PGHOST").await, "db-new.internal");
+}

@@ -14,6 +14,7 @@ mod cli;
 mod cli_flags;
 mod cli_team;
 mod cli_test_all;
+mod console_drift;
 mod console_flow;
 mod console_form_flow;
 mod console_tmux;

@@ -16,7 +16,8 @@ use crate::client::ascode_state;
 use crate::client::{Session, TestTarget};
 
 /// What happened to one source.
-enum Outcome {
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
     Done { id: String },
     Skipped(String),
     Failed(String),
@@ -69,23 +70,28 @@ async fn apply_one(session: &Session, source: &SourcePlan, server: &[ServerSourc
     }
 }
 
-/// Applies every changing source and prints one line per source and a summary.
-pub async fn run(
+/// The sources a plan changes, in plan order.
+fn changing(plan: &Plan) -> Vec<&SourcePlan> {
+    plan.sources
+        .iter()
+        .filter(|s| s.action != Action::Unchanged)
+        .collect()
+}
+
+/// Applies every changing source of `plan`, computed from `server`, and says what happened to
+/// each, in plan order. A source whose state on the server is no longer `server`'s is skipped.
+/// (`run` prints this; tests call it to change a source between the plan and the apply.)
+pub async fn apply_planned(
     session: &Arc<Session>,
     plan: &Plan,
     server: &[ServerSource],
     test: bool,
-    json: bool,
-) -> Result<ExitCode> {
-    let todo: Vec<&SourcePlan> = plan
-        .sources
-        .iter()
-        .filter(|s| s.action != Action::Unchanged)
-        .collect();
+) -> Vec<Outcome> {
+    let todo = changing(plan);
     let total = todo.len();
     let done = Arc::new(AtomicUsize::new(0));
     let counter = done.clone();
-    let outcomes = progress::with_spinner_label(
+    progress::with_spinner_label(
         move || format!("applying {} of {total}", counter.load(Ordering::Relaxed)),
         async {
             let mut outcomes = Vec::with_capacity(total);
@@ -117,7 +123,19 @@ pub async fn run(
             outcomes
         },
     )
-    .await;
+    .await
+}
+
+/// Applies every changing source and prints one line per source and a summary.
+pub async fn run(
+    session: &Arc<Session>,
+    plan: &Plan,
+    server: &[ServerSource],
+    test: bool,
+    json: bool,
+) -> Result<ExitCode> {
+    let outcomes = apply_planned(session, plan, server, test).await;
+    let todo = changing(plan);
     let (mut applied, mut skipped, mut failed, mut test_failed) = (0, 0, 0, 0);
     let mut rows = Vec::new();
     for (source, outcome) in todo.iter().zip(&outcomes) {

@@ -6,6 +6,7 @@
 mod apply;
 mod load;
 
+pub use apply::{Outcome, apply_planned};
 pub use load::load;
 
 use std::io::{IsTerminal, Write};

@@ -9,6 +9,7 @@ use crate::tui::msg::{Command, Outcome, Reply, Request};
 
 use super::list::{fetch_detail, keep_cursor_in_view, refilter, selection_changed};
 use super::{REVEAL_FOR, flash, form, send};
+use crate::tui::drift;
 
 pub(super) fn on_reply(app: &mut App, reply: Reply) -> Vec<Command> {
     // An answer nobody waits for any more (superseded, cancelled) changes nothing.
@@ -61,6 +62,10 @@ pub(super) fn on_reply(app: &mut App, reply: Reply) -> Vec<Command> {
             form::on_saved(app, request_id, result)
         }
         (Request::Delete { id }, Outcome::Deleted(result)) => on_deleted(app, id, result),
+        (Request::Plan { .. }, Outcome::Planned(planned)) => {
+            drift::on_planned(app, planned);
+            Vec::new()
+        }
         (Request::SwitchEnvironment { name }, Outcome::EnvironmentSwitched(result)) => {
             match result {
                 Ok(environment) => {
@@ -70,6 +75,9 @@ pub(super) fn on_reply(app: &mut App, reply: Reply) -> Vec<Command> {
                     app.tests.clear();
                     app.revealed = None;
                     app.loaded = false;
+                    if let Some(drift) = app.drift.as_mut() {
+                        drift.plan = None; // another environment's sources; replanned once listed
+                    }
                     refilter(app);
                     flash(
                         app,
@@ -112,13 +120,16 @@ pub(super) fn on_listed(
                 keep_cursor_in_view(app);
             }
             let after = app.selected_integration().map(|i| i.id.clone());
-            if after != before {
-                return selection_changed(app);
-            }
-            match after {
-                Some(id) => fetch_detail(app, id),
-                None => Vec::new(),
-            }
+            let mut commands = if after != before {
+                selection_changed(app)
+            } else {
+                match after {
+                    Some(id) => fetch_detail(app, id),
+                    None => Vec::new(),
+                }
+            };
+            commands.extend(drift::replan(app));
+            commands
         }
         Err(error) => {
             app.list_error = Some(error.message);
@@ -227,7 +238,9 @@ pub(super) fn on_deleted(
             app.selected = selected_before.min(app.visible.len().saturating_sub(1));
             app.focus = Focus::List;
             flash(app, format!("deleted {name}"), false);
-            selection_changed(app)
+            let mut commands = selection_changed(app);
+            commands.extend(drift::replan(app));
+            commands
         }
         Err(error) => {
             flash(app, format!("deleting {name}: {}", error.message), true);

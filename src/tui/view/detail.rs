@@ -75,6 +75,11 @@ pub fn detail_lines(app: &App, theme: Theme, width: usize) -> (Vec<Line<'static>
         field("updated", stamp(integration.updated_at.as_ref()), theme),
     ];
     lines.extend(test_lines(app, &integration.id, theme, width));
+    lines.extend(super::drift::plan_lines(
+        app,
+        integration.name.as_deref().unwrap_or_default(),
+        theme,
+    ));
     lines.push(Line::from(Span::styled(" config", theme.title())));
     let mut cursor_line = None;
     match app.details.get(&integration.id) {

@@ -11,6 +11,7 @@ use crate::domain::Kind;
 use crate::proto::Integration;
 
 use super::super::app::{App, Focus, TestStatus};
+use super::super::drift::{Mark, is_planning};
 use super::super::theme::Theme;
 use super::super::time::{age, to_system_time};
 use super::spinner;
@@ -68,6 +69,33 @@ fn test_cell(app: &App, integration: &Integration, theme: Theme) -> Span<'static
     }
 }
 
+/// The drift column (`--plan` only): `~` the server differs from the file, `-` prune deletes it.
+fn drift_cell(app: &App, integration: &Integration, theme: Theme) -> Span<'static> {
+    let Some(drift) = &app.drift else {
+        return Span::raw("");
+    };
+    let name = integration.name.as_deref().unwrap_or_default();
+    match drift.mark(name) {
+        Some(mark @ Mark::Update) => Span::styled(mark.symbol(), theme.warning()),
+        Some(mark @ Mark::Delete) => Span::styled(mark.symbol(), theme.error()),
+        None => Span::raw(" "),
+    }
+}
+
+/// The list's heading note with `--plan`: `plan: FILE · 3 drifted · 1 to create` (in the list's
+/// title, where the counts are and where it has room even at 80 columns).
+fn drift_note(app: &App, theme: Theme) -> Span<'static> {
+    let Some(drift) = &app.drift else {
+        return Span::raw("");
+    };
+    let style = if drift.error.is_some() {
+        theme.error()
+    } else {
+        theme.warning()
+    };
+    Span::styled(format!("{} ", drift.header_note(is_planning(app))), style)
+}
+
 fn title(app: &App) -> String {
     let mut title = format!(" Integrations ({}", app.visible.len());
     if app.visible.len() != app.integrations.len() {
@@ -89,7 +117,10 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border(focused))
-        .title(Span::styled(title(app), theme.title()));
+        .title(Line::from(vec![
+            Span::styled(title(app), theme.title()),
+            drift_note(app, theme),
+        ]));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if let Some(message) = empty_message(app) {
@@ -102,12 +133,15 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
         return;
     }
     let width = usize::from(inner.width);
+    // With `--plan`, one more column before the name: the drift mark.
+    let mark_width = usize::from(app.drift.is_some());
     let name_width = width
-        .saturating_sub(KIND_WIDTH + TEST_WIDTH + AGE_WIDTH + 6)
+        .saturating_sub(KIND_WIDTH + TEST_WIDTH + AGE_WIDTH + 6 + mark_width)
         .max(4);
     let mut lines = vec![Line::from(Span::styled(
         format!(
-            " {} {} {} {}",
+            " {}{} {} {} {}",
+            " ".repeat(mark_width),
             fit("NAME", name_width),
             fit("KIND", KIND_WIDTH),
             fit("TEST", TEST_WIDTH),
@@ -123,8 +157,10 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
         };
         let marker = if position == app.selected { "▸" } else { " " };
         let mut line = Line::from(vec![
+            Span::raw(marker),
+            drift_cell(app, integration, theme),
             Span::raw(format!(
-                "{marker}{} {} ",
+                "{} {} ",
                 fit(
                     integration.name.as_deref().unwrap_or("(unnamed)"),
                     name_width

@@ -4,6 +4,7 @@
 
 pub(crate) mod bars;
 mod detail;
+mod drift;
 mod list;
 pub(crate) mod popup;
 
@@ -145,6 +146,8 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: Theme) {
     }
 }
 
+#[cfg(test)]
+mod drift_tests;
 #[cfg(test)]
 mod form_tests;
 #[cfg(test)]
