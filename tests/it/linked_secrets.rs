@@ -364,12 +364,32 @@ async fn aws_secrets_manager_in_moto_resolves_rotates_and_refuses() {
     );
     assert_passed(&from_profile.test_mysql(&user.name, &binary).await);
 
+    // A web identity: serve trades the token file for the role's keys at STS (moto's), then
+    // reads the secret with them; the role may read secrets and nothing else.
+    let web_token = format!("eyJ{}", random(40));
+    let token_file = profile_dir.path().join("web-identity-token");
+    std::fs::write(&token_file, &web_token).unwrap();
+    let from_web_identity = Serve::start(
+        AWS_STORE,
+        &[
+            ("AWS_WEB_IDENTITY_TOKEN_FILE", token_file.to_str().unwrap()),
+            ("AWS_ROLE_ARN", &moto.secrets_reader_role),
+            ("AWS_ENDPOINT_URL", &endpoint),
+        ],
+    );
+    moto.allow_unsigned(1);
+    assert_passed(&from_web_identity.test_mysql(&user.name, &binary).await);
+    assert!(
+        !from_web_identity.log_text().contains(&web_token),
+        "the web identity token is in the serve log"
+    );
+
     // No credentials anywhere: resolve says which variables or files to set, and no network.
     let bare = Serve::start(AWS_STORE, &[("AWS_ENDPOINT_URL", "http://127.0.0.1:9")]);
     let none = bare.test_mysql(&user.name, &binary).await;
     assert_resolve_failed(&none, &["no usable credentials", "AWS_ACCESS_KEY_ID"]);
 
-    for server in [&serve, &refused, &from_profile, &bare] {
+    for server in [&serve, &refused, &from_profile, &from_web_identity, &bare] {
         let log = server.log_text();
         for value in [&first_password, &second_password] {
             assert!(

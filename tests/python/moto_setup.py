@@ -3,11 +3,12 @@
 Usage: moto_setup.py ENDPOINT_URL
 
 Creates, while moto still accepts unsigned set-up calls: an IAM user `checker` allowed every
-action and a user `nobody` with no policy (each with an access key), the DynamoDB table
+action and a user `nobody` with no policy (each with an access key), a role `secrets-reader`
+that a web identity may assume and that may only read Secrets Manager values, the DynamoDB table
 `orders`, the Kinesis stream `clicks` with three records, and the Athena work group
 `analytics`. Then switches moto's IAM checks on (`/moto-api/reset-auth` with 0), so every later
 request must carry a valid SigV4 signature of a known key and be allowed by its policy.
-Prints the keys as one JSON object on stdout.
+Prints the keys and the role's ARN as one JSON object on stdout.
 """
 
 import json
@@ -43,6 +44,34 @@ for user, allowed in (("checker", True), ("nobody", False)):
         )
     key = iam.create_access_key(UserName=user)["AccessKey"]
     keys[user] = {"id": key["AccessKeyId"], "secret": key["SecretAccessKey"]}
+
+keys["secrets_reader_role"] = iam.create_role(
+    RoleName="secrets-reader",
+    AssumeRolePolicyDocument=json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/ci"},
+                    "Action": "sts:AssumeRoleWithWebIdentity",
+                }
+            ],
+        }
+    ),
+)["Role"]["Arn"]
+iam.put_role_policy(
+    RoleName="secrets-reader",
+    PolicyName="read-secrets",
+    PolicyDocument=json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*"}
+            ],
+        }
+    ),
+)
 
 client("dynamodb").create_table(
     TableName="orders",

@@ -27,6 +27,8 @@ pub struct Moto {
     pub checker: Key,
     /// Allowed nothing.
     pub nobody: Key,
+    /// The ARN of a role a web identity may assume, allowed secretsmanager:GetSecretValue only.
+    pub secrets_reader_role: String,
     _logs: tempfile::TempDir,
 }
 
@@ -113,16 +115,47 @@ impl Moto {
                 id: String::new(),
                 secret: String::new(),
             },
+            secrets_reader_role: String::new(),
             _logs: logs,
         };
         let keys = moto.setup();
         moto.checker = key(&keys, "checker");
         moto.nobody = key(&keys, "nobody");
+        moto.secrets_reader_role = keys["secrets_reader_role"]
+            .as_str()
+            .expect("role ARN")
+            .to_string();
         moto
     }
 
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Lets the next `count` requests through without a signature, then checks again.
+    ///
+    /// AWS's STS answers AssumeRoleWithWebIdentity unsigned, but moto's IAM checks want every
+    /// request signed; one unsigned request allowed right before it stands in for the real rule.
+    /// Only deterministic while nothing else calls this moto in between.
+    pub fn allow_unsigned(&self, count: u32) {
+        let body = count.to_string();
+        let address = SocketAddr::from(([127, 0, 0, 1], self.port));
+        let mut stream =
+            TcpStream::connect_timeout(&address, Duration::from_secs(5)).expect("connect to moto");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .expect("read timeout");
+        let request = format!(
+            "POST /moto-api/reset-auth HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        std::io::Write::write_all(&mut stream, request.as_bytes()).expect("send reset-auth");
+        let mut answer = String::new();
+        std::io::Read::read_to_string(&mut stream, &mut answer).expect("read reset-auth answer");
+        assert!(
+            answer.starts_with("HTTP/1.1 200") || answer.starts_with("HTTP/1.0 200"),
+            "reset-auth: {answer}"
+        );
     }
 
     /// Runs the set-up script under a deadline; its stdout is the keys' JSON.
