@@ -82,24 +82,27 @@ def main() -> int:
         tmp_path = Path(tmp)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("CHALK_", "SOURCEDECK_"))}
         env.update(HOME=tmp, NO_COLOR="1")
-        server = subprocess.Popen(
-            [binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", str(tmp_path / "data"),
-             "--client-id", CLIENT_ID],
-            env={**env, "SOURCEDECK_CLIENT_SECRET": CLIENT_SECRET},
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )
+        # serve's output goes to a file, never a pipe nobody drains: a full pipe would stall
+        # the server at its first log line past 64 KiB, in the middle of the apply.
+        log_path = tmp_path / "serve.log"
+        with open(log_path, "w") as log:
+            server = subprocess.Popen(
+                [binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", str(tmp_path / "data"),
+                 "--client-id", CLIENT_ID],
+                env={**env, "SOURCEDECK_CLIENT_SECRET": CLIENT_SECRET},
+                stdout=log, stderr=subprocess.STDOUT,
+            )
         try:
             port = None
             deadline = time.monotonic() + 30
-            while port is None and time.monotonic() < deadline:
-                line = server.stdout.readline()
-                if not line:
-                    break
-                match = re.search(r"127\.0\.0\.1:(\d+)", line)
+            while port is None and time.monotonic() < deadline and server.poll() is None:
+                match = re.search(r"127\.0\.0\.1:(\d+)", log_path.read_text())
                 if match:
                     port = match.group(1)
+                else:
+                    time.sleep(0.02)
             if port is None:
-                print("serve did not report its port", file=sys.stderr)
+                print(f"serve did not report its port:\n{log_path.read_text()}", file=sys.stderr)
                 return 1
             env.update(CHALK_CLIENT_ID=CLIENT_ID, CHALK_CLIENT_SECRET=CLIENT_SECRET,
                        CHALK_API_SERVER=f"127.0.0.1:{port}")
