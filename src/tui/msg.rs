@@ -10,6 +10,7 @@ use crossterm::event::KeyEvent;
 use super::clipboard::{Fingerprint, Route};
 use super::drift::{PlanFile, Planned};
 use crate::client::ClientError;
+use crate::client::team_api::TeamError;
 use crate::domain::{ConfigValue, Kind, Secret};
 use crate::proto::{Integration, IntegrationWithSecrets, TestIntegrationResponse};
 
@@ -57,6 +58,8 @@ pub enum ConnectionState {
     Connecting,
     Connected {
         environment: String,
+        /// The environment's id (permissions are keyed by it).
+        environment_id: String,
     },
     /// The last attempt failed; the next one starts at `retry_at`.
     Disconnected {
@@ -107,6 +110,8 @@ pub enum Request {
     Plan {
         file: PlanFile,
     },
+    /// Who the credential is and what it may do (TeamService/GetAgent).
+    Agent,
 }
 
 impl Request {
@@ -148,6 +153,8 @@ pub enum Outcome {
     Saved(Result<Integration, ClientError>),
     /// The `--plan` file's plan against the server.
     Planned(Planned),
+    /// GetAgent's answer (UNIMPLEMENTED: [`TeamError::Unsupported`]).
+    Agent(Result<crate::proto::GetAgentResponse, TeamError>),
 }
 
 /// What `update` asks the runtime to do.

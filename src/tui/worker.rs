@@ -16,6 +16,7 @@ use tonic::Code;
 use crate::ascode::plan;
 use crate::client::api::TEST_CONCURRENCY;
 use crate::client::credentials::Credentials;
+use crate::client::team_api::TeamError;
 use crate::client::{ClientError, Session, TestTarget, ascode_state};
 
 use super::drift::{PlanFile, Planned};
@@ -255,9 +256,11 @@ impl Worker {
             .environment_name()
             .unwrap_or(session.environment_id())
             .to_string();
+        let environment_id = session.environment_id().to_string();
         self.session = Some(Arc::new(session));
         self.emit(Msg::Connection(ConnectionState::Connected {
             environment: environment.clone(),
+            environment_id,
         }));
         while let Some((id, request, retried)) = self.queue.pop_front() {
             self.start(id, request, retried);
@@ -355,6 +358,7 @@ async fn plan_file(session: &Arc<Session>, file: &PlanFile) -> Planned {
 async fn execute(session: &Arc<Session>, request: &Request) -> Outcome {
     match request {
         Request::Plan { file } => Outcome::Planned(plan_file(session, file).await),
+        Request::Agent => Outcome::Agent(session.get_agent().await),
         Request::List => Outcome::Listed(session.list().await),
         Request::Get { id } => Outcome::Detail(session.get(id).await),
         Request::Reveal { id, key } => Outcome::Revealed(session.reveal(id, key).await),
@@ -410,6 +414,7 @@ fn timed_out(request: &Request, deadline: Duration) -> Outcome {
         Request::Delete { .. } => Outcome::Deleted(Err(error)),
         Request::SwitchEnvironment { .. } => Outcome::EnvironmentSwitched(Err(error)),
         Request::Plan { .. } => Outcome::Planned(Err(error)),
+        Request::Agent => Outcome::Agent(Err(TeamError::Failed(error))),
     }
 }
 
@@ -422,7 +427,8 @@ fn error_of(outcome: &Outcome) -> Option<&ClientError> {
         | Outcome::Deleted(Err(e))
         | Outcome::EnvironmentSwitched(Err(e))
         | Outcome::Saved(Err(e))
-        | Outcome::Planned(Err(e)) => Some(e),
+        | Outcome::Planned(Err(e))
+        | Outcome::Agent(Err(TeamError::Failed(e))) => Some(e),
         _ => None,
     }
 }

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::actions::{Action, action_for};
+use super::access;
+use super::actions::{Action, Screen, action_for};
 use super::app::{App, Flash, Focus, TestStatus};
 use super::form::Prompt;
 use super::form::update as form;
@@ -94,15 +95,27 @@ fn on_tick(app: &mut App, now: std::time::Instant, wall: std::time::SystemTime) 
 fn on_connection(app: &mut App, state: ConnectionState) -> Vec<Command> {
     let recovered = matches!(state, ConnectionState::Connected { .. })
         && !matches!(app.connection, ConnectionState::Connected { .. });
-    if let ConnectionState::Connected { environment } = &state {
+    let connected = matches!(state, ConnectionState::Connected { .. });
+    if let ConnectionState::Connected {
+        environment,
+        environment_id,
+    } = &state
+    {
         app.environment = environment.clone();
+        app.environment_id = environment_id.clone();
+        access::apply_access(app);
     }
     app.connection = state;
+    let mut commands = if connected {
+        access::ask_agent(app)
+    } else {
+        Vec::new()
+    };
     // After a reconnect the list may be stale; reload it unless a load is already on its way.
     if recovered && app.loaded && !app.is_pending(&Request::List) {
-        return vec![send(app, Request::List)];
+        commands.push(send(app, Request::List));
     }
-    Vec::new()
+    commands
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -126,7 +139,7 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
     // Keys go to the top layer only: it is taken off the stack, and its handler puts it back
     // (or not: that is how a layer closes) and may push another over it.
     let Some(layer) = app.layers.pop() else {
-        return match action_for(key, app.focus, app.readonly) {
+        return match action_for(key, Screen::of(app), app.readonly) {
             Some(action) => on_action(app, action),
             None => Vec::new(),
         };

@@ -8,7 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::catalog::kind_specs;
 use crate::domain::secret_ref::SecretStore;
-use crate::tui::actions::ACTIONS;
+use crate::tui::actions::{ACTIONS, Screen};
 use crate::tui::app::{App, ConfirmDelete, Focus, TestAll};
 use crate::tui::fixtures::local_app;
 use crate::tui::form::editor::EDITOR_KEYS;
@@ -75,9 +75,12 @@ fn every_form_row() -> Vec<Form> {
 #[test]
 fn the_main_table_and_its_overlays_answer_each_key_with_its_action() {
     for focus in [Focus::List, Focus::Detail] {
-        assert_eq!(shadowed(ACTIONS, &focus), Vec::new());
-        for readonly in [false, true] {
-            assert_hints_are_matched(ACTIONS, &focus, readonly);
+        for may_open in [true, false] {
+            let screen = Screen { focus, may_open };
+            assert_eq!(shadowed(ACTIONS, &screen), Vec::new());
+            for readonly in [false, true] {
+                assert_hints_are_matched(ACTIONS, &screen, readonly);
+            }
         }
     }
     assert_eq!(shadowed(HELP_KEYS, &()), Vec::new());
@@ -209,7 +212,7 @@ fn read_only_hides_and_disables_every_mutating_key_through_the_reducer() {
         }
         for focus in [Focus::List, Focus::Detail] {
             assert!(
-                !hints(ACTIONS, &focus, true)
+                !hints(ACTIONS, &Screen::full(focus), true)
                     .iter()
                     .any(|(_, label)| *label == info.hint && !info.hint.is_empty()),
                 "{} hinted in read-only",

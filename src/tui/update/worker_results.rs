@@ -62,6 +62,7 @@ pub(super) fn on_reply(app: &mut App, reply: Reply) -> Vec<Command> {
             form::on_saved(app, request_id, result)
         }
         (Request::Delete { id }, Outcome::Deleted(result)) => on_deleted(app, id, result),
+        (Request::Agent, Outcome::Agent(result)) => crate::tui::access::on_agent(app, result),
         (Request::Plan { .. }, Outcome::Planned(planned)) => {
             drift::on_planned(app, planned);
             Vec::new()

@@ -147,6 +147,8 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: Theme) {
 }
 
 #[cfg(test)]
+mod access_tests;
+#[cfg(test)]
 mod drift_tests;
 #[cfg(test)]
 mod form_tests;

@@ -1,0 +1,151 @@
+//! The console against a real team `serve` (a clients file with one client per role), in
+//! process: what each credential's permissions (GetAgent) make of it, its history overlay
+//! (GetAuditLogs), the `:env` picker (GetEnvironments) and the form's secret-name completion
+//! (ListSecrets).
+
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use sourcedeck::domain::Kind;
+use sourcedeck::tui::access::Access;
+use sourcedeck::tui::app::{App, ServerInfo};
+use sourcedeck::tui::msg::Msg;
+use sourcedeck::tui::runtime::{Copier, Runtime};
+use sourcedeck::tui::theme::Theme;
+use sourcedeck::tui::worker::Connector;
+
+use crate::common::team::{role_credentials, role_server};
+use crate::common::{TestServer, machine_postgres};
+
+const PG_PASSWORD: &str = "team-console-pg-password-7d";
+const IDLE: Duration = Duration::from_secs(20);
+
+/// Copies nowhere (no test here copies).
+struct NoClipboard;
+
+impl Copier for NoClipboard {
+    fn copy(
+        &mut self,
+        _text: &sourcedeck::domain::Secret,
+    ) -> std::io::Result<sourcedeck::tui::clipboard::Route> {
+        Err(std::io::Error::other("no clipboard in this test"))
+    }
+}
+
+/// The console signed in as `role` on `server`, settled.
+async fn console_as(server: &TestServer, role: &str) -> Runtime<TestBackend> {
+    let url = server.url();
+    let app = App::new(
+        ServerInfo {
+            address: url.trim_start_matches("http://").to_string(),
+            local: false,
+        },
+        "default".into(),
+        false,
+        Instant::now(),
+    );
+    let mut runtime = Runtime::start(
+        app,
+        Terminal::new(TestBackend::new(100, 30)).unwrap(),
+        Theme::new(false),
+        Connector {
+            credentials: role_credentials(&url, role),
+            call_timeout: Duration::from_secs(10),
+        },
+        Box::new(NoClipboard),
+    );
+    idle(&mut runtime).await;
+    runtime
+}
+
+/// A role server holding one PostgreSQL source, `orders_pg`.
+async fn seeded() -> TestServer {
+    let server = role_server().await;
+    server
+        .session()
+        .await
+        .create(
+            Kind::Postgresql,
+            "orders_pg",
+            &machine_postgres(PG_PASSWORD),
+        )
+        .await
+        .unwrap();
+    server
+}
+
+async fn idle(runtime: &mut Runtime<TestBackend>) {
+    assert!(
+        runtime.run_until_idle(IDLE).await,
+        "the console did not settle"
+    );
+}
+
+fn press(runtime: &mut Runtime<TestBackend>, keys: &str) {
+    for c in keys.chars() {
+        runtime.handle(Msg::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::NONE,
+        )));
+    }
+}
+
+fn press_code(runtime: &mut Runtime<TestBackend>, code: KeyCode) {
+    runtime.handle(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+fn frame(runtime: &mut Runtime<TestBackend>) -> String {
+    runtime.draw().unwrap();
+    runtime.terminal.backend().to_string()
+}
+
+#[tokio::test]
+async fn a_viewer_is_read_only_saying_why_and_never_opens_a_config() {
+    let server = seeded().await;
+    let mut runtime = console_as(&server, "viewer").await;
+    assert!(matches!(runtime.app.access, Access::Granted(_)));
+    assert!(runtime.app.readonly);
+    let screen = frame(&mut runtime);
+    assert!(screen.contains("READ-ONLY: no SECRETS_WRITE"), "{screen}");
+    assert!(screen.contains("orders_pg"), "{screen}");
+    assert!(screen.contains("not open their configs"), "{screen}");
+    assert!(
+        runtime.app.flash.is_none(),
+        "no PERMISSION_DENIED surfaced: {:?}",
+        runtime.app.flash
+    );
+    assert!(runtime.app.details.is_empty(), "no GetIntegration was sent");
+    // Changing keys do nothing; testing (SECRETS_LIST) works.
+    press(&mut runtime, "nedx");
+    assert!(runtime.app.layers.is_empty(), "{:?}", runtime.app.top());
+    press(&mut runtime, "t");
+    idle(&mut runtime).await;
+    let flash = runtime.app.flash.clone().expect("the test's result");
+    assert!(flash.text.starts_with("test orders_pg: ok"), "{flash:?}");
+    let screen = frame(&mut runtime);
+    assert!(!screen.contains(PG_PASSWORD), "{screen}");
+    assert!(!screen.contains(" x reveal"), "{screen}");
+}
+
+#[tokio::test]
+async fn a_reader_opens_configs_read_only_and_an_editor_may_change_them() {
+    let server = seeded().await;
+    let mut reader = console_as(&server, "reader").await;
+    assert!(reader.app.readonly);
+    assert!(reader.app.may_open_configs());
+    let screen = frame(&mut reader);
+    assert!(screen.contains("READ-ONLY: no SECRETS_WRITE"), "{screen}");
+    assert!(screen.contains("PGHOST"), "{screen}");
+    assert!(!screen.contains("not open their configs"), "{screen}");
+    let mut editor = console_as(&server, "editor").await;
+    assert!(!editor.app.readonly);
+    let screen = frame(&mut editor);
+    assert!(!screen.contains("READ-ONLY"), "{screen}");
+    assert!(screen.contains("PGHOST"), "{screen}");
+    press(&mut editor, "e");
+    idle(&mut editor).await;
+    assert!(editor.app.form().is_some(), "an editor may open the form");
+    press_code(&mut editor, KeyCode::Esc);
+}
