@@ -32,6 +32,8 @@ pub enum Action {
     CopyId,
     CopyName,
     Reveal,
+    /// The selected source's audit history.
+    History,
     Help,
     Quit,
 }
@@ -165,6 +167,9 @@ pub const ACTIONS: &[ActionInfo] = &[
         .group(INSPECT),
     bind(Action::CopyName, &[Key::Char('Y')], "Y")
         .help("copy the name")
+        .group(INSPECT),
+    bind(Action::History, &[Key::Char('h')], "h")
+        .help("history: who changed the source, when, which keys")
         .group(INSPECT),
     bind(Action::Test, &[Key::Char('t')], "t")
         .hint("test")

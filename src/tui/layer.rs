@@ -23,6 +23,8 @@ pub enum Layer {
     },
     ConfirmDelete(ConfirmDelete),
     TestAll(TestAll),
+    /// `h`: the selected source's audit history.
+    History(super::overlay::history::History),
     /// The first step of `n`.
     PickKind(KindPicker),
     /// The config form; it takes the body of the screen.
@@ -42,6 +44,7 @@ impl Layer {
                 | Layer::Help { .. }
                 | Layer::ConfirmDelete(_)
                 | Layer::TestAll(_)
+                | Layer::History(_)
         )
     }
 }

@@ -112,6 +112,11 @@ pub enum Request {
     },
     /// Who the credential is and what it may do (TeamService/GetAgent).
     Agent,
+    /// A source's audit records (AuditService/GetAuditLogs), newest first.
+    History {
+        integration_id: String,
+        name: String,
+    },
 }
 
 impl Request {
@@ -155,6 +160,8 @@ pub enum Outcome {
     Planned(Planned),
     /// GetAgent's answer (UNIMPLEMENTED: [`TeamError::Unsupported`]).
     Agent(Result<crate::proto::GetAgentResponse, TeamError>),
+    /// A source's audit records.
+    History(Result<Vec<crate::proto::AuditLog>, TeamError>),
 }
 
 /// What `update` asks the runtime to do.

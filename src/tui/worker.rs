@@ -15,12 +15,15 @@ use tonic::Code;
 
 use crate::ascode::plan;
 use crate::client::api::TEST_CONCURRENCY;
+use crate::client::audit_api::AuditFilter;
+use crate::client::audit_record::is_about;
 use crate::client::credentials::Credentials;
 use crate::client::team_api::TeamError;
 use crate::client::{ClientError, Session, TestTarget, ascode_state};
 
 use super::drift::{PlanFile, Planned};
 use super::msg::{ConnectionState, Msg, Outcome, Reply, Request, RequestId};
+use super::overlay::history::HISTORY_LIMIT;
 
 /// What the console sends the worker.
 #[derive(Debug)]
@@ -359,6 +362,16 @@ async fn execute(session: &Arc<Session>, request: &Request) -> Outcome {
     match request {
         Request::Plan { file } => Outcome::Planned(plan_file(session, file).await),
         Request::Agent => Outcome::Agent(session.get_agent().await),
+        Request::History {
+            integration_id,
+            name,
+        } => Outcome::History(
+            session
+                .audit_logs(&AuditFilter::default(), HISTORY_LIMIT, |log| {
+                    is_about(log, name) || is_about(log, integration_id)
+                })
+                .await,
+        ),
         Request::List => Outcome::Listed(session.list().await),
         Request::Get { id } => Outcome::Detail(session.get(id).await),
         Request::Reveal { id, key } => Outcome::Revealed(session.reveal(id, key).await),
@@ -415,6 +428,7 @@ fn timed_out(request: &Request, deadline: Duration) -> Outcome {
         Request::SwitchEnvironment { .. } => Outcome::EnvironmentSwitched(Err(error)),
         Request::Plan { .. } => Outcome::Planned(Err(error)),
         Request::Agent => Outcome::Agent(Err(TeamError::Failed(error))),
+        Request::History { .. } => Outcome::History(Err(TeamError::Failed(error))),
     }
 }
 
@@ -428,7 +442,8 @@ fn error_of(outcome: &Outcome) -> Option<&ClientError> {
         | Outcome::EnvironmentSwitched(Err(e))
         | Outcome::Saved(Err(e))
         | Outcome::Planned(Err(e))
-        | Outcome::Agent(Err(TeamError::Failed(e))) => Some(e),
+        | Outcome::Agent(Err(TeamError::Failed(e)))
+        | Outcome::History(Err(TeamError::Failed(e))) => Some(e),
         _ => None,
     }
 }

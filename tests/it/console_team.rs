@@ -149,3 +149,42 @@ async fn a_reader_opens_configs_read_only_and_an_editor_may_change_them() {
     assert!(editor.app.form().is_some(), "an editor may open the form");
     press_code(&mut editor, KeyCode::Esc);
 }
+
+#[tokio::test]
+async fn h_shows_the_sources_history_newest_first_with_key_names_never_values() {
+    let server = seeded().await;
+    let session = server.session().await;
+    let id = session.list().await.unwrap()[0].id.clone();
+    let changes = [(
+        "PGPASSWORD".to_string(),
+        sourcedeck::domain::ConfigValue::Literal(sourcedeck::domain::Secret::new(
+            "rotated-history-pw-19c",
+        )),
+    )]
+    .into();
+    session.update(&id, None, &changes).await.unwrap();
+    let mut admin = console_as(&server, "admin").await;
+    press(&mut admin, "h");
+    idle(&mut admin).await;
+    let screen = frame(&mut admin);
+    assert!(screen.contains("History of orders_pg"), "{screen}");
+    let updated = screen
+        .find("Updated an external integration")
+        .expect("the update");
+    let created = screen
+        .find("Created an external integration")
+        .expect("the create");
+    assert!(updated < created, "newest first:\n{screen}");
+    assert!(screen.contains("PGPASSWORD"), "{screen}");
+    for value in [PG_PASSWORD, "rotated-history-pw-19c"] {
+        assert!(!screen.contains(value), "{screen}");
+    }
+    press_code(&mut admin, KeyCode::Esc);
+    assert!(admin.app.layers.is_empty());
+    // An editor has no MONITORING_READ: `h` says so and asks nothing.
+    let mut editor = console_as(&server, "editor").await;
+    press(&mut editor, "h");
+    assert!(editor.app.pending.is_empty());
+    let flash = editor.app.flash.clone().expect("a flash");
+    assert!(flash.text.contains("MONITORING_READ"), "{flash:?}");
+}

@@ -150,6 +150,7 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
         Layer::Help { scroll } => on_help_key(app, scroll, key),
         Layer::ConfirmDelete(confirm) => on_confirm_key(app, confirm, key),
         Layer::TestAll(state) => on_test_all_key(app, state, key),
+        Layer::History(history) => super::overlay::history::on_history_key(app, history, key),
         Layer::PickKind(picker) => super::form::picker::on_picker_key(app, picker, key),
         Layer::Form(form) => form::on_form_layer_key(app, form, key),
         Layer::Prompt(prompt) => form::on_prompt_layer_key(app, prompt, key),
@@ -236,6 +237,7 @@ fn on_action(app: &mut App, action: Action) -> Vec<Command> {
         Action::CopyId => copy_id_or_value(app),
         Action::CopyName => copy_name(app),
         Action::Reveal => reveal(app),
+        Action::History => super::overlay::history::open_history(app),
         Action::Help => {
             app.layers.push(Layer::Help { scroll: 0 });
             Vec::new()

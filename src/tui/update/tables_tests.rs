@@ -25,6 +25,7 @@ use super::update;
 use crate::tui::overlay::confirm_delete::CONFIRM_KEYS;
 use crate::tui::overlay::filter::FILTER_KEYS;
 use crate::tui::overlay::help::HELP_KEYS;
+use crate::tui::overlay::history::HISTORY_KEYS;
 use crate::tui::overlay::test_all::{TEST_ALL_KEYS, TestAllAction};
 
 /// Every hint shown in `context` comes from a row whose first key triggers that row's action.
@@ -84,6 +85,7 @@ fn the_main_table_and_its_overlays_answer_each_key_with_its_action() {
         }
     }
     assert_eq!(shadowed(HELP_KEYS, &()), Vec::new());
+    assert_eq!(shadowed(HISTORY_KEYS, &()), Vec::new());
     assert_eq!(shadowed(FILTER_KEYS, &()), Vec::new());
     assert_eq!(shadowed(LINE_KEYS, &()), Vec::new());
     for typed in [None, Some(String::new())] {

@@ -130,6 +130,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: Theme) {
                 overlay::confirm_delete::draw(frame, app, confirm, theme)
             }
             Layer::TestAll(state) => overlay::test_all::draw(frame, app, state, theme),
+            Layer::History(history) => overlay::history::draw(frame, app, history, theme),
             Layer::PickKind(picker) => crate::tui::form::picker::draw_picker(frame, picker, theme),
             Layer::Form(_) => {}
             Layer::Prompt(prompt) => {
