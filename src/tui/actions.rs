@@ -151,7 +151,7 @@ pub const ACTIONS: &[ActionInfo] = &[
         .help("filter (substring; !x hides x; ⏎ keeps, Esc clears)")
         .group(FIND_AND_SORT),
     bind(Action::CommandBar, &[Key::Char(':')], ":")
-        .help("command: :kind postgresql, :kind, :env NAME, :q")
+        .help("command: :kind postgresql, :kind, :env [NAME], :q")
         .group(FIND_AND_SORT),
     bind(Action::CycleSort, &[Key::Char('s')], "s")
         .help("sort by name, kind, updated, status")

@@ -23,6 +23,8 @@ pub enum Layer {
     },
     ConfirmDelete(ConfirmDelete),
     TestAll(TestAll),
+    /// `:env`: the environments to switch to.
+    EnvPicker(super::overlay::env_picker::EnvPicker),
     /// `h`: the selected source's audit history.
     History(super::overlay::history::History),
     /// The first step of `n`.
@@ -45,6 +47,7 @@ impl Layer {
                 | Layer::ConfirmDelete(_)
                 | Layer::TestAll(_)
                 | Layer::History(_)
+                | Layer::EnvPicker(_)
         )
     }
 }

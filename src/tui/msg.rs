@@ -112,6 +112,8 @@ pub enum Request {
     },
     /// Who the credential is and what it may do (TeamService/GetAgent).
     Agent,
+    /// The environments the credential may use (TeamService/GetEnvironments).
+    Environments,
     /// A source's audit records (AuditService/GetAuditLogs), newest first.
     History {
         integration_id: String,
@@ -160,6 +162,8 @@ pub enum Outcome {
     Planned(Planned),
     /// GetAgent's answer (UNIMPLEMENTED: [`TeamError::Unsupported`]).
     Agent(Result<crate::proto::GetAgentResponse, TeamError>),
+    /// The environments the credential may use.
+    Environments(Result<Vec<crate::proto::Environment>, TeamError>),
     /// A source's audit records.
     History(Result<Vec<crate::proto::AuditLog>, TeamError>),
 }

@@ -362,6 +362,7 @@ async fn execute(session: &Arc<Session>, request: &Request) -> Outcome {
     match request {
         Request::Plan { file } => Outcome::Planned(plan_file(session, file).await),
         Request::Agent => Outcome::Agent(session.get_agent().await),
+        Request::Environments => Outcome::Environments(session.get_environments().await),
         Request::History {
             integration_id,
             name,
@@ -429,6 +430,7 @@ fn timed_out(request: &Request, deadline: Duration) -> Outcome {
         Request::Plan { .. } => Outcome::Planned(Err(error)),
         Request::Agent => Outcome::Agent(Err(TeamError::Failed(error))),
         Request::History { .. } => Outcome::History(Err(TeamError::Failed(error))),
+        Request::Environments => Outcome::Environments(Err(TeamError::Failed(error))),
     }
 }
 
@@ -443,7 +445,8 @@ fn error_of(outcome: &Outcome) -> Option<&ClientError> {
         | Outcome::Saved(Err(e))
         | Outcome::Planned(Err(e))
         | Outcome::Agent(Err(TeamError::Failed(e)))
-        | Outcome::History(Err(TeamError::Failed(e))) => Some(e),
+        | Outcome::History(Err(TeamError::Failed(e)))
+        | Outcome::Environments(Err(TeamError::Failed(e))) => Some(e),
         _ => None,
     }
 }

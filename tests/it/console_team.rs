@@ -188,3 +188,29 @@ async fn h_shows_the_sources_history_newest_first_with_key_names_never_values() 
     let flash = editor.app.flash.clone().expect("a flash");
     assert!(flash.text.contains("MONITORING_READ"), "{flash:?}");
 }
+
+#[tokio::test]
+async fn env_offers_the_environments_and_switches_to_the_one_chosen() {
+    let server = seeded().await;
+    let mut editor = console_as(&server, "editor").await;
+    assert_eq!(editor.app.environment, "default");
+    press(&mut editor, ":env");
+    press_code(&mut editor, KeyCode::Enter);
+    idle(&mut editor).await;
+    let screen = frame(&mut editor);
+    assert!(screen.contains("Switch environment"), "{screen}");
+    assert!(
+        screen.contains("default") && screen.contains("staging"),
+        "{screen}"
+    );
+    press(&mut editor, "stag");
+    press_code(&mut editor, KeyCode::Enter);
+    idle(&mut editor).await;
+    assert_eq!(editor.app.environment, "staging");
+    assert!(
+        editor.app.integrations.is_empty(),
+        "staging has no sources: {:?}",
+        editor.app.integrations
+    );
+    assert!(!editor.app.readonly, "an editor may write in staging too");
+}

@@ -151,6 +151,7 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
         Layer::ConfirmDelete(confirm) => on_confirm_key(app, confirm, key),
         Layer::TestAll(state) => on_test_all_key(app, state, key),
         Layer::History(history) => super::overlay::history::on_history_key(app, history, key),
+        Layer::EnvPicker(picker) => super::overlay::env_picker::on_env_picker_key(app, picker, key),
         Layer::PickKind(picker) => super::form::picker::on_picker_key(app, picker, key),
         Layer::Form(form) => form::on_form_layer_key(app, form, key),
         Layer::Prompt(prompt) => form::on_prompt_layer_key(app, prompt, key),

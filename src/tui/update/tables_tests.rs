@@ -23,6 +23,7 @@ use crate::tui::msg::{Command, Msg};
 
 use super::update;
 use crate::tui::overlay::confirm_delete::CONFIRM_KEYS;
+use crate::tui::overlay::env_picker::ENV_PICKER_KEYS;
 use crate::tui::overlay::filter::FILTER_KEYS;
 use crate::tui::overlay::help::HELP_KEYS;
 use crate::tui::overlay::history::HISTORY_KEYS;
@@ -86,6 +87,7 @@ fn the_main_table_and_its_overlays_answer_each_key_with_its_action() {
     }
     assert_eq!(shadowed(HELP_KEYS, &()), Vec::new());
     assert_eq!(shadowed(HISTORY_KEYS, &()), Vec::new());
+    assert_eq!(shadowed(ENV_PICKER_KEYS, &()), Vec::new());
     assert_eq!(shadowed(FILTER_KEYS, &()), Vec::new());
     assert_eq!(shadowed(LINE_KEYS, &()), Vec::new());
     for typed in [None, Some(String::new())] {

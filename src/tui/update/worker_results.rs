@@ -63,6 +63,9 @@ pub(super) fn on_reply(app: &mut App, reply: Reply) -> Vec<Command> {
         }
         (Request::Delete { id }, Outcome::Deleted(result)) => on_deleted(app, id, result),
         (Request::Agent, Outcome::Agent(result)) => crate::tui::access::on_agent(app, result),
+        (Request::Environments, Outcome::Environments(result)) => {
+            crate::tui::overlay::env_picker::on_environments(app, request_id, result)
+        }
         (Request::History { .. }, Outcome::History(result)) => {
             crate::tui::overlay::history::on_history(app, request_id, result)
         }

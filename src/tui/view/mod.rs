@@ -131,6 +131,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: Theme) {
             }
             Layer::TestAll(state) => overlay::test_all::draw(frame, app, state, theme),
             Layer::History(history) => overlay::history::draw(frame, app, history, theme),
+            Layer::EnvPicker(picker) => overlay::env_picker::draw(frame, app, picker, theme),
             Layer::PickKind(picker) => crate::tui::form::picker::draw_picker(frame, picker, theme),
             Layer::Form(_) => {}
             Layer::Prompt(prompt) => {
