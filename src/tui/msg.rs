@@ -114,6 +114,8 @@ pub enum Request {
     Agent,
     /// The environments the credential may use (TeamService/GetEnvironments).
     Environments,
+    /// The environment's secret names, for the form's `^L` (EnvironmentSecretsService/ListSecrets).
+    SecretNames,
     /// A source's audit records (AuditService/GetAuditLogs), newest first.
     History {
         integration_id: String,
@@ -135,6 +137,8 @@ impl Request {
             Request::Test { .. } | Request::TestDraft { .. } => Duration::from_secs(40),
             // A GetIntegration per source (and a value per compared secret): room for thousands.
             Request::Plan { .. } => Duration::from_secs(120),
+            // The form's background fetch: without an answer soon, `^L` works as it always did.
+            Request::SecretNames => Duration::from_secs(10),
             _ => Duration::from_secs(20),
         }
     }
@@ -162,6 +166,8 @@ pub enum Outcome {
     Planned(Planned),
     /// GetAgent's answer (UNIMPLEMENTED: [`TeamError::Unsupported`]).
     Agent(Result<crate::proto::GetAgentResponse, TeamError>),
+    /// The environment's secrets (names, never values).
+    SecretNames(Result<Vec<crate::proto::Secret>, TeamError>),
     /// The environments the credential may use.
     Environments(Result<Vec<crate::proto::Environment>, TeamError>),
     /// A source's audit records.

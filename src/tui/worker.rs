@@ -363,6 +363,7 @@ async fn execute(session: &Arc<Session>, request: &Request) -> Outcome {
         Request::Plan { file } => Outcome::Planned(plan_file(session, file).await),
         Request::Agent => Outcome::Agent(session.get_agent().await),
         Request::Environments => Outcome::Environments(session.get_environments().await),
+        Request::SecretNames => Outcome::SecretNames(session.list_secrets().await),
         Request::History {
             integration_id,
             name,
@@ -431,6 +432,7 @@ fn timed_out(request: &Request, deadline: Duration) -> Outcome {
         Request::Agent => Outcome::Agent(Err(TeamError::Failed(error))),
         Request::History { .. } => Outcome::History(Err(TeamError::Failed(error))),
         Request::Environments => Outcome::Environments(Err(TeamError::Failed(error))),
+        Request::SecretNames => Outcome::SecretNames(Err(TeamError::Failed(error))),
     }
 }
 
@@ -447,6 +449,9 @@ fn error_of(outcome: &Outcome) -> Option<&ClientError> {
         | Outcome::Agent(Err(TeamError::Failed(e)))
         | Outcome::History(Err(TeamError::Failed(e)))
         | Outcome::Environments(Err(TeamError::Failed(e))) => Some(e),
+        // Not a sign of a lost connection: ListSecrets answers UNAVAILABLE when the server cannot
+        // reach its secret store, and the form's background fetch is never worth a reconnect.
+        Outcome::SecretNames(_) => None,
         _ => None,
     }
 }
@@ -485,6 +490,14 @@ mod tests {
             forgive_retried_delete(gone(), false),
             Outcome::Deleted(Err(_))
         ));
+    }
+
+    #[test]
+    fn an_unreachable_secret_store_is_not_a_lost_connection() {
+        let unavailable = || ClientError::new(Code::Unavailable, "the secret store is unreachable");
+        let names = Outcome::SecretNames(Err(TeamError::Failed(unavailable())));
+        assert!(error_of(&names).is_none());
+        assert!(error_of(&Outcome::Listed(Err(unavailable()))).is_some_and(is_connection_lost));
     }
 
     #[test]

@@ -214,3 +214,42 @@ async fn env_offers_the_environments_and_switches_to_the_one_chosen() {
     );
     assert!(!editor.app.readonly, "an editor may write in staging too");
 }
+
+#[tokio::test]
+async fn ctrl_l_in_the_form_completes_from_the_environments_secret_names() {
+    let server = seeded().await;
+    let session = server.session().await;
+    for name in ["orders_pg_user", "orders_pg_password"] {
+        session
+            .upsert_secret(name, &sourcedeck::domain::Secret::new("never-shown-9a"))
+            .await
+            .unwrap();
+    }
+    let mut editor = console_as(&server, "editor").await;
+    press(&mut editor, "n");
+    press(&mut editor, "postgres");
+    press_code(&mut editor, KeyCode::Enter);
+    idle(&mut editor).await;
+    let form = editor.app.form().expect("the form");
+    let user = form.field_index("PGUSER").expect("PGUSER");
+    while editor.app.form().map(|f| f.current()) != Some(sourcedeck::tui::form::Slot::Field(user)) {
+        press_code(&mut editor, KeyCode::Down);
+    }
+    editor.handle(Msg::Key(KeyEvent::new(
+        KeyCode::Char('l'),
+        KeyModifiers::CONTROL,
+    )));
+    press(&mut editor, "user");
+    let screen = frame(&mut editor);
+    assert!(screen.contains("Link PGUSER to a secret"), "{screen}");
+    assert!(screen.contains("orders_pg_user"), "{screen}");
+    assert!(
+        !screen.contains("orders_pg_password"),
+        "filtered:\n{screen}"
+    );
+    assert!(!screen.contains("never-shown-9a"), "{screen}");
+    press_code(&mut editor, KeyCode::Enter);
+    let form = editor.app.form().expect("the form");
+    assert!(form.fields[user].linked);
+    assert_eq!(form.fields[user].reference, "orders_pg_user");
+}

@@ -13,6 +13,7 @@ use crate::tui::app::{App, ConfirmDelete, Focus, TestAll};
 use crate::tui::fixtures::local_app;
 use crate::tui::form::editor::EDITOR_KEYS;
 use crate::tui::form::keys::{FORM_KEYS, FormAction};
+use crate::tui::form::link::LINK_KEYS;
 use crate::tui::form::picker::PICKER_KEYS;
 use crate::tui::form::prompt::{DISCARD_KEYS, FORM_HELP_KEYS, REVIEW_KEYS};
 use crate::tui::form::{Form, Prompt, Slot};
@@ -88,6 +89,7 @@ fn the_main_table_and_its_overlays_answer_each_key_with_its_action() {
     assert_eq!(shadowed(HELP_KEYS, &()), Vec::new());
     assert_eq!(shadowed(HISTORY_KEYS, &()), Vec::new());
     assert_eq!(shadowed(ENV_PICKER_KEYS, &()), Vec::new());
+    assert_eq!(shadowed(LINK_KEYS, &()), Vec::new());
     assert_eq!(shadowed(FILTER_KEYS, &()), Vec::new());
     assert_eq!(shadowed(LINE_KEYS, &()), Vec::new());
     for typed in [None, Some(String::new())] {
