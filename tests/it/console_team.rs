@@ -253,3 +253,81 @@ async fn ctrl_l_in_the_form_completes_from_the_environments_secret_names() {
     assert!(form.fields[user].linked);
     assert_eq!(form.fields[user].reference, "orders_pg_user");
 }
+
+/// The console on `url` with the all-powerful test client, settled, Tab into the detail pane.
+async fn console_on(url: &str) -> Runtime<TestBackend> {
+    let app = App::new(
+        ServerInfo {
+            address: "server".into(),
+            local: false,
+        },
+        "default".into(),
+        false,
+        Instant::now(),
+    );
+    let mut runtime = Runtime::start(
+        app,
+        Terminal::new(TestBackend::new(100, 30)).unwrap(),
+        Theme::new(false),
+        Connector {
+            credentials: crate::common::credentials(url),
+            call_timeout: Duration::from_secs(10),
+        },
+        Box::new(NoClipboard),
+    );
+    idle(&mut runtime).await;
+    press_code(&mut runtime, KeyCode::Tab);
+    idle(&mut runtime).await;
+    runtime
+}
+
+#[tokio::test]
+async fn a_server_without_team_services_gets_the_console_as_it_always_was() {
+    let server = seeded().await;
+    let front = crate::peers::integrations_only::integrations_only(server.channel().await).await;
+    let mut old = console_on(&format!("http://{front}")).await;
+    assert_eq!(old.app.access, Access::Unknown);
+    assert!(!old.app.readonly);
+    assert!(old.app.flash.is_none(), "{:?}", old.app.flash);
+    // The same screen as against the full server for a credential that may do everything.
+    let mut full = console_on(&server.url()).await;
+    assert!(matches!(full.app.access, Access::Granted(_)));
+    let screen = frame(&mut old);
+    assert_eq!(screen, frame(&mut full));
+    assert!(
+        screen.contains("PGHOST") && screen.contains("x reveal"),
+        "{screen}"
+    );
+    // `h` says the server keeps no audit log; `:env` falls back to the typed command.
+    press(&mut old, "h");
+    idle(&mut old).await;
+    let screen = frame(&mut old);
+    assert!(screen.contains("does not offer an audit log"), "{screen}");
+    press_code(&mut old, KeyCode::Esc);
+    press(&mut old, ":env");
+    press_code(&mut old, KeyCode::Enter);
+    idle(&mut old).await;
+    assert!(old.app.layers.is_empty(), "{:?}", old.app.top());
+    let flash = old.app.flash.clone().expect("a flash");
+    assert!(flash.text.contains(":env NAME"), "{flash:?}");
+    // ^L in the form toggles to a typed reference, as before.
+    press_code(&mut old, KeyCode::Esc);
+    press(&mut old, "e");
+    idle(&mut old).await;
+    press_code(&mut old, KeyCode::Down);
+    let form = old.app.form().expect("the form");
+    let sourcedeck::tui::form::Slot::Field(index) = form.current() else {
+        panic!("the cursor is on a key")
+    };
+    assert!(!form.fields[index].linked);
+    old.handle(Msg::Key(KeyEvent::new(
+        KeyCode::Char('l'),
+        KeyModifiers::CONTROL,
+    )));
+    assert!(
+        matches!(old.app.top(), Some(sourcedeck::tui::layer::Layer::Form(_))),
+        "no secret names to offer: {:?}",
+        old.app.top()
+    );
+    assert!(old.app.form().expect("the form").fields[index].linked);
+}
