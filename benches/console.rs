@@ -52,6 +52,7 @@ fn app_with_rows() -> App {
     app.loaded = true;
     app.connection = ConnectionState::Connected {
         environment: "default".into(),
+        environment_id: "env-1".into(),
     };
     app.visible = visible_rows(&app.integrations, "", None, app.sort, &app.tests);
     app.page = 20;

@@ -6,6 +6,7 @@
 pub mod api;
 pub mod ascode_state;
 pub mod audit_api;
+pub mod audit_record;
 pub mod credentials;
 pub mod data_dir;
 pub mod endpoint;

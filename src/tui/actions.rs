@@ -5,7 +5,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use super::app::Focus;
+use super::app::{App, Focus};
 use super::keys::{Binding, Key, bind, hints, lookup};
 
 /// What the user asked for.
@@ -32,6 +32,8 @@ pub enum Action {
     CopyId,
     CopyName,
     Reveal,
+    /// The selected source's audit history.
+    History,
     Help,
     Quit,
 }
@@ -43,20 +45,49 @@ pub const INSPECT: &str = "Inspect and copy";
 pub const OPERATE: &str = "Operate";
 pub const GENERAL: &str = "General";
 
+/// What the main table's rows depend on: the focus, which relabels some hints, and whether the
+/// credential may open configs (without SECRETS_DECRYPT reveal and edit are gone).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Screen {
+    pub focus: Focus,
+    pub may_open: bool,
+}
+
+impl Screen {
+    /// The screen as it is for a credential that may do everything (or a server that did not
+    /// say).
+    pub fn full(focus: Focus) -> Self {
+        Self {
+            focus,
+            may_open: true,
+        }
+    }
+
+    pub fn of(app: &App) -> Self {
+        Self {
+            focus: app.focus,
+            may_open: app.may_open_configs(),
+        }
+    }
+}
+
 /// One row of the main screen's table.
-/// Its context is the focus, which relabels some hints (the main table has no conditional rows).
-pub type ActionInfo = Binding<Action, Focus>;
+pub type ActionInfo = Binding<Action, Screen>;
 
-fn in_detail(focus: &Focus) -> bool {
-    *focus == Focus::Detail
+fn in_detail(screen: &Screen) -> bool {
+    screen.focus == Focus::Detail
 }
 
-fn switch_focus_hint(focus: &Focus) -> Option<&'static str> {
-    Some(if in_detail(focus) { "list" } else { "detail" })
+fn may_open(screen: &Screen) -> bool {
+    screen.may_open
 }
 
-fn copy_hint(focus: &Focus) -> Option<&'static str> {
-    Some(if in_detail(focus) {
+fn switch_focus_hint(screen: &Screen) -> Option<&'static str> {
+    Some(if in_detail(screen) { "list" } else { "detail" })
+}
+
+fn copy_hint(screen: &Screen) -> Option<&'static str> {
+    Some(if in_detail(screen) {
         "copy value"
     } else {
         "copy id"
@@ -64,8 +95,8 @@ fn copy_hint(focus: &Focus) -> Option<&'static str> {
 }
 
 /// `x` works anywhere (it says how to reveal), but is hinted only where it reveals.
-fn reveal_hint(focus: &Focus) -> Option<&'static str> {
-    in_detail(focus).then_some("reveal")
+fn reveal_hint(screen: &Screen) -> Option<&'static str> {
+    in_detail(screen).then_some("reveal")
 }
 
 /// The table, in help order.
@@ -120,12 +151,13 @@ pub const ACTIONS: &[ActionInfo] = &[
         .help("filter (substring; !x hides x; ⏎ keeps, Esc clears)")
         .group(FIND_AND_SORT),
     bind(Action::CommandBar, &[Key::Char(':')], ":")
-        .help("command: :kind postgresql, :kind, :env NAME, :q")
+        .help("command: :kind postgresql, :kind, :env [NAME], :q")
         .group(FIND_AND_SORT),
     bind(Action::CycleSort, &[Key::Char('s')], "s")
         .help("sort by name, kind, updated, status")
         .group(FIND_AND_SORT),
     bind(Action::Reveal, &[Key::Char('x')], "x")
+        .when(may_open)
         .hint_for(reveal_hint)
         .help("reveal the secret under the cursor (30 s)")
         .group(INSPECT),
@@ -135,6 +167,9 @@ pub const ACTIONS: &[ActionInfo] = &[
         .group(INSPECT),
     bind(Action::CopyName, &[Key::Char('Y')], "Y")
         .help("copy the name")
+        .group(INSPECT),
+    bind(Action::History, &[Key::Char('h')], "h")
+        .help("history: who changed the source, when, which keys")
         .group(INSPECT),
     bind(Action::Test, &[Key::Char('t')], "t")
         .hint("test")
@@ -157,6 +192,7 @@ pub const ACTIONS: &[ActionInfo] = &[
         .hint("edit")
         .help("edit the selected source's config in a form")
         .group(OPERATE)
+        .when(may_open)
         .mutating(),
     bind(Action::Delete, &[Key::Char('d')], "d")
         .hint("delete")
@@ -178,8 +214,8 @@ pub const ACTIONS: &[ActionInfo] = &[
 ];
 
 /// The action a key triggers on the main screen, if any and if allowed.
-pub fn action_for(key: KeyEvent, focus: Focus, readonly: bool) -> Option<Action> {
-    lookup(ACTIONS, &key, &focus, readonly).map(|info| info.action)
+pub fn action_for(key: KeyEvent, screen: Screen, readonly: bool) -> Option<Action> {
+    lookup(ACTIONS, &key, &screen, readonly).map(|info| info.action)
 }
 
 /// Whether `action` is available (mutating actions are not in read-only mode).
@@ -197,8 +233,8 @@ pub fn available(readonly: bool) -> impl Iterator<Item = &'static ActionInfo> {
 }
 
 /// The main screen's hint bar.
-pub fn main_hints(focus: Focus, readonly: bool) -> Vec<(&'static str, &'static str)> {
-    hints(ACTIONS, &focus, readonly)
+pub fn main_hints(screen: Screen, readonly: bool) -> Vec<(&'static str, &'static str)> {
+    hints(ACTIONS, &screen, readonly)
 }
 
 #[cfg(test)]
@@ -214,28 +250,31 @@ mod tests {
     #[test]
     fn vim_keys_and_arrows_agree() {
         assert_eq!(
-            action_for(key(KeyCode::Char('j')), Focus::List, false),
+            action_for(key(KeyCode::Char('j')), Screen::full(Focus::List), false),
             Some(Action::Down)
         );
         assert_eq!(
-            action_for(key(KeyCode::Down), Focus::List, false),
+            action_for(key(KeyCode::Down), Screen::full(Focus::List), false),
             Some(Action::Down)
         );
         assert_eq!(
-            action_for(key(KeyCode::Char('k')), Focus::List, false),
+            action_for(key(KeyCode::Char('k')), Screen::full(Focus::List), false),
             Some(Action::Up)
         );
         assert_eq!(
-            action_for(key(KeyCode::Up), Focus::List, false),
+            action_for(key(KeyCode::Up), Screen::full(Focus::List), false),
             Some(Action::Up)
         );
     }
 
     #[test]
     fn readonly_removes_mutating_actions_from_keys_and_table() {
-        assert_eq!(action_for(key(KeyCode::Char('d')), Focus::List, true), None);
         assert_eq!(
-            action_for(key(KeyCode::Char('d')), Focus::List, false),
+            action_for(key(KeyCode::Char('d')), Screen::full(Focus::List), true),
+            None
+        );
+        assert_eq!(
+            action_for(key(KeyCode::Char('d')), Screen::full(Focus::List), false),
             Some(Action::Delete)
         );
         assert!(available(true).all(|info| !info.mutating));
@@ -259,11 +298,15 @@ mod tests {
     #[test]
     fn every_key_of_the_table_dispatches_to_its_action_in_either_pane() {
         for focus in [Focus::List, Focus::Detail] {
-            assert_eq!(shadowed(ACTIONS, &focus), Vec::new(), "{focus:?}");
+            assert_eq!(
+                shadowed(ACTIONS, &Screen::full(focus)),
+                Vec::new(),
+                "{focus:?}"
+            );
             for info in ACTIONS {
                 for key in info.keys {
                     assert_eq!(
-                        action_for(key.example(), focus, false),
+                        action_for(key.example(), Screen::full(focus), false),
                         Some(info.action),
                         "{key:?}"
                     );
@@ -276,15 +319,15 @@ mod tests {
     fn every_hint_names_a_key_that_triggers_its_action() {
         for readonly in [false, true] {
             for focus in [Focus::List, Focus::Detail] {
-                let shown = main_hints(focus, readonly);
+                let shown = main_hints(Screen::full(focus), readonly);
                 assert!(!shown.is_empty());
                 for (hint_key, label) in shown {
                     let info = ACTIONS
                         .iter()
-                        .find(|info| info.hint_in(&focus) == Some((hint_key, label)))
+                        .find(|info| info.hint_in(&Screen::full(focus)) == Some((hint_key, label)))
                         .expect("a hint comes from a row");
                     assert_eq!(
-                        action_for(info.keys[0].example(), focus, readonly),
+                        action_for(info.keys[0].example(), Screen::full(focus), readonly),
                         Some(info.action),
                         "{hint_key} {label}"
                     );
@@ -293,7 +336,7 @@ mod tests {
             }
         }
         let labels = |focus| {
-            main_hints(focus, false)
+            main_hints(Screen::full(focus), false)
                 .into_iter()
                 .map(|(_, l)| l)
                 .collect::<Vec<_>>()
@@ -309,7 +352,10 @@ mod tests {
     fn readonly_disables_every_mutating_key() {
         for info in ACTIONS.iter().filter(|info| info.mutating) {
             for key in info.keys {
-                assert_eq!(action_for(key.example(), Focus::List, true), None);
+                assert_eq!(
+                    action_for(key.example(), Screen::full(Focus::List), true),
+                    None
+                );
             }
         }
         assert!(crate::tui::keys::help(ACTIONS, true).all(|info| !info.mutating));
@@ -318,7 +364,13 @@ mod tests {
     #[test]
     fn ctrl_c_quits_and_other_control_keys_do_nothing() {
         let ctrl = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL);
-        assert_eq!(action_for(ctrl('c'), Focus::List, true), Some(Action::Quit));
-        assert_eq!(action_for(ctrl('d'), Focus::List, false), None);
+        assert_eq!(
+            action_for(ctrl('c'), Screen::full(Focus::List), true),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            action_for(ctrl('d'), Screen::full(Focus::List), false),
+            None
+        );
     }
 }

@@ -123,7 +123,14 @@ pub struct ClipboardClear {
 pub struct App {
     pub server: ServerInfo,
     pub environment: String,
+    /// The current environment's id (what the credential's permissions are keyed by).
+    pub environment_id: String,
+    /// Read-only in effect: asked for with `--readonly`, or the credential may not write here.
     pub readonly: bool,
+    /// `--readonly` was given.
+    pub readonly_requested: bool,
+    /// What the credential may do, from GetAgent.
+    pub access: super::access::Access,
     pub connection: ConnectionState,
     /// Every integration of the environment, as last listed.
     pub integrations: Vec<Integration>,
@@ -172,7 +179,10 @@ impl App {
         Self {
             server,
             environment,
+            environment_id: String::new(),
             readonly,
+            readonly_requested: readonly,
+            access: super::access::Access::NotAsked,
             connection: ConnectionState::Connecting,
             integrations: Vec::new(),
             visible: Vec::new(),

@@ -102,3 +102,44 @@ pub fn render(app: &App, width: u16, height: u16) -> String {
         .expect("a frame");
     terminal.backend().to_string()
 }
+
+/// What GetAgent answers for a client holding `permissions` in the environment `env-1` only.
+pub fn agent_with(
+    permissions: &[crate::proto::chalk::auth::v1::Permission],
+) -> crate::proto::GetAgentResponse {
+    use crate::proto::chalk::auth::v1::{Agent, EnvironmentPermissions, UserAgent, agent};
+    crate::proto::GetAgentResponse {
+        agent: Some(Agent {
+            agent: Some(agent::Agent::UserAgent(UserAgent {
+                client_id: "viewer".into(),
+                permissions_by_environment: [(
+                    "env-1".to_string(),
+                    EnvironmentPermissions {
+                        permissions: permissions.iter().map(|p| *p as i32).collect(),
+                    },
+                )]
+                .into(),
+                ..Default::default()
+            })),
+            sandbox_id: String::new(),
+        }),
+    }
+}
+
+/// An app that knows its credential holds `permissions` in its environment (`env-1`).
+pub fn app_granted(
+    environment: &str,
+    permissions: &[crate::proto::chalk::auth::v1::Permission],
+) -> App {
+    let mut app = local_app(environment, false);
+    app.environment_id = "env-1".into();
+    let grants = agent_with(permissions)
+        .agent
+        .as_ref()
+        .and_then(super::access::Grants::of);
+    if let Some(grants) = grants {
+        app.access = super::access::Access::Granted(grants);
+    }
+    super::access::apply_access(&mut app);
+    app
+}

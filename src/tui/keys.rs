@@ -183,6 +183,16 @@ pub fn help<A, C>(table: &[Binding<A, C>], readonly: bool) -> impl Iterator<Item
         .filter(move |binding| binding.allowed(readonly) && !binding.help.is_empty())
 }
 
+/// The help of a screen whose rows depend on its state: each binding with a help line that
+/// applies in `context` (a key the state has taken away is not offered).
+pub fn help_in<'t, A, C>(
+    table: &'t [Binding<A, C>],
+    context: &'t C,
+    readonly: bool,
+) -> impl Iterator<Item = &'t Binding<A, C>> {
+    help(table, readonly).filter(move |binding| binding.applies(context))
+}
+
 /// For tests walking a table: every key of every binding that applies in `context` triggers that
 /// binding, unless an earlier applicable row takes the same key first (listed in the result so a
 /// test can say which shadowing it expects).

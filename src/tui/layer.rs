@@ -23,6 +23,10 @@ pub enum Layer {
     },
     ConfirmDelete(ConfirmDelete),
     TestAll(TestAll),
+    /// `:env`: the environments to switch to.
+    EnvPicker(super::overlay::env_picker::EnvPicker),
+    /// `h`: the selected source's audit history.
+    History(super::overlay::history::History),
     /// The first step of `n`.
     PickKind(KindPicker),
     /// The config form; it takes the body of the screen.
@@ -42,6 +46,8 @@ impl Layer {
                 | Layer::Help { .. }
                 | Layer::ConfirmDelete(_)
                 | Layer::TestAll(_)
+                | Layer::History(_)
+                | Layer::EnvPicker(_)
         )
     }
 }

@@ -9,6 +9,7 @@
 //! layer has one table of [`keys`] that drives its key matching, its hint bar, its help and
 //! read-only filtering.
 
+pub mod access;
 pub mod actions;
 pub mod app;
 pub mod clipboard;

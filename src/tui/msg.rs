@@ -10,6 +10,7 @@ use crossterm::event::KeyEvent;
 use super::clipboard::{Fingerprint, Route};
 use super::drift::{PlanFile, Planned};
 use crate::client::ClientError;
+use crate::client::team_api::TeamError;
 use crate::domain::{ConfigValue, Kind, Secret};
 use crate::proto::{Integration, IntegrationWithSecrets, TestIntegrationResponse};
 
@@ -57,6 +58,8 @@ pub enum ConnectionState {
     Connecting,
     Connected {
         environment: String,
+        /// The environment's id (permissions are keyed by it).
+        environment_id: String,
     },
     /// The last attempt failed; the next one starts at `retry_at`.
     Disconnected {
@@ -107,6 +110,17 @@ pub enum Request {
     Plan {
         file: PlanFile,
     },
+    /// Who the credential is and what it may do (TeamService/GetAgent).
+    Agent,
+    /// The environments the credential may use (TeamService/GetEnvironments).
+    Environments,
+    /// The environment's secret names, for the form's `^L` (EnvironmentSecretsService/ListSecrets).
+    SecretNames,
+    /// A source's audit records (AuditService/GetAuditLogs), newest first.
+    History {
+        integration_id: String,
+        name: String,
+    },
 }
 
 impl Request {
@@ -123,6 +137,8 @@ impl Request {
             Request::Test { .. } | Request::TestDraft { .. } => Duration::from_secs(40),
             // A GetIntegration per source (and a value per compared secret): room for thousands.
             Request::Plan { .. } => Duration::from_secs(120),
+            // The form's background fetch: without an answer soon, `^L` works as it always did.
+            Request::SecretNames => Duration::from_secs(10),
             _ => Duration::from_secs(20),
         }
     }
@@ -148,6 +164,14 @@ pub enum Outcome {
     Saved(Result<Integration, ClientError>),
     /// The `--plan` file's plan against the server.
     Planned(Planned),
+    /// GetAgent's answer (UNIMPLEMENTED: [`TeamError::Unsupported`]).
+    Agent(Result<crate::proto::GetAgentResponse, TeamError>),
+    /// The environment's secrets (names, never values).
+    SecretNames(Result<Vec<crate::proto::Secret>, TeamError>),
+    /// The environments the credential may use.
+    Environments(Result<Vec<crate::proto::Environment>, TeamError>),
+    /// A source's audit records.
+    History(Result<Vec<crate::proto::AuditLog>, TeamError>),
 }
 
 /// What `update` asks the runtime to do.

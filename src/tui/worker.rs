@@ -13,13 +13,14 @@ use tokio::task::AbortHandle;
 use tokio::time::Instant;
 use tonic::Code;
 
-use crate::ascode::plan;
 use crate::client::api::TEST_CONCURRENCY;
 use crate::client::credentials::Credentials;
-use crate::client::{ClientError, Session, TestTarget, ascode_state};
+use crate::client::{ClientError, Session};
 
-use super::drift::{PlanFile, Planned};
 use super::msg::{ConnectionState, Msg, Outcome, Reply, Request, RequestId};
+
+mod requests;
+use requests::{error_of, execute, forgive_retried_delete, timed_out};
 
 /// What the console sends the worker.
 #[derive(Debug)]
@@ -255,9 +256,11 @@ impl Worker {
             .environment_name()
             .unwrap_or(session.environment_id())
             .to_string();
+        let environment_id = session.environment_id().to_string();
         self.session = Some(Arc::new(session));
         self.emit(Msg::Connection(ConnectionState::Connected {
             environment: environment.clone(),
+            environment_id,
         }));
         while let Some((id, request, retried)) = self.queue.pop_front() {
             self.start(id, request, retried);
@@ -337,107 +340,6 @@ async fn sleep_until(at: Option<Instant>) {
     }
 }
 
-/// The `--plan` file's plan: the server's state fetched as `sourcedeck plan` fetches it, then the
-/// same pure plan.
-async fn plan_file(session: &Arc<Session>, file: &PlanFile) -> Planned {
-    let manifest = &file.loaded.manifest;
-    let state = ascode_state::fetch_for_plan(session, manifest).await?;
-    Ok(plan::compute(
-        manifest,
-        &file.loaded.read,
-        &state.server,
-        &state.stored,
-        file.prune,
-    ))
-}
-
-/// Runs one request on the session.
-async fn execute(session: &Arc<Session>, request: &Request) -> Outcome {
-    match request {
-        Request::Plan { file } => Outcome::Planned(plan_file(session, file).await),
-        Request::List => Outcome::Listed(session.list().await),
-        Request::Get { id } => Outcome::Detail(session.get(id).await),
-        Request::Reveal { id, key } => Outcome::Revealed(session.reveal(id, key).await),
-        Request::Test { id } => Outcome::Tested(
-            session
-                .test(&TestTarget {
-                    integration_id: Some(id.clone()),
-                    include_preview: true,
-                    ..TestTarget::default()
-                })
-                .await,
-        ),
-        Request::Delete { id } => Outcome::Deleted(session.delete(id).await),
-        Request::Create { kind, name, config } => {
-            Outcome::Saved(session.create(*kind, name, config).await)
-        }
-        Request::Update { id, name, changes } => {
-            Outcome::Saved(session.update(id, name.as_deref(), changes).await)
-        }
-        Request::TestDraft {
-            kind,
-            integration_id,
-            config,
-        } => Outcome::Tested(
-            session
-                .test(&TestTarget {
-                    kind: Some(*kind),
-                    integration_id: integration_id.clone(),
-                    config: config.clone(),
-                    include_preview: true,
-                })
-                .await,
-        ),
-        Request::SwitchEnvironment { .. } => Outcome::EnvironmentSwitched(Err(ClientError::new(
-            Code::Internal,
-            "environment switches are handled by the worker itself",
-        ))),
-    }
-}
-
-/// The answer for a request that ran past its deadline.
-fn timed_out(request: &Request, deadline: Duration) -> Outcome {
-    let error = ClientError::new(
-        Code::DeadlineExceeded,
-        format!("no answer within {} s", deadline.as_secs()),
-    );
-    match request {
-        Request::List => Outcome::Listed(Err(error)),
-        Request::Get { .. } => Outcome::Detail(Err(error)),
-        Request::Reveal { .. } => Outcome::Revealed(Err(error)),
-        Request::Test { .. } | Request::TestDraft { .. } => Outcome::Tested(Err(error)),
-        Request::Create { .. } | Request::Update { .. } => Outcome::Saved(Err(error)),
-        Request::Delete { .. } => Outcome::Deleted(Err(error)),
-        Request::SwitchEnvironment { .. } => Outcome::EnvironmentSwitched(Err(error)),
-        Request::Plan { .. } => Outcome::Planned(Err(error)),
-    }
-}
-
-fn error_of(outcome: &Outcome) -> Option<&ClientError> {
-    match outcome {
-        Outcome::Listed(Err(e))
-        | Outcome::Detail(Err(e))
-        | Outcome::Revealed(Err(e))
-        | Outcome::Tested(Err(e))
-        | Outcome::Deleted(Err(e))
-        | Outcome::EnvironmentSwitched(Err(e))
-        | Outcome::Saved(Err(e))
-        | Outcome::Planned(Err(e)) => Some(e),
-        _ => None,
-    }
-}
-
-/// A delete sent again after the connection dropped may find its first attempt already applied:
-/// NOT_FOUND then means done, so the delete is reported once, as a success.
-fn forgive_retried_delete(outcome: Outcome, retried: bool) -> Outcome {
-    match outcome {
-        Outcome::Deleted(Err(error)) if retried && error.code == Code::NotFound => {
-            Outcome::Deleted(Ok(()))
-        }
-        other => other,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -448,19 +350,6 @@ mod tests {
         assert_eq!(backoff(1), Duration::from_secs(2));
         assert_eq!(backoff(3), Duration::from_secs(8));
         assert_eq!(backoff(10), Duration::from_secs(15));
-    }
-
-    #[test]
-    fn a_retried_delete_that_finds_nothing_succeeded_the_first_time() {
-        let gone = || Outcome::Deleted(Err(ClientError::new(Code::NotFound, "no such id")));
-        assert!(matches!(
-            forgive_retried_delete(gone(), true),
-            Outcome::Deleted(Ok(()))
-        ));
-        assert!(matches!(
-            forgive_retried_delete(gone(), false),
-            Outcome::Deleted(Err(_))
-        ));
     }
 
     #[test]

@@ -328,3 +328,55 @@ fn create_test_and_edit_a_postgresql_source_in_the_form() {
         revealed.stdout
     );
 }
+
+/// The real binary signed in as a `viewer` (SECRETS_LIST only) of a team server: the badge says
+/// why it is read-only, the detail pane why no config opens, and changing keys do nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_viewer_credential_shows_the_read_only_badge_saying_why() {
+    let server = crate::common::team::role_server().await;
+    server
+        .session()
+        .await
+        .create(
+            sourcedeck::domain::Kind::Postgresql,
+            "orders_pg",
+            &crate::common::machine_postgres(PG_PASSWORD),
+        )
+        .await
+        .unwrap();
+    let mut cli = Cli::against(&server);
+    cli.env = vec![
+        ("CHALK_CLIENT_ID".into(), "viewer".into()),
+        (
+            "CHALK_CLIENT_SECRET".into(),
+            crate::common::team::ROLE_SECRET.into(),
+        ),
+        ("CHALK_API_SERVER".into(), server.url()),
+    ];
+    tokio::task::spawn_blocking(move || {
+        let console = Console::start(&cli, &[]);
+        // 80 columns: the badge's short form.
+        let screen = console.wait_for("READ-ONLY: no write");
+        assert!(screen.contains("orders_pg"), "{screen}");
+        let screen = console.wait_for("not open their configs");
+        assert!(
+            !screen.contains(" e edit") && !screen.contains(" n new"),
+            "{screen}"
+        );
+        console.keys(&["d", "n"]);
+        console.keys(&["?"]);
+        let top = console.wait_for("Inspect and copy");
+        assert!(!top.contains("reveal"), "{top}");
+        // The help is taller than 24 rows: scroll to its foot.
+        console.keys(&["j"; 14]);
+        let foot = console.wait_for("Read-only (no SECRETS_WRITE in default)");
+        assert!(foot.contains("No SECRETS_DECRYPT"), "{foot}");
+        console.keys(&["Escape", "q"]);
+        console.wait_for("console exited with 0");
+        console.assert_never_showed(PG_PASSWORD);
+        let listed = cli.run(&["list", "--json"], None);
+        assert!(listed.stdout.contains("orders_pg"), "{}", listed.stdout);
+    })
+    .await
+    .unwrap();
+}

@@ -17,6 +17,7 @@ mod cli_test_all;
 mod console_drift;
 mod console_flow;
 mod console_form_flow;
+mod console_team;
 mod console_tmux;
 mod crash_safety;
 mod kafka_compressed;

@@ -12,9 +12,9 @@ use crate::cli::args::ConnectionArgs;
 use crate::cli::global::UsageError;
 use crate::cli::output::{self, Render};
 use crate::client::audit_api::AuditFilter;
+use crate::client::audit_record::{is_about, keys, outcome, text_field, what, who};
 use crate::client::team_api::TeamError;
 use crate::proto::AuditLog;
-use crate::proto::chalk::auth::v1::agent;
 
 /// How many records `audit` prints when `--limit` is not given.
 pub const DEFAULT_LIMIT: u32 = 50;
@@ -47,69 +47,6 @@ pub fn parse_since(text: &str) -> Result<Duration, UsageError> {
         .filter(|seconds| *seconds > 0)
         .map(Duration::from_secs)
         .ok_or_else(invalid)
-}
-
-fn text_field(log: &AuditLog, field: &str) -> Option<String> {
-    match log.request.get(field)?.kind.as_ref()? {
-        prost_types::value::Kind::StringValue(text) => Some(text.clone()),
-        _ => None,
-    }
-}
-
-fn keys(log: &AuditLog) -> Vec<String> {
-    match log.request.get("keys").and_then(|v| v.kind.as_ref()) {
-        Some(prost_types::value::Kind::ListValue(list)) => list
-            .values
-            .iter()
-            .filter_map(|value| match &value.kind {
-                Some(prost_types::value::Kind::StringValue(key)) => Some(key.clone()),
-                _ => None,
-            })
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// The client id of the record's agent (`-` when the server names none).
-fn who(log: &AuditLog) -> String {
-    match log.agent.as_ref().and_then(|a| a.agent.as_ref()) {
-        Some(agent::Agent::UserAgent(user)) => user.client_id.clone(),
-        Some(agent::Agent::ServiceTokenAgent(token)) => token.client_id.clone(),
-        _ => "-".into(),
-    }
-}
-
-/// The method's name (the last part of its path).
-fn method(log: &AuditLog) -> &str {
-    log.endpoint.rsplit('/').next().unwrap_or(&log.endpoint)
-}
-
-/// What happened: Chalk's description when there is one, else the method, then the source.
-fn what(log: &AuditLog) -> String {
-    let action = log
-        .description
-        .clone()
-        .unwrap_or_else(|| method(log).to_string());
-    match (text_field(log, "name"), text_field(log, "integration_id")) {
-        (Some(name), _) => format!("{action} {name}"),
-        (None, Some(id)) => format!("{action} {id}"),
-        (None, None) => action,
-    }
-}
-
-fn outcome(log: &AuditLog) -> String {
-    match log.code {
-        Some(0) | None => "ok".into(),
-        Some(code) => format!("{:?}", tonic::Code::from_i32(code)),
-    }
-}
-
-/// Whether `log` is about the source or secret called `name` (or with that id).
-fn is_about(log: &AuditLog, name: &str) -> bool {
-    let secret_call = log.endpoint.contains("EnvironmentSecretsService/");
-    text_field(log, "name").is_some_and(|n| n.eq_ignore_ascii_case(name))
-        || text_field(log, "integration_id").is_some_and(|id| id == name)
-        || (secret_call && keys(log).iter().any(|key| key == name))
 }
 
 struct Trail(Vec<AuditLog>);

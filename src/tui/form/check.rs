@@ -146,6 +146,15 @@ pub fn check(form: &Form) -> Problems {
             }
         }
     }
+    for (index, field) in form.fields.iter().enumerate() {
+        if let Draft::Linked(reference) = field.draft()
+            && !problems.errors.contains_key(&index)
+            && let Ok(view) = explain_reference(form.store.as_ref(), reference)
+            && let Some(note) = super::link::unknown_name_note(form, &view.stored_as)
+        {
+            problems.warnings.entry(index).or_insert(note);
+        }
+    }
     for (key, message) in &form.server_warnings {
         if let Some(index) = form.field_index(key)
             && !form.fields[index].is_touched()

@@ -130,7 +130,7 @@ pub const FORM_KEYS: &[Binding<FormAction, Form>] = &[
         .help("reveal or mask the secret being typed"),
     bind(FormAction::Link, &[Key::Ctrl('l')], "^L")
         .hint_for(link_hint)
-        .help("link the key to a secret (⇄ literal)"),
+        .help("link the key to a secret, offered by name (⇄ literal)"),
     bind(FormAction::KeepOrClear, &[Key::Ctrl('k')], "^K")
         .hint_for(keep_hint)
         .help("keep as saved; on a configured secret: clear it"),

@@ -66,6 +66,8 @@ pub struct Form {
     pub server_warnings: BTreeMap<String, String>,
     /// A save was tried: problems on untouched keys (a required key never typed) show too.
     pub attempted: bool,
+    /// The environment's secret names, for `^L` (fetched when the form opens).
+    pub secret_names: super::link::SecretNames,
 }
 
 impl Form {
@@ -161,6 +163,7 @@ impl Form {
             store,
             server_warnings: BTreeMap::new(),
             attempted: false,
+            secret_names: super::link::SecretNames::Unknown,
         }
     }
 

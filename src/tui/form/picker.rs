@@ -107,10 +107,10 @@ pub(crate) fn on_picker_key(app: &mut App, mut picker: KindPicker, key: KeyEvent
         Some(PickerAction::Cancel) => return Vec::new(),
         Some(PickerAction::Open) => {
             if let Some(spec) = picker.chosen() {
-                if let Some(form) = Form::new_source(spec.kind, app.known_store()) {
-                    app.layers.push(Layer::Form(Box::new(form)));
-                }
-                return Vec::new();
+                return match Form::new_source(spec.kind, app.known_store()) {
+                    Some(form) => super::update::open_form(app, form),
+                    None => Vec::new(),
+                };
             }
         }
         Some(PickerAction::Up) => picker.move_cursor(-1),

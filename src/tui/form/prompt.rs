@@ -39,6 +39,12 @@ pub enum Prompt {
     CustomKey {
         text: String,
     },
+    /// `^L`: the environment's secret names to link field `field` to, filtered by `text`.
+    LinkSecret {
+        field: usize,
+        text: String,
+        selected: usize,
+    },
     Help,
 }
 
@@ -73,6 +79,16 @@ pub(super) fn on_prompt_key(
     let stay_asking = |prompt| (Vec::new(), ask(prompt));
     let answer = lookup(prompt_keys(&prompt), &key, &(), app.readonly).map(|b| b.action);
     match prompt {
+        Prompt::LinkSecret {
+            field,
+            text,
+            selected,
+        } => {
+            return (
+                Vec::new(),
+                super::link::on_link_key(app, form, (field, text, selected), key),
+            );
+        }
         Prompt::Help => {}
         Prompt::Discard => match answer {
             Some(Answer::Confirm) => {
@@ -136,7 +152,8 @@ pub(super) fn prompt_keys(prompt: &Prompt) -> &'static [Binding<Answer, ()>] {
     match prompt {
         Prompt::Discard => DISCARD_KEYS,
         Prompt::Review => REVIEW_KEYS,
-        Prompt::LoadFile { .. } | Prompt::CustomKey { .. } => LINE_KEYS,
+        // The secret-name prompt answers through its own table (`link::LINK_KEYS`).
+        Prompt::LoadFile { .. } | Prompt::CustomKey { .. } | Prompt::LinkSecret { .. } => LINE_KEYS,
         Prompt::Help => FORM_HELP_KEYS,
     }
 }
@@ -226,6 +243,14 @@ pub(crate) fn draw_prompt(
                 ]),
                 Line::from(Span::styled("⏎ adds · Esc cancels", theme.dim())),
             ],
+        ),
+        Prompt::LinkSecret {
+            field,
+            text,
+            selected,
+        } => (
+            format!(" Link {} to a secret ", form.fields[*field].key),
+            super::link::prompt_lines(form, text, *selected, theme),
         ),
         Prompt::Help => (" Form keys · any key closes ".into(), help_lines(theme)),
     };

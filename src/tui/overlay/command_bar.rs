@@ -1,4 +1,5 @@
-//! The `:` command line over the flash line: `:kind postgresql`, `:kind`, `:env NAME`, `:q`.
+//! The `:` command line over the flash line: `:kind postgresql`, `:kind`, `:env NAME`, `:env`
+//! (a picker of the environments), `:q`.
 //! Its keys are the one-line input's table ([`LINE_KEYS`]).
 
 use crossterm::event::{KeyCode, KeyEvent};
@@ -37,7 +38,7 @@ pub(crate) fn on_command_bar_key(app: &mut App, mut text: String, key: KeyEvent)
     }
 }
 
-/// `:kind postgresql`, `:kind` (clears), `:pg` and other kind names, `:env NAME`, `:q`.
+/// `:kind postgresql`, `:kind` (clears), `:pg` and other kind names, `:env NAME`, `:env`, `:q`.
 pub(crate) fn run_command_line(app: &mut App, line: &str) -> Vec<Command> {
     let mut words = line.split_whitespace();
     let Some(command) = words.next() else {
@@ -56,14 +57,8 @@ pub(crate) fn run_command_line(app: &mut App, line: &str) -> Vec<Command> {
             selection_changed(app)
         }
         "kind" | "k" => set_kind_filter(app, &argument),
-        "env" | "environment" if argument.is_empty() => {
-            flash(app, ":env needs an environment name or id", true);
-            Vec::new()
-        }
-        "env" | "environment" => {
-            flash(app, format!("switching to environment {argument}…"), false);
-            vec![send(app, Request::SwitchEnvironment { name: argument })]
-        }
+        "env" | "environment" if argument.is_empty() => super::env_picker::open_env_picker(app),
+        "env" | "environment" => switch_environment(app, argument),
         "help" | "h" => {
             app.layers.push(Layer::Help { scroll: 0 });
             Vec::new()
@@ -80,6 +75,12 @@ pub(crate) fn run_command_line(app: &mut App, line: &str) -> Vec<Command> {
             }
         },
     }
+}
+
+/// Switches to environment `name` (`:env NAME`, or chosen in the `:env` picker).
+pub(crate) fn switch_environment(app: &mut App, name: String) -> Vec<Command> {
+    flash(app, format!("switching to environment {name}…"), false);
+    vec![send(app, Request::SwitchEnvironment { name })]
 }
 
 pub(crate) fn set_kind_filter(app: &mut App, text: &str) -> Vec<Command> {
@@ -109,7 +110,7 @@ pub(crate) fn draw(frame: &mut Frame<'_>, area: Rect, text: &str, theme: Theme) 
         Span::styled(":", theme.key()),
         Span::raw(text.to_string()),
         Span::styled("█", theme.dim()),
-        Span::styled("   kind NAME · env NAME · q", theme.dim()),
+        Span::styled("   kind NAME · env [NAME] · q", theme.dim()),
     ]);
     frame.render_widget(Clear, area);
     frame.render_widget(Paragraph::new(line), area);

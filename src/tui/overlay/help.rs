@@ -7,7 +7,7 @@ use ratatui::Frame;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
-use crate::tui::actions::ACTIONS;
+use crate::tui::actions::{ACTIONS, Screen};
 use crate::tui::app::App;
 use crate::tui::keys::{self, Binding, Key, bind, lookup};
 use crate::tui::layer::Layer;
@@ -62,7 +62,8 @@ pub(crate) fn draw(frame: &mut Frame<'_>, app: &App, scroll: usize, theme: Theme
     let mut lines = Vec::new();
     let mut group = None;
     // The table is in help order, each group's rows together.
-    for info in keys::help(ACTIONS, app.readonly) {
+    let screen = Screen::of(app);
+    for info in keys::help_in(ACTIONS, &screen, app.readonly) {
         if group != Some(info.group) {
             if group.is_some() {
                 lines.push(Line::from(""));
@@ -78,9 +79,23 @@ pub(crate) fn draw(frame: &mut Frame<'_>, app: &App, scroll: usize, theme: Theme
     if group.is_some() {
         lines.push(Line::from(""));
     }
-    if app.readonly {
+    if let Some(reason) = app.readonly_reason() {
+        lines.push(Line::from(Span::styled(
+            format!(
+                "Read-only ({reason} in {}): changing sources is off.",
+                app.environment
+            ),
+            theme.warning(),
+        )));
+    } else if app.readonly {
         lines.push(Line::from(Span::styled(
             "Read-only: actions that change sources are off.",
+            theme.warning(),
+        )));
+    }
+    if !app.may_open_configs() {
+        lines.push(Line::from(Span::styled(
+            "No SECRETS_DECRYPT: sources can be listed and tested, configs not opened.",
             theme.warning(),
         )));
     }

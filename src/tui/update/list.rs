@@ -1,6 +1,7 @@
 //! The list screen's movement: cursor and paging, the selection (and the detail it fetches),
 //! and the live re-filtering of the rows (the `/` filter's layer is in `overlay::filter`).
 
+use crate::tui::access::Access;
 use crate::tui::app::{App, Focus};
 use crate::tui::filter::visible_rows;
 use crate::tui::msg::{Command, Request, RequestId};
@@ -64,6 +65,10 @@ pub(crate) fn selection_changed(app: &mut App) -> Vec<Command> {
 pub(crate) fn fetch_detail(app: &mut App, id: String) -> Vec<Command> {
     let request = Request::Get { id: id.clone() };
     if app.details.contains_key(&id) || app.is_pending(&request) {
+        return Vec::new();
+    }
+    // Until GetAgent answers it is not known whether configs may be opened; after, only if so.
+    if app.access == Access::Asking || !app.may_open_configs() {
         return Vec::new();
     }
     // Only the newest detail request matters: older ones would be dropped when they answer.

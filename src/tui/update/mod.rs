@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::actions::{Action, action_for};
+use super::access;
+use super::actions::{Action, Screen, action_for};
 use super::app::{App, Flash, Focus, TestStatus};
 use super::form::Prompt;
 use super::form::update as form;
@@ -94,15 +95,27 @@ fn on_tick(app: &mut App, now: std::time::Instant, wall: std::time::SystemTime) 
 fn on_connection(app: &mut App, state: ConnectionState) -> Vec<Command> {
     let recovered = matches!(state, ConnectionState::Connected { .. })
         && !matches!(app.connection, ConnectionState::Connected { .. });
-    if let ConnectionState::Connected { environment } = &state {
+    let connected = matches!(state, ConnectionState::Connected { .. });
+    if let ConnectionState::Connected {
+        environment,
+        environment_id,
+    } = &state
+    {
         app.environment = environment.clone();
+        app.environment_id = environment_id.clone();
+        access::apply_access(app);
     }
     app.connection = state;
+    let mut commands = if connected {
+        access::ask_agent(app)
+    } else {
+        Vec::new()
+    };
     // After a reconnect the list may be stale; reload it unless a load is already on its way.
     if recovered && app.loaded && !app.is_pending(&Request::List) {
-        return vec![send(app, Request::List)];
+        commands.push(send(app, Request::List));
     }
-    Vec::new()
+    commands
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -126,7 +139,7 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
     // Keys go to the top layer only: it is taken off the stack, and its handler puts it back
     // (or not: that is how a layer closes) and may push another over it.
     let Some(layer) = app.layers.pop() else {
-        return match action_for(key, app.focus, app.readonly) {
+        return match action_for(key, Screen::of(app), app.readonly) {
             Some(action) => on_action(app, action),
             None => Vec::new(),
         };
@@ -137,6 +150,8 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
         Layer::Help { scroll } => on_help_key(app, scroll, key),
         Layer::ConfirmDelete(confirm) => on_confirm_key(app, confirm, key),
         Layer::TestAll(state) => on_test_all_key(app, state, key),
+        Layer::History(history) => super::overlay::history::on_history_key(app, history, key),
+        Layer::EnvPicker(picker) => super::overlay::env_picker::on_env_picker_key(app, picker, key),
         Layer::PickKind(picker) => super::form::picker::on_picker_key(app, picker, key),
         Layer::Form(form) => form::on_form_layer_key(app, form, key),
         Layer::Prompt(prompt) => form::on_prompt_layer_key(app, prompt, key),
@@ -223,6 +238,7 @@ fn on_action(app: &mut App, action: Action) -> Vec<Command> {
         Action::CopyId => copy_id_or_value(app),
         Action::CopyName => copy_name(app),
         Action::Reveal => reveal(app),
+        Action::History => super::overlay::history::open_history(app),
         Action::Help => {
             app.layers.push(Layer::Help { scroll: 0 });
             Vec::new()

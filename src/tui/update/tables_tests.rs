@@ -8,11 +8,12 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::catalog::kind_specs;
 use crate::domain::secret_ref::SecretStore;
-use crate::tui::actions::ACTIONS;
+use crate::tui::actions::{ACTIONS, Screen};
 use crate::tui::app::{App, ConfirmDelete, Focus, TestAll};
 use crate::tui::fixtures::local_app;
 use crate::tui::form::editor::EDITOR_KEYS;
 use crate::tui::form::keys::{FORM_KEYS, FormAction};
+use crate::tui::form::link::LINK_KEYS;
 use crate::tui::form::picker::PICKER_KEYS;
 use crate::tui::form::prompt::{DISCARD_KEYS, FORM_HELP_KEYS, REVIEW_KEYS};
 use crate::tui::form::{Form, Prompt, Slot};
@@ -23,8 +24,10 @@ use crate::tui::msg::{Command, Msg};
 
 use super::update;
 use crate::tui::overlay::confirm_delete::CONFIRM_KEYS;
+use crate::tui::overlay::env_picker::ENV_PICKER_KEYS;
 use crate::tui::overlay::filter::FILTER_KEYS;
 use crate::tui::overlay::help::HELP_KEYS;
+use crate::tui::overlay::history::HISTORY_KEYS;
 use crate::tui::overlay::test_all::{TEST_ALL_KEYS, TestAllAction};
 
 /// Every hint shown in `context` comes from a row whose first key triggers that row's action.
@@ -75,12 +78,18 @@ fn every_form_row() -> Vec<Form> {
 #[test]
 fn the_main_table_and_its_overlays_answer_each_key_with_its_action() {
     for focus in [Focus::List, Focus::Detail] {
-        assert_eq!(shadowed(ACTIONS, &focus), Vec::new());
-        for readonly in [false, true] {
-            assert_hints_are_matched(ACTIONS, &focus, readonly);
+        for may_open in [true, false] {
+            let screen = Screen { focus, may_open };
+            assert_eq!(shadowed(ACTIONS, &screen), Vec::new());
+            for readonly in [false, true] {
+                assert_hints_are_matched(ACTIONS, &screen, readonly);
+            }
         }
     }
     assert_eq!(shadowed(HELP_KEYS, &()), Vec::new());
+    assert_eq!(shadowed(HISTORY_KEYS, &()), Vec::new());
+    assert_eq!(shadowed(ENV_PICKER_KEYS, &()), Vec::new());
+    assert_eq!(shadowed(LINK_KEYS, &()), Vec::new());
     assert_eq!(shadowed(FILTER_KEYS, &()), Vec::new());
     assert_eq!(shadowed(LINE_KEYS, &()), Vec::new());
     for typed in [None, Some(String::new())] {
@@ -209,7 +218,7 @@ fn read_only_hides_and_disables_every_mutating_key_through_the_reducer() {
         }
         for focus in [Focus::List, Focus::Detail] {
             assert!(
-                !hints(ACTIONS, &focus, true)
+                !hints(ACTIONS, &Screen::full(focus), true)
                     .iter()
                     .any(|(_, label)| *label == info.hint && !info.hint.is_empty()),
                 "{} hinted in read-only",

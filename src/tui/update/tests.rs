@@ -596,6 +596,7 @@ fn a_list_error_is_kept_and_a_reconnect_reloads() {
         &mut app,
         Msg::Connection(ConnectionState::Connected {
             environment: "default".into(),
+            environment_id: "env-1".into(),
         }),
     );
     sent(&commands, |r| *r == Request::List);

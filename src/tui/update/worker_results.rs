@@ -23,10 +23,11 @@ pub(super) fn on_reply(app: &mut App, reply: Reply) -> Vec<Command> {
             match result {
                 Ok(mut detail) => {
                     detail.secrets.sort_by(|a, b| a.name.cmp(&b.name));
+                    let mut commands = Vec::new();
                     if let Some((_, warnings)) =
                         app.edit_when_loaded.take_if(|(waiting, _)| *waiting == id)
                     {
-                        form::open_edit_from(app, &detail, &warnings);
+                        commands = form::open_edit_from(app, &detail, &warnings);
                     }
                     app.details.insert(
                         id,
@@ -34,6 +35,7 @@ pub(super) fn on_reply(app: &mut App, reply: Reply) -> Vec<Command> {
                             integration: detail,
                         },
                     );
+                    return commands;
                 }
                 Err(error) => flash(app, format!("loading the detail: {}", error.message), true),
             }
@@ -62,6 +64,16 @@ pub(super) fn on_reply(app: &mut App, reply: Reply) -> Vec<Command> {
             form::on_saved(app, request_id, result)
         }
         (Request::Delete { id }, Outcome::Deleted(result)) => on_deleted(app, id, result),
+        (Request::Agent, Outcome::Agent(result)) => crate::tui::access::on_agent(app, result),
+        (Request::SecretNames, Outcome::SecretNames(result)) => {
+            crate::tui::form::link::on_secret_names(app, request_id, result)
+        }
+        (Request::Environments, Outcome::Environments(result)) => {
+            crate::tui::overlay::env_picker::on_environments(app, request_id, result)
+        }
+        (Request::History { .. }, Outcome::History(result)) => {
+            crate::tui::overlay::history::on_history(app, request_id, result)
+        }
         (Request::Plan { .. }, Outcome::Planned(planned)) => {
             drift::on_planned(app, planned);
             Vec::new()

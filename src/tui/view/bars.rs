@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
-use super::super::actions::main_hints;
+use super::super::actions::{Screen, main_hints};
 use super::super::app::App;
 use super::super::msg::ConnectionState;
 use super::super::theme::Theme;
@@ -27,7 +27,16 @@ pub fn header(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
     spans.push(Span::raw(app.environment.clone()));
     if app.readonly {
         spans.push(Span::raw("  "));
-        spans.push(Span::styled(" READ-ONLY ", theme.badge()));
+        let used: usize = spans.iter().map(|span| span.content.width()).sum();
+        let badge = match app.readonly_reason() {
+            // The connection state after it needs about 14 columns; short when they would lack.
+            Some(reason) if used + reason.width() + 26 <= usize::from(area.width) => {
+                format!(" READ-ONLY: {reason} ")
+            }
+            Some(_) => " READ-ONLY: no write ".into(),
+            None => " READ-ONLY ".into(),
+        };
+        spans.push(Span::styled(badge, theme.badge()));
     }
     spans.push(Span::raw("  "));
     spans.push(match &app.connection {
@@ -69,7 +78,7 @@ pub fn flash(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
 }
 
 pub fn hints(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
-    let pairs = main_hints(app.focus, app.readonly);
+    let pairs = main_hints(Screen::of(app), app.readonly);
     frame.render_widget(Paragraph::new(hint_line(&pairs, area.width, theme)), area);
 }
 

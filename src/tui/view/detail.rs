@@ -20,6 +20,10 @@ use super::super::update::is_withheld;
 use super::list::fit;
 use super::spinner;
 
+/// What the pane says in place of the config when the credential lacks SECRETS_DECRYPT.
+const NO_DECRYPT: &str = "This credential may list and test sources but not open their configs \
+                          (no SECRETS_DECRYPT in this environment).";
+
 fn field(label: &str, value: String, theme: Theme) -> Line<'static> {
     Line::from(vec![
         Span::styled(format!(" {} ", fit(label, 11)), theme.dim()),
@@ -83,6 +87,11 @@ pub fn detail_lines(app: &App, theme: Theme, width: usize) -> (Vec<Line<'static>
     lines.push(Line::from(Span::styled(" config", theme.title())));
     let mut cursor_line = None;
     match app.details.get(&integration.id) {
+        None if !app.may_open_configs() => lines.extend(
+            wrap(NO_DECRYPT, width.saturating_sub(2))
+                .into_iter()
+                .map(|line| Line::from(Span::styled(format!(" {line}"), theme.warning()))),
+        ),
         None => lines.push(Line::from(Span::styled(
             format!(" {} loading…", spinner(app)),
             theme.dim(),

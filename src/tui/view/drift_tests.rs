@@ -74,6 +74,7 @@ fn drifted(prune: bool) -> App {
     app.wall = UNIX_EPOCH + Duration::from_secs(NOW_SECONDS);
     app.connection = ConnectionState::Connected {
         environment: "staging".into(),
+        environment_id: "env-1".into(),
     };
     app.integrations = vec![
         integration("01JORDERS_PG", "orders_pg", Kind::Postgresql),

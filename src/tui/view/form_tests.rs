@@ -40,6 +40,7 @@ fn idle_app() -> App {
     let mut app = local_app("default", false);
     app.connection = ConnectionState::Connected {
         environment: "default".into(),
+        environment_id: "env-1".into(),
     };
     app.loaded = true;
     app

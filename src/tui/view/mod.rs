@@ -130,6 +130,8 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: Theme) {
                 overlay::confirm_delete::draw(frame, app, confirm, theme)
             }
             Layer::TestAll(state) => overlay::test_all::draw(frame, app, state, theme),
+            Layer::History(history) => overlay::history::draw(frame, app, history, theme),
+            Layer::EnvPicker(picker) => overlay::env_picker::draw(frame, app, picker, theme),
             Layer::PickKind(picker) => crate::tui::form::picker::draw_picker(frame, picker, theme),
             Layer::Form(_) => {}
             Layer::Prompt(prompt) => {
@@ -146,6 +148,8 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: Theme) {
     }
 }
 
+#[cfg(test)]
+mod access_tests;
 #[cfg(test)]
 mod drift_tests;
 #[cfg(test)]

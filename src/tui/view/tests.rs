@@ -40,17 +40,18 @@ fn integration(id: &str, name: &str, kind: Kind, age: u64) -> Integration {
     }
 }
 
-fn base(env: &str, readonly: bool) -> App {
+pub(super) fn base(env: &str, readonly: bool) -> App {
     let mut app = local_app(env, readonly);
     app.wall = UNIX_EPOCH + Duration::from_secs(NOW_SECONDS);
     app.connection = ConnectionState::Connected {
         environment: env.into(),
+        environment_id: "env-1".into(),
     };
     app
 }
 
 /// Three sources loaded, the first selected with its detail.
-fn loaded(env: &str, readonly: bool) -> App {
+pub(super) fn loaded(env: &str, readonly: bool) -> App {
     let mut app = base(env, readonly);
     let mut orders = integration("01JORDERS", "orders_pg", Kind::Postgresql, 300);
     orders.warnings.push(IntegrationWarning {
@@ -100,7 +101,7 @@ fn loaded(env: &str, readonly: bool) -> App {
 }
 
 /// Renders at 100×30 and 80×24, checks the secret is absent unless `revealed`, snapshots both.
-fn check(name: &str, app: &App, revealed: bool) {
+pub(super) fn check(name: &str, app: &App, revealed: bool) {
     for (width, height) in [(100, 30), (80, 24)] {
         let screen = render(app, width, height);
         assert_eq!(

@@ -8,6 +8,7 @@
 
 pub mod certs;
 pub mod serve_process;
+pub mod team;
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;

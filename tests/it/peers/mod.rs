@@ -8,6 +8,7 @@ pub mod google;
 pub mod google_oauth;
 pub mod http;
 pub mod http_proxy;
+pub mod integrations_only;
 pub mod kafka_broker;
 pub mod mariadb_server;
 pub mod moto;

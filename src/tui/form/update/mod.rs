@@ -77,8 +77,7 @@ pub(crate) fn open_edit(app: &mut App) -> Vec<Command> {
         return Vec::new();
     }
     if let Some(detail) = app.details.get(&id).map(|d| d.integration.clone()) {
-        open_edit_from(app, &detail, &[]);
-        return Vec::new();
+        return open_edit_from(app, &detail, &[]);
     }
     app.edit_when_loaded = Some((id.clone(), Vec::new()));
     flash(app, "loading the source to edit…", false);
@@ -90,11 +89,22 @@ pub(crate) fn open_edit_from(
     app: &mut App,
     detail: &IntegrationWithSecrets,
     warnings: &[IntegrationWarning],
-) {
+) -> Vec<Command> {
     match Form::edit_source(detail, app.known_store(), warnings) {
-        Some(form) => app.layers.push(Layer::Form(Box::new(form))),
-        None => flash(app, "this source cannot be edited in the form", true),
+        Some(form) => open_form(app, form),
+        None => {
+            flash(app, "this source cannot be edited in the form", true);
+            Vec::new()
+        }
     }
+}
+
+/// Puts `form` on the stack and asks for the environment's secret names in the background.
+pub(crate) fn open_form(app: &mut App, form: Form) -> Vec<Command> {
+    let mut form = Box::new(form);
+    let commands = super::link::fetch_names(app, &mut form);
+    app.layers.push(Layer::Form(form));
+    commands
 }
 
 /// A key for the form (the top layer).
@@ -137,7 +147,11 @@ fn on_form_key(app: &mut App, form: &mut Form, key: KeyEvent) -> (Vec<Command>, 
         FormAction::Leave => return (Vec::new(), leave(app, form)),
         FormAction::Save => return (Vec::new(), save(app, form)),
         FormAction::Test => return (test_draft(app, form), After::Stay),
-        FormAction::Link => toggle_linked(app, form),
+        FormAction::Link => {
+            if let Some(after) = toggle_linked(app, form) {
+                return (Vec::new(), after);
+            }
+        }
         FormAction::Reveal => toggle_reveal(app, form),
         FormAction::KeepOrClear => keep_or_clear(app, form),
         FormAction::ToggleOptional => form.toggle_optional(),
@@ -248,17 +262,25 @@ fn leave(app: &mut App, form: &mut Form) -> After {
     After::Close
 }
 
-fn toggle_linked(app: &mut App, form: &mut Form) {
+/// `^L`: literal ⇄ linked; a key made linked is offered the environment's secret names when
+/// the form has them.
+fn toggle_linked(app: &mut App, form: &mut Form) -> Option<After> {
     let Some(index) = form.current_field() else {
         flash(
             app,
             "^L links a config key to a secret; move to a key first",
             false,
         );
-        return;
+        return None;
     };
     let field = &mut form.fields[index];
     field.toggle_linked();
+    if field.linked
+        && let Some(after) = super::link::offer_names(form, index)
+    {
+        return Some(after);
+    }
+    let field = &form.fields[index];
     let text = if field.linked {
         format!(
             "{}: linked secret; type its name, ARN, resource name or vault URL",
@@ -268,6 +290,7 @@ fn toggle_linked(app: &mut App, form: &mut Form) {
         format!("{}: literal value", field.key)
     };
     flash(app, text, false);
+    None
 }
 
 pub(super) fn toggle_reveal(app: &mut App, form: &mut Form) {
