@@ -266,6 +266,15 @@ pub struct ServeArgs {
     /// Data directory (database and key file).
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Where the state lives: sqlite:DIR (the default: the data directory) or
+    /// postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=...&pool_size=N], shared by replicas.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "SOURCEDECK_STORE",
+        hide_env_values = true
+    )]
+    pub store: Option<String>,
     /// The key file sealing the store (default: DIR/secret.key); keep it outside the data
     /// directory to back up or share it apart from the database.
     #[arg(long, value_name = "PATH", env = "SOURCEDECK_KEY_FILE")]

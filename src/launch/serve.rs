@@ -35,6 +35,11 @@ fn options(args: ServeArgs) -> Result<ServeOptions> {
                 anyhow!("--data-dir: no home directory to default to; pass --data-dir")
             })?,
     };
+    let store = args
+        .store
+        .as_deref()
+        .map(server::store::StoreLocation::parse)
+        .transpose()?;
     let secret_store: SecretStore = args
         .secret_store
         .parse()
@@ -54,6 +59,7 @@ fn options(args: ServeArgs) -> Result<ServeOptions> {
     Ok(ServeOptions {
         listen,
         data_dir,
+        store,
         key_file: args.key_file,
         credential: ClientCredential {
             client_id,
@@ -112,7 +118,10 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         return print_secret_hash();
     }
     let options = options(args)?;
-    let data_dir = options.data_dir.clone();
+    let data = match &options.store {
+        Some(location) => location.to_string(),
+        None => options.data_dir.display().to_string(),
+    };
     let store = options.secret_store.clone();
     let stop = stop_signal()?;
     let running = server::spawn(options).await?;
@@ -123,7 +132,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         running.url(),
         running.environment.name,
         running.environment.id,
-        data_dir.display(),
+        data,
     );
     running.serve_until(stop).await
 }

@@ -55,6 +55,8 @@ pub const DEFAULT_TEST_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct ServeOptions {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
+    /// Where the state lives (`--store`); `None` means SQLite in `data_dir`.
+    pub store: Option<store::StoreLocation>,
     /// The key file (`--key-file`); `None` means `<data_dir>/secret.key`.
     pub key_file: Option<PathBuf>,
     pub credential: ClientCredential,
@@ -222,8 +224,12 @@ pub async fn spawn(options: ServeOptions) -> Result<RunningServer> {
     }
     let data_dir = options.data_dir.clone();
     let key_file = options.key_file.clone();
+    let location = options
+        .store
+        .clone()
+        .unwrap_or_else(|| store::StoreLocation::Sqlite(data_dir.clone()));
     let store = tokio::task::spawn_blocking(move || {
-        store::Store::open_with_key(&data_dir, key_file.as_deref())
+        store::Store::open_location(&location, &data_dir, key_file.as_deref())
     })
     .await
     .context("opening the store")??;

@@ -1,24 +1,28 @@
-//! The durable store behind `serve`: SQLite in WAL mode with numbered migrations, one
-//! transaction per write, every config value and local secret sealed by [`Cipher`].
+//! The embedded backend of the store (the default): SQLite in WAL mode with numbered migrations,
+//! one transaction per write, every config value and local secret sealed by [`Cipher`].
 //!
-//! The store is synchronous (rusqlite); the gRPC layer calls it through `spawn_blocking`.
-//! `synchronous=FULL` makes a write durable before it is acknowledged, so a `kill -9` never loses
-//! an acknowledged write.
+//! Synchronous (rusqlite); the gRPC layer calls it through `spawn_blocking`. `synchronous=FULL`
+//! makes a write durable before it is acknowledged, so a `kill -9` never loses an acknowledged
+//! write.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, Result, anyhow};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use super::audit::{AuditEvent, record_in};
-use super::crypto::{Cipher, KEY_FILE};
-use super::ids;
-use super::store_open::{OPEN_DEADLINE, SetupLock, retry_while_busy};
-use super::{file_modes, key_check, store_migrations};
-use crate::domain::{ConfigValue, Secret};
+use super::records::{
+    Environment, IntegrationRecord, StoreError, StoredValue, from_nanos, inserted_record, now,
+    open_value, seal_value, to_nanos, unreadable_value,
+};
+use crate::domain::ConfigValue;
+use crate::server::audit::{AuditEvent, record_in};
+use crate::server::crypto::{Cipher, KEY_FILE};
+use crate::server::ids;
+use crate::server::store_open::{OPEN_DEADLINE, SetupLock, retry_while_busy};
+use crate::server::{file_modes, key_check, limits, store_migrations};
 use tonic::Code;
 
 /// The database file's name inside the data directory.
@@ -55,51 +59,8 @@ const MIGRATIONS: &[&str] = &[
         updated_at_ns INTEGER NOT NULL,
         PRIMARY KEY (environment_id, name)
     );",
-    super::audit::AUDIT_MIGRATION,
+    crate::server::audit::AUDIT_MIGRATION,
 ];
-
-/// An environment served from this store.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Environment {
-    pub id: String,
-    pub name: String,
-}
-
-/// One stored config value with its own update time.
-#[derive(Clone, Debug)]
-pub struct StoredValue {
-    pub value: ConfigValue,
-    pub updated_at: SystemTime,
-}
-
-/// An integration with its decrypted config.
-#[derive(Clone, Debug)]
-pub struct IntegrationRecord {
-    pub id: String,
-    pub environment_id: String,
-    pub name: String,
-    /// The wire enum number, kept as stored so kinds this build does not know survive.
-    pub kind: i32,
-    pub created_at: SystemTime,
-    pub updated_at: SystemTime,
-    pub config: BTreeMap<String, StoredValue>,
-    /// Keys whose stored value cannot be opened (a corrupted row); absent from `config`.
-    pub unreadable: BTreeSet<String>,
-}
-
-/// Why a write was refused.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("an integration named {0:?} already exists in this environment")]
-    NameTaken(String),
-    #[error("no integration with id {0:?} in this environment")]
-    NotFound(String),
-    /// The integration would break a size limit (checked inside the write transaction).
-    #[error(transparent)]
-    Limit(#[from] crate::domain::limits::LimitError),
-    #[error(transparent)]
-    Other(#[from] anyhow::Error),
-}
 
 impl From<rusqlite::Error> for StoreError {
     fn from(error: rusqlite::Error) -> Self {
@@ -108,36 +69,10 @@ impl From<rusqlite::Error> for StoreError {
 }
 
 /// The store: one connection behind a mutex (SQLite serialises writers anyway) and the cipher.
-pub struct Store {
+pub struct SqliteStore {
     connection: Mutex<Connection>,
-    cipher: Cipher,
+    pub(super) cipher: Cipher,
     db_file: PathBuf,
-}
-
-fn now() -> SystemTime {
-    SystemTime::now()
-}
-
-fn to_nanos(time: SystemTime) -> i64 {
-    time.duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
-
-fn from_nanos(nanos: i64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_nanos(u64::try_from(nanos).unwrap_or(0))
-}
-
-/// Associated data binding a sealed config value to its integration, key and linked flag
-/// (sealing format 2; `store_migrations` re-seals older rows).
-pub(super) fn value_context(integration_id: &str, key: &str, linked: bool) -> String {
-    let flag = if linked { "linked" } else { "literal" };
-    format!("integration:{integration_id}:{key}:{flag}")
-}
-
-/// Associated data binding a sealed local secret to its environment and name.
-pub(super) fn secret_context(environment_id: &str, name: &str) -> String {
-    format!("local-secret:{environment_id}:{name}")
 }
 
 fn is_unique_violation(error: &rusqlite::Error) -> bool {
@@ -149,12 +84,7 @@ fn is_unique_violation(error: &rusqlite::Error) -> bool {
     )
 }
 
-impl Store {
-    /// Opens (creating when needed) the store in `dir` with the key `<dir>/secret.key`.
-    pub fn open(dir: &Path) -> Result<Self> {
-        Self::open_with_key(dir, None)
-    }
-
+impl SqliteStore {
     /// Opens (creating when needed) the store in `dir`, checks its integrity, brings its schema up
     /// to date and proves the key (`key_file`, else `<dir>/secret.key`) opens it.
     pub fn open_with_key(dir: &Path, key_file: Option<&Path>) -> Result<Self> {
@@ -200,7 +130,7 @@ impl Store {
         &self.db_file
     }
 
-    pub(super) fn connection(&self) -> Result<MutexGuard<'_, Connection>> {
+    pub(crate) fn connection(&self) -> Result<MutexGuard<'_, Connection>> {
         self.connection
             .lock()
             .map_err(|_| anyhow!("store connection poisoned by an earlier panic"))
@@ -296,7 +226,14 @@ impl Store {
             if !loaded.contains(&integration_id) {
                 continue;
             }
-            match self.open_value(&integration_id, &key, linked, &sealed, updated) {
+            match open_value(
+                &self.cipher,
+                &integration_id,
+                &key,
+                linked,
+                &sealed,
+                updated,
+            ) {
                 Ok(value) => {
                     by_id.entry(integration_id).or_default().insert(key, value);
                 }
@@ -381,7 +318,7 @@ impl Store {
         let mut unreadable = BTreeSet::new();
         for row in rows {
             let (key, linked, sealed, updated) = row?;
-            match self.open_value(integration_id, &key, linked, &sealed, updated) {
+            match open_value(&self.cipher, integration_id, &key, linked, &sealed, updated) {
                 Ok(value) => {
                     config.insert(key, value);
                 }
@@ -392,28 +329,6 @@ impl Store {
             }
         }
         Ok((config, unreadable))
-    }
-
-    fn open_value(
-        &self,
-        integration_id: &str,
-        key: &str,
-        linked: bool,
-        sealed: &[u8],
-        updated_at_ns: i64,
-    ) -> Result<StoredValue> {
-        let plain = self
-            .cipher
-            .open(&value_context(integration_id, key, linked), sealed)?;
-        let value = if linked {
-            ConfigValue::Linked(plain.expose().to_string())
-        } else {
-            ConfigValue::Literal(plain)
-        };
-        Ok(StoredValue {
-            value,
-            updated_at: from_nanos(updated_at_ns),
-        })
     }
 
     fn write_values(
@@ -430,30 +345,13 @@ impl Store {
                linked = excluded.linked, sealed = excluded.sealed, updated_at_ns = excluded.updated_at_ns",
         )?;
         for (key, value) in values {
-            let (linked, plain) = match value {
-                ConfigValue::Literal(secret) => (&false, secret.clone()),
-                ConfigValue::Linked(reference) => (&true, Secret::new(reference.as_str())),
-            };
-            let sealed = self
-                .cipher
-                .seal(&value_context(integration_id, key, *linked), &plain)?;
+            let (linked, sealed) = seal_value(&self.cipher, integration_id, key, value)?;
             statement.execute(params![integration_id, key, linked, sealed, at])?;
         }
         Ok(())
     }
 
-    /// Creates an integration in one transaction.
-    pub fn insert(
-        &self,
-        environment_id: &str,
-        name: &str,
-        kind: i32,
-        config: &BTreeMap<String, ConfigValue>,
-    ) -> Result<IntegrationRecord, StoreError> {
-        self.insert_audited(environment_id, name, kind, config, None)
-    }
-
-    /// [`Store::insert`], recording `audit` (with the new id) in the same transaction.
+    /// [`super::Store::insert`], recording `audit` (with the new id) in the same transaction.
     pub fn insert_audited(
         &self,
         environment_id: &str,
@@ -476,47 +374,17 @@ impl Store {
             }
             other => other?,
         };
-        super::limits::check_write(&tx, &id, config)?;
+        limits::check_write(&tx, &id, config)?;
         self.write_values(&tx, &id, config, at)?;
         if let Some(event) = audit {
             record_in(&tx, &event.for_source(Some(&id), Some(name)), Code::Ok)?;
         }
         tx.commit()?;
         // The record is what was just written; no need to read and decrypt it again.
-        let written = from_nanos(at);
-        Ok(IntegrationRecord {
-            id,
-            environment_id: environment_id.to_string(),
-            name: name.to_string(),
-            kind,
-            created_at: written,
-            updated_at: written,
-            config: config
-                .iter()
-                .map(|(key, value)| {
-                    let stored = StoredValue {
-                        value: value.clone(),
-                        updated_at: written,
-                    };
-                    (key.clone(), stored)
-                })
-                .collect(),
-            unreadable: BTreeSet::new(),
-        })
+        Ok(inserted_record(id, environment_id, name, kind, config, at))
     }
 
-    /// Changes the name (when given) and the given keys, leaving every other key as it was.
-    pub fn update(
-        &self,
-        environment_id: &str,
-        id: &str,
-        new_name: Option<&str>,
-        changes: &BTreeMap<String, ConfigValue>,
-    ) -> Result<IntegrationRecord, StoreError> {
-        self.update_audited(environment_id, id, new_name, changes, None)
-    }
-
-    /// [`Store::update`], recording `audit` (with the source's name) in the same transaction.
+    /// [`super::Store::update`], recording `audit` (with the source's name) in the same transaction.
     pub fn update_audited(
         &self,
         environment_id: &str,
@@ -549,7 +417,7 @@ impl Store {
             }
             Err(error) => return Err(error.into()),
         }
-        super::limits::check_write(&tx, id, changes)?;
+        limits::check_write(&tx, id, changes)?;
         self.write_values(&tx, id, changes, at)?;
         if let Some(event) = audit {
             let name =
@@ -564,12 +432,7 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(id.to_string()))
     }
 
-    /// Removes an integration and its values; false when there was none.
-    pub fn delete(&self, environment_id: &str, id: &str) -> Result<bool> {
-        self.delete_audited(environment_id, id, None)
-    }
-
-    /// [`Store::delete`], recording `audit` (with the source's name) in the same transaction.
+    /// [`super::Store::delete`], recording `audit` (with the source's name) in the same transaction.
     pub fn delete_audited(
         &self,
         environment_id: &str,
@@ -595,96 +458,6 @@ impl Store {
         tx.commit()?;
         Ok(removed > 0)
     }
-
-    /// Stores (or replaces) a named secret of the local secret store.
-    pub fn set_local_secret(&self, environment_id: &str, name: &str, value: &Secret) -> Result<()> {
-        self.set_local_secret_audited(environment_id, name, value, None)
-    }
-
-    /// [`Store::set_local_secret`], recording `audit` in the same transaction.
-    pub fn set_local_secret_audited(
-        &self,
-        environment_id: &str,
-        name: &str,
-        value: &Secret,
-        audit: Option<&AuditEvent>,
-    ) -> Result<()> {
-        let sealed = self
-            .cipher
-            .seal(&secret_context(environment_id, name), value)?;
-        let mut connection = self.connection()?;
-        let tx = connection.transaction()?;
-        tx.execute(
-            "INSERT INTO local_secrets (environment_id, name, sealed, updated_at_ns)
-             VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (environment_id, name) DO UPDATE SET
-               sealed = excluded.sealed, updated_at_ns = excluded.updated_at_ns",
-            params![environment_id, name, sealed, to_nanos(now())],
-        )?;
-        if let Some(event) = audit {
-            record_in(&tx, event, Code::Ok)?;
-        }
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// A local secret's value, if the store has it.
-    pub fn local_secret(&self, environment_id: &str, name: &str) -> Result<Option<Secret>> {
-        let connection = self.connection()?;
-        let sealed: Option<Vec<u8>> = connection
-            .query_row(
-                "SELECT sealed FROM local_secrets WHERE environment_id = ?1 AND name = ?2",
-                params![environment_id, name],
-                |row| row.get(0),
-            )
-            .optional()?;
-        sealed
-            .map(|sealed| {
-                self.cipher
-                    .open(&secret_context(environment_id, name), &sealed)
-            })
-            .transpose()
-    }
-
-    /// The names of the local secrets with their update times (never the values).
-    pub fn local_secret_names(&self, environment_id: &str) -> Result<Vec<(String, SystemTime)>> {
-        let connection = self.connection()?;
-        let mut statement = connection.prepare_cached(
-            "SELECT name, updated_at_ns FROM local_secrets WHERE environment_id = ?1 ORDER BY name",
-        )?;
-        let names = statement
-            .query_map([environment_id], |row| {
-                Ok((row.get::<_, String>(0)?, from_nanos(row.get(1)?)))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(names)
-    }
-
-    /// Deletes a local secret; false when there was none.
-    pub fn delete_local_secret(&self, environment_id: &str, name: &str) -> Result<bool> {
-        self.delete_local_secret_audited(environment_id, name, None)
-    }
-
-    /// [`Store::delete_local_secret`], recording `audit` in the same transaction when a secret
-    /// was removed.
-    pub fn delete_local_secret_audited(
-        &self,
-        environment_id: &str,
-        name: &str,
-        audit: Option<&AuditEvent>,
-    ) -> Result<bool> {
-        let mut connection = self.connection()?;
-        let tx = connection.transaction()?;
-        let removed = tx.execute(
-            "DELETE FROM local_secrets WHERE environment_id = ?1 AND name = ?2",
-            params![environment_id, name],
-        )?;
-        if let (Some(event), true) = (audit, removed > 0) {
-            record_in(&tx, event, Code::Ok)?;
-        }
-        tx.commit()?;
-        Ok(removed > 0)
-    }
 }
 
 fn read_integration_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<IntegrationRecord> {
@@ -698,12 +471,6 @@ fn read_integration_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Integration
         config: BTreeMap::new(),
         unreadable: BTreeSet::new(),
     })
-}
-
-/// Logs a stored value that does not open (its error names the integration and key, never the
-/// value); the caller reports the key as unreadable instead of failing the whole read.
-fn unreadable_value(error: &anyhow::Error) {
-    tracing::error!("{error:#}");
 }
 
 /// A zero-length database beside an existing key was truncated or replaced: refuse it rather than
@@ -752,89 +519,4 @@ fn migrate(connection: &mut Connection) -> Result<()> {
     }
     tx.commit()?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn literal(value: &str) -> ConfigValue {
-        ConfigValue::Literal(Secret::new(value))
-    }
-
-    #[test]
-    fn insert_update_delete_round_trip() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
-        let env = store.environment("default").unwrap();
-        assert_eq!(store.environment("default").unwrap(), env);
-        let config = BTreeMap::from([
-            ("PGHOST".to_string(), literal("db")),
-            (
-                "PGPASSWORD".to_string(),
-                ConfigValue::Linked("pg-pass".into()),
-            ),
-        ]);
-        let created = store.insert(&env.id, "pg", 13, &config).unwrap();
-        assert_eq!(created.config.len(), 2);
-        assert!(matches!(
-            store.insert(&env.id, "PG", 13, &BTreeMap::new()),
-            Err(StoreError::NameTaken(_))
-        ));
-        let updated = store
-            .update(
-                &env.id,
-                &created.id,
-                Some("pg2"),
-                &BTreeMap::from([("PGPORT".into(), literal("5433"))]),
-            )
-            .unwrap();
-        assert_eq!(updated.name, "pg2");
-        assert_eq!(updated.config.len(), 3);
-        assert!(matches!(
-            updated.config["PGPASSWORD"].value,
-            ConfigValue::Linked(ref name) if name == "pg-pass"
-        ));
-        assert_eq!(store.list(&env.id).unwrap().len(), 1);
-        assert!(store.get_by_name(&env.id, "PG2").unwrap().is_some());
-        assert!(store.delete(&env.id, &created.id).unwrap());
-        assert!(!store.delete(&env.id, &created.id).unwrap());
-        assert!(matches!(
-            store.update(&env.id, &created.id, None, &BTreeMap::new()),
-            Err(StoreError::NotFound(_))
-        ));
-    }
-
-    #[test]
-    fn values_are_encrypted_on_disk() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
-        let env = store.environment("default").unwrap();
-        let marker = "plaintext-marker-4f8a2c";
-        store
-            .insert(
-                &env.id,
-                "pg",
-                13,
-                &BTreeMap::from([("PGPASSWORD".into(), literal(marker))]),
-            )
-            .unwrap();
-        store
-            .set_local_secret(&env.id, "s", &Secret::new(marker))
-            .unwrap();
-        drop(store);
-        for entry in std::fs::read_dir(dir.path()).unwrap() {
-            let bytes = std::fs::read(entry.unwrap().path()).unwrap();
-            assert!(!bytes.windows(marker.len()).any(|w| w == marker.as_bytes()));
-        }
-        let reopened = Store::open(dir.path()).unwrap();
-        assert_eq!(
-            reopened
-                .local_secret(&env.id, "s")
-                .unwrap()
-                .unwrap()
-                .expose(),
-            marker
-        );
-    }
 }

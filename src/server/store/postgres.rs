@@ -1,0 +1,431 @@
+//! The PostgreSQL backend of the store, shared by any number of `serve` replicas: the same
+//! operations as the SQLite backend, each write one transaction with its audit record, name
+//! uniqueness left to the database's unique indexes (a violation is [`StoreError::NameTaken`],
+//! ALREADY_EXISTS on the wire), commits durable before they are acknowledged (PostgreSQL's
+//! default `synchronous_commit`).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::time::SystemTime;
+
+use anyhow::{Context, Result};
+use tokio_postgres::error::SqlState;
+use tokio_postgres::{Row, Transaction};
+use tonic::Code;
+
+use super::location::PgTarget;
+use super::pg_audit::record_in;
+use super::pg_connect::PgPool;
+use super::pg_schema::{self, PgKeyRows};
+use super::records::{
+    Environment, IntegrationRecord, StoreError, StoredValue, from_nanos, inserted_record, now,
+    open_value, seal_value, to_nanos, unreadable_value,
+};
+use crate::domain::ConfigValue;
+use crate::server::audit::AuditEvent;
+use crate::server::crypto::Cipher;
+use crate::server::{file_modes, ids, key_check, limits};
+
+/// The PostgreSQL store.
+pub struct PgStore {
+    pub(super) pool: PgPool,
+    pub(super) cipher: Cipher,
+}
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(error: tokio_postgres::Error) -> Self {
+        StoreError::Other(error.into())
+    }
+}
+
+fn is_unique_violation(error: &tokio_postgres::Error) -> bool {
+    error.code() == Some(&SqlState::UNIQUE_VIOLATION)
+}
+
+const INTEGRATION_COLUMNS: &str = "id, environment_id, name, kind, created_at_ns, updated_at_ns";
+
+fn integration_of(row: &Row) -> IntegrationRecord {
+    IntegrationRecord {
+        id: row.get(0),
+        environment_id: row.get(1),
+        name: row.get(2),
+        kind: row.get(3),
+        created_at: from_nanos(row.get(4)),
+        updated_at: from_nanos(row.get(5)),
+        config: BTreeMap::new(),
+        unreadable: BTreeSet::new(),
+    }
+}
+
+impl PgStore {
+    /// Connects, migrates and proves the key under the set-up advisory lock, so replicas starting
+    /// together migrate once and agree on one key; a replica with another key refuses to start.
+    pub fn open(target: &PgTarget, key_file: &Path) -> Result<Self> {
+        let pool = PgPool::open(target)?;
+        let cipher = {
+            let mut client = pool.get()?;
+            pool.block_on(pg_schema::lock(&client))?;
+            let result = pool
+                .block_on(pg_schema::migrate(&mut client))
+                .with_context(|| format!("migrating the store {target}"))
+                .and_then(|()| {
+                    let mut rows = PgKeyRows {
+                        pool: &pool,
+                        client: &mut client,
+                    };
+                    key_check::unlock_rows(&mut rows, key_file, &target.to_string())
+                });
+            let unlocked = pool.block_on(pg_schema::unlock(&client));
+            let cipher = result?;
+            unlocked?;
+            cipher
+        };
+        file_modes::warn_if_key_file_exposed(key_file);
+        Ok(Self { pool, cipher })
+    }
+
+    pub fn target(&self) -> &PgTarget {
+        self.pool.target()
+    }
+
+    pub fn environment(&self, name: &str) -> Result<Environment> {
+        let client = self.pool.get()?;
+        self.pool.block_on(async {
+            client
+                .execute(
+                    "INSERT INTO environments (id, name, created_at_ns) VALUES ($1, $2, $3)
+                     ON CONFLICT DO NOTHING",
+                    &[&ids::environment_id(), &name, &to_nanos(now())],
+                )
+                .await?;
+            let row = client
+                .query_one(
+                    "SELECT id, name FROM environments WHERE lower(name) = lower($1)",
+                    &[&name],
+                )
+                .await?;
+            Ok(Environment {
+                id: row.get(0),
+                name: row.get(1),
+            })
+        })
+    }
+
+    pub fn list_loading(
+        &self,
+        environment_id: &str,
+        mut load: impl FnMut(&str, SystemTime) -> bool,
+    ) -> Result<Vec<IntegrationRecord>> {
+        let mut client = self.pool.get()?;
+        // One snapshot for both reads, so a value never belongs to a record the list lacks.
+        let tx = self.pool.block_on(
+            client
+                .build_transaction()
+                .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start(),
+        )?;
+        let rows = self.pool.block_on(tx.query(
+            &format!(
+                "SELECT {INTEGRATION_COLUMNS} FROM integrations WHERE environment_id = $1
+                 ORDER BY lower(name) COLLATE \"C\", name COLLATE \"C\""
+            ),
+            &[&environment_id],
+        ))?;
+        let mut records: Vec<IntegrationRecord> = rows.iter().map(integration_of).collect();
+        let loaded: Vec<String> = records
+            .iter()
+            .filter(|record| load(&record.id, record.updated_at))
+            .map(|record| record.id.clone())
+            .collect();
+        if loaded.is_empty() {
+            self.pool.block_on(tx.commit())?;
+            return Ok(records);
+        }
+        let values = self.pool.block_on(tx.query(
+            "SELECT integration_id, key, linked, sealed, updated_at_ns FROM config_values
+             WHERE integration_id = ANY($1)",
+            &[&loaded],
+        ))?;
+        self.pool.block_on(tx.commit())?;
+        let (mut by_id, mut unreadable) = self.open_rows(&values);
+        for record in &mut records {
+            record.config = by_id.remove(&record.id).unwrap_or_default();
+            record.unreadable = unreadable.remove(&record.id).unwrap_or_default();
+        }
+        Ok(records)
+    }
+
+    /// Opens rows of `(integration_id, key, linked, sealed, updated_at_ns)`.
+    #[allow(clippy::type_complexity)]
+    fn open_rows(
+        &self,
+        rows: &[Row],
+    ) -> (
+        BTreeMap<String, BTreeMap<String, StoredValue>>,
+        BTreeMap<String, BTreeSet<String>>,
+    ) {
+        let mut by_id: BTreeMap<String, BTreeMap<String, StoredValue>> = BTreeMap::new();
+        let mut unreadable: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for row in rows {
+            let integration_id: String = row.get(0);
+            let key: String = row.get(1);
+            let sealed: &[u8] = row.get(3);
+            match open_value(
+                &self.cipher,
+                &integration_id,
+                &key,
+                row.get(2),
+                sealed,
+                row.get(4),
+            ) {
+                Ok(value) => {
+                    by_id.entry(integration_id).or_default().insert(key, value);
+                }
+                Err(error) => {
+                    unreadable_value(&error);
+                    unreadable.entry(integration_id).or_default().insert(key);
+                }
+            }
+        }
+        (by_id, unreadable)
+    }
+
+    pub fn kind_of(&self, environment_id: &str, id: &str) -> Result<Option<i32>> {
+        let client = self.pool.get()?;
+        let row = self.pool.block_on(client.query_opt(
+            "SELECT kind FROM integrations WHERE environment_id = $1 AND id = $2",
+            &[&environment_id, &id],
+        ))?;
+        Ok(row.map(|row| row.get(0)))
+    }
+
+    pub fn get(&self, environment_id: &str, id: &str) -> Result<Option<IntegrationRecord>> {
+        self.load(environment_id, "id = $2", id)
+    }
+
+    pub fn get_by_name(
+        &self,
+        environment_id: &str,
+        name: &str,
+    ) -> Result<Option<IntegrationRecord>> {
+        self.load(environment_id, "lower(name) = lower($2)", name)
+    }
+
+    fn load(
+        &self,
+        environment_id: &str,
+        condition: &str,
+        value: &str,
+    ) -> Result<Option<IntegrationRecord>> {
+        let mut client = self.pool.get()?;
+        let rows = self.pool.block_on(async {
+            // One snapshot for the record and its values.
+            let tx = client
+                .build_transaction()
+                .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start()
+                .await?;
+            let record = tx
+                .query_opt(
+                    &format!(
+                        "SELECT {INTEGRATION_COLUMNS} FROM integrations
+                         WHERE environment_id = $1 AND {condition}"
+                    ),
+                    &[&environment_id, &value],
+                )
+                .await?;
+            let Some(record) = record else {
+                return anyhow::Ok(None);
+            };
+            let id: String = record.get(0);
+            let values = tx
+                .query(
+                    "SELECT integration_id, key, linked, sealed, updated_at_ns FROM config_values
+                     WHERE integration_id = $1",
+                    &[&id],
+                )
+                .await?;
+            tx.commit().await?;
+            Ok(Some((record, values)))
+        })?;
+        let Some((row, values)) = rows else {
+            return Ok(None);
+        };
+        let mut record = integration_of(&row);
+        let (mut by_id, mut unreadable) = self.open_rows(&values);
+        record.config = by_id.remove(&record.id).unwrap_or_default();
+        record.unreadable = unreadable.remove(&record.id).unwrap_or_default();
+        Ok(Some(record))
+    }
+
+    async fn write_values(
+        &self,
+        tx: &Transaction<'_>,
+        integration_id: &str,
+        values: &BTreeMap<String, ConfigValue>,
+        at: i64,
+    ) -> Result<()> {
+        let statement = tx
+            .prepare(
+                "INSERT INTO config_values (integration_id, key, linked, sealed, updated_at_ns)
+                 VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (integration_id, key) DO UPDATE SET
+                   linked = excluded.linked, sealed = excluded.sealed,
+                   updated_at_ns = excluded.updated_at_ns",
+            )
+            .await?;
+        for (key, value) in values {
+            let (linked, sealed) = seal_value(&self.cipher, integration_id, key, value)?;
+            tx.execute(&statement, &[&integration_id, key, &linked, &sealed, &at])
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The size limits over the saved keys (sealed lengths) plus `changes`, inside `tx`.
+    async fn check_limits(
+        tx: &Transaction<'_>,
+        integration_id: &str,
+        changes: &BTreeMap<String, ConfigValue>,
+    ) -> Result<(), StoreError> {
+        let rows = tx
+            .query(
+                "SELECT key, octet_length(sealed) FROM config_values WHERE integration_id = $1",
+                &[&integration_id],
+            )
+            .await?;
+        let saved: BTreeMap<String, usize> = rows
+            .iter()
+            .map(|row| {
+                let sealed: i32 = row.get(1);
+                let size = usize::try_from(sealed)
+                    .unwrap_or(0)
+                    .saturating_sub(limits::SEALING_OVERHEAD);
+                (row.get(0), size)
+            })
+            .collect();
+        limits::check_saved(&saved, changes)
+    }
+
+    pub fn insert_audited(
+        &self,
+        environment_id: &str,
+        name: &str,
+        kind: i32,
+        config: &BTreeMap<String, ConfigValue>,
+        audit: Option<&AuditEvent>,
+    ) -> Result<IntegrationRecord, StoreError> {
+        let mut client = self.pool.get()?;
+        let id = ids::integration_id();
+        let at = to_nanos(now());
+        self.pool.block_on(async {
+            let tx = client.transaction().await?;
+            let inserted = tx
+                .execute(
+                    "INSERT INTO integrations (id, environment_id, name, kind, created_at_ns, updated_at_ns)
+                     VALUES ($1, $2, $3, $4, $5, $5)",
+                    &[&id, &environment_id, &name, &kind, &at],
+                )
+                .await;
+            match inserted {
+                Err(error) if is_unique_violation(&error) => {
+                    return Err(StoreError::NameTaken(name.to_string()));
+                }
+                other => other?,
+            };
+            Self::check_limits(&tx, &id, config).await?;
+            self.write_values(&tx, &id, config, at).await?;
+            if let Some(event) = audit {
+                record_in(&tx, &event.for_source(Some(&id), Some(name)), Code::Ok).await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })?;
+        Ok(inserted_record(id, environment_id, name, kind, config, at))
+    }
+
+    pub fn update_audited(
+        &self,
+        environment_id: &str,
+        id: &str,
+        new_name: Option<&str>,
+        changes: &BTreeMap<String, ConfigValue>,
+        audit: Option<&AuditEvent>,
+    ) -> Result<IntegrationRecord, StoreError> {
+        let mut client = self.pool.get()?;
+        let at = to_nanos(now());
+        self.pool.block_on(async {
+            let tx = client.transaction().await?;
+            // The UPDATE locks the row first, so two updates of one integration check the
+            // limits one after the other.
+            let touched = match new_name {
+                Some(name) => {
+                    tx.execute(
+                        "UPDATE integrations SET name = $1, updated_at_ns = $2
+                         WHERE id = $3 AND environment_id = $4",
+                        &[&name, &at, &id, &environment_id],
+                    )
+                    .await
+                }
+                None => {
+                    tx.execute(
+                        "UPDATE integrations SET updated_at_ns = $1
+                         WHERE id = $2 AND environment_id = $3",
+                        &[&at, &id, &environment_id],
+                    )
+                    .await
+                }
+            };
+            match touched {
+                Ok(0) => return Err(StoreError::NotFound(id.to_string())),
+                Ok(_) => {}
+                Err(error) if is_unique_violation(&error) => {
+                    return Err(StoreError::NameTaken(
+                        new_name.unwrap_or_default().to_string(),
+                    ));
+                }
+                Err(error) => return Err(error.into()),
+            }
+            Self::check_limits(&tx, id, changes).await?;
+            self.write_values(&tx, id, changes, at).await?;
+            if let Some(event) = audit {
+                let row = tx
+                    .query_one("SELECT name FROM integrations WHERE id = $1", &[&id])
+                    .await?;
+                let name: String = row.get(0);
+                record_in(&tx, &event.for_source(Some(id), Some(&name)), Code::Ok).await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })?;
+        drop(client);
+        self.get(environment_id, id)?
+            .ok_or_else(|| StoreError::NotFound(id.to_string()))
+    }
+
+    pub fn delete_audited(
+        &self,
+        environment_id: &str,
+        id: &str,
+        audit: Option<&AuditEvent>,
+    ) -> Result<bool> {
+        let mut client = self.pool.get()?;
+        self.pool.block_on(async {
+            let tx = client.transaction().await?;
+            let removed = tx
+                .query_opt(
+                    "DELETE FROM integrations WHERE id = $1 AND environment_id = $2 RETURNING name",
+                    &[&id, &environment_id],
+                )
+                .await?;
+            if let (Some(event), Some(row)) = (audit, &removed) {
+                let name: String = row.get(0);
+                record_in(&tx, &event.for_source(Some(id), Some(&name)), Code::Ok).await?;
+            }
+            tx.commit().await?;
+            Ok(removed.is_some())
+        })
+    }
+}
