@@ -22,6 +22,7 @@ pub mod store;
 pub mod store_migrations;
 pub mod store_open;
 pub mod team;
+pub mod tokens;
 mod warnings_cache;
 pub mod wire;
 
@@ -261,8 +262,13 @@ pub async fn spawn(options: ServeOptions) -> Result<RunningServer> {
     let address = listener.local_addr()?;
     let tls = options.tls.is_some();
     let url = format!("{}://{}", if tls { "https" } else { "http" }, address);
-    let authenticator =
-        auth::Authenticator::new(&options.credential, file_clients, environments.clone(), url)?;
+    let authenticator = auth::Authenticator::new(
+        &options.credential,
+        file_clients,
+        environments.clone(),
+        url,
+        tokens::TokenSigner::new(store.token_key()),
+    )?;
     let linked =
         linked_secrets::LinkedSecrets::new(&options.secret_store, store.clone(), &options.env)
             .map_err(|error| anyhow::anyhow!("--secret-store {}: {error}", options.secret_store))?;

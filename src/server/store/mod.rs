@@ -100,6 +100,14 @@ impl Store {
         }
     }
 
+    /// The subkey access tokens are signed with, derived from the store key.
+    pub fn token_key(&self) -> ring::hmac::Key {
+        match &self.backend {
+            Backend::Sqlite(store) => store.cipher.token_key(),
+            Backend::Postgres(store) => store.cipher.token_key(),
+        }
+    }
+
     /// The SQLite connection (tests that reach under the interface; SQLite only).
     #[cfg(test)]
     pub(crate) fn sqlite(&self) -> Option<&sqlite::SqliteStore> {
