@@ -24,6 +24,7 @@ mod limits;
 mod linked_secrets;
 mod list_warnings;
 mod mysql_tls;
+mod pg_replicas;
 mod pg_store;
 mod proxy;
 mod python_sdk;
