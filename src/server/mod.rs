@@ -11,6 +11,7 @@ mod auth_guard;
 pub mod clients;
 pub mod crypto;
 pub mod file_modes;
+pub mod health;
 mod ids;
 pub mod integrations;
 pub mod key_check;
@@ -286,6 +287,12 @@ pub async fn spawn(options: ServeOptions) -> Result<RunningServer> {
         test_proxy: Arc::new(test_proxy),
         warnings: Default::default(),
     });
+    let (health_reporter, health_service) = tonic_health::server::health_reporter();
+    let watching = health::watch_store(
+        health_reporter.clone(),
+        state.store.clone(),
+        health::PING_PERIOD,
+    );
     let mut builder = Server::builder();
     if let Some((cert, key)) = &options.tls {
         let cert_pem = std::fs::read(cert)
@@ -299,6 +306,7 @@ pub async fn spawn(options: ServeOptions) -> Result<RunningServer> {
     // Message limits derived from the per-integration limits: the largest legal integration
     // always fits an answer; a larger request is refused with OUT_OF_RANGE naming both sizes.
     let router = builder
+        .add_service(health_service)
         .add_service(
             AuthServiceServer::new(auth::AuthApi(authenticator.clone()))
                 .max_decoding_message_size(MAX_REQUEST_MESSAGE_BYTES)
@@ -329,6 +337,9 @@ pub async fn spawn(options: ServeOptions) -> Result<RunningServer> {
         let serving =
             router.serve_with_incoming_shutdown(accepted_without_nagle(listener), async {
                 let _ = stopped.await;
+                // From here no new connection is accepted; in-flight calls drain.
+                health::draining(&health_reporter).await;
+                tracing::info!("shutting down: draining in-flight calls");
             });
         // The pruning never ends by itself; it stops with the server.
         let pruning = async {
@@ -340,6 +351,7 @@ pub async fn spawn(options: ServeOptions) -> Result<RunningServer> {
         tokio::select! {
             served = serving => served.context("serving gRPC"),
             () = pruning => Ok(()),
+            () = watching => Ok(()),
         }
     });
     tracing::info!(%address, environment = environment.name, "serving");

@@ -32,6 +32,7 @@ mod redshift;
 mod rpc;
 mod secrets_wire;
 mod serve_binary;
+mod serve_lifecycle;
 mod session;
 mod store_key;
 mod team;

@@ -117,6 +117,11 @@ impl Store {
         }
     }
 
+    /// Whether the store answers a trivial query now (the health check).
+    pub fn ping(&self) -> Result<()> {
+        dispatch!(self.ping())
+    }
+
     /// The environment with this name, created with a fresh id the first time.
     pub fn environment(&self, name: &str) -> Result<Environment> {
         dispatch!(self.environment(name))

@@ -88,6 +88,12 @@ impl PgStore {
         self.pool.target()
     }
 
+    pub fn ping(&self) -> Result<()> {
+        let client = self.pool.get()?;
+        self.pool.block_on(client.simple_query("SELECT 1"))?;
+        Ok(())
+    }
+
     pub fn environment(&self, name: &str) -> Result<Environment> {
         let client = self.pool.get()?;
         self.pool.block_on(async {

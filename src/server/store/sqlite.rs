@@ -130,6 +130,12 @@ impl SqliteStore {
         &self.db_file
     }
 
+    pub fn ping(&self) -> Result<()> {
+        let connection = self.connection()?;
+        connection.query_row("SELECT 1", [], |_| Ok(()))?;
+        Ok(())
+    }
+
     pub(crate) fn connection(&self) -> Result<MutexGuard<'_, Connection>> {
         self.connection
             .lock()

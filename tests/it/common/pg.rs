@@ -102,6 +102,22 @@ impl PgDatabase {
     }
 }
 
+impl PgDatabase {
+    /// Refuses new connections to this database and ends the open ones (the store becomes
+    /// unreachable), or lets them in again.
+    pub fn set_reachable(&self, reachable: bool) {
+        let name = &self.name;
+        if reachable {
+            admin(format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"));
+        } else {
+            admin(format!(
+                "ALTER DATABASE {name} ALLOW_CONNECTIONS false;
+                 SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+            ));
+        }
+    }
+}
+
 impl Drop for PgDatabase {
     fn drop(&mut self) {
         admin(format!(
