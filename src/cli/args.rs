@@ -327,6 +327,19 @@ pub struct ServeArgs {
 pub enum ServeAction {
     /// Read a client secret from stdin and print its argon2id hash for a --clients file.
     HashSecret,
+    /// Copy a whole store into an empty one (SQLite to PostgreSQL or back), then check the counts
+    /// and that every value opens with the key (--key-file, else the source's data directory).
+    MigrateStore {
+        /// The store to copy: sqlite:DIR or postgres://...
+        #[arg(long, value_name = "URL")]
+        from: String,
+        /// The empty store to copy into: sqlite:DIR or postgres://...
+        #[arg(long, value_name = "URL")]
+        to: String,
+        /// The key both stores are sealed with (also accepted before `migrate-store`).
+        #[arg(long, value_name = "PATH")]
+        key_file: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -114,8 +114,17 @@ fn stop_signal() -> Result<impl std::future::Future<Output = ()>> {
 
 /// Runs the server until Ctrl-C or SIGTERM, then shuts down gracefully.
 pub async fn run(args: ServeArgs) -> Result<()> {
-    if let Some(ServeAction::HashSecret) = args.action {
-        return print_secret_hash();
+    match args.action {
+        Some(ServeAction::HashSecret) => return print_secret_hash(),
+        Some(ServeAction::MigrateStore { from, to, key_file }) => {
+            let (key_file, data_dir) = (key_file.or(args.key_file), args.data_dir);
+            return tokio::task::spawn_blocking(move || {
+                super::migrate_store::run(&from, &to, key_file, data_dir)
+            })
+            .await
+            .context("migrate-store failed")?;
+        }
+        None => {}
     }
     let options = options(args)?;
     let data = match &options.store {

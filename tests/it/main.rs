@@ -23,6 +23,7 @@ mod kafka_compressed;
 mod limits;
 mod linked_secrets;
 mod list_warnings;
+mod migrate_store;
 mod mysql_tls;
 mod pg_replicas;
 mod pg_store;

@@ -10,11 +10,14 @@ mod pg_audit;
 mod pg_connect;
 mod pg_schema;
 mod pg_secrets;
+mod pg_transfer;
 mod postgres;
 mod records;
 pub mod sqlite;
 mod sqlite_audit;
 mod sqlite_secrets;
+mod sqlite_transfer;
+pub mod transfer;
 
 use std::collections::BTreeMap;
 use std::path::Path;
