@@ -266,6 +266,7 @@ impl PgStore {
         Ok(Some(record))
     }
 
+    /// Writes `values` in one statement (one round trip however many keys).
     async fn write_values(
         &self,
         tx: &Transaction<'_>,
@@ -273,20 +274,28 @@ impl PgStore {
         values: &BTreeMap<String, ConfigValue>,
         at: i64,
     ) -> Result<()> {
-        let statement = tx
-            .prepare(
-                "INSERT INTO config_values (integration_id, key, linked, sealed, updated_at_ns)
-                 VALUES ($1, $2, $3, $4, $5)
-                 ON CONFLICT (integration_id, key) DO UPDATE SET
-                   linked = excluded.linked, sealed = excluded.sealed,
-                   updated_at_ns = excluded.updated_at_ns",
-            )
-            .await?;
-        for (key, value) in values {
-            let (linked, sealed) = seal_value(&self.cipher, integration_id, key, value)?;
-            tx.execute(&statement, &[&integration_id, key, &linked, &sealed, &at])
-                .await?;
+        if values.is_empty() {
+            return Ok(());
         }
+        let mut keys = Vec::with_capacity(values.len());
+        let mut linked = Vec::with_capacity(values.len());
+        let mut sealed = Vec::with_capacity(values.len());
+        for (key, value) in values {
+            let (is_linked, bytes) = seal_value(&self.cipher, integration_id, key, value)?;
+            keys.push(key.as_str());
+            linked.push(is_linked);
+            sealed.push(bytes);
+        }
+        tx.execute(
+            "INSERT INTO config_values (integration_id, key, linked, sealed, updated_at_ns)
+             SELECT $1, key, linked, sealed, $5
+             FROM unnest($2::text[], $3::bool[], $4::bytea[]) AS v(key, linked, sealed)
+             ON CONFLICT (integration_id, key) DO UPDATE SET
+               linked = excluded.linked, sealed = excluded.sealed,
+               updated_at_ns = excluded.updated_at_ns",
+            &[&integration_id, &keys, &linked, &sealed, &at],
+        )
+        .await?;
         Ok(())
     }
 
@@ -341,7 +350,8 @@ impl PgStore {
                 }
                 other => other?,
             };
-            Self::check_limits(&tx, &id, config).await?;
+            // A new integration has no saved keys: the request alone is checked.
+            limits::check_saved(&BTreeMap::new(), config)?;
             self.write_values(&tx, &id, config, at).await?;
             if let Some(event) = audit {
                 record_in(&tx, &event.for_source(Some(&id), Some(name)), Code::Ok).await?;
