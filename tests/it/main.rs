@@ -27,6 +27,7 @@ mod migrate_store;
 mod mysql_tls;
 mod pg_replicas;
 mod pg_store;
+mod pg_store_tls;
 mod proxy;
 mod python_sdk;
 mod redshift;
