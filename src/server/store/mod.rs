@@ -8,6 +8,7 @@
 mod location;
 mod pg_audit;
 mod pg_connect;
+mod pg_read;
 mod pg_schema;
 mod pg_secrets;
 mod pg_transfer;
@@ -15,6 +16,7 @@ mod postgres;
 mod records;
 pub mod sqlite;
 mod sqlite_audit;
+mod sqlite_read;
 mod sqlite_secrets;
 mod sqlite_transfer;
 pub mod transfer;
