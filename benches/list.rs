@@ -100,6 +100,7 @@ fn list_round_trip(c: &mut Criterion) {
         let running = server::spawn(ServeOptions {
             listen: ([127, 0, 0, 1], 0).into(),
             data_dir: dir.path().to_path_buf(),
+            store: None,
             credential: ClientCredential {
                 client_id: "bench".into(),
                 client_secret: Secret::new("bench-secret-0123456"),

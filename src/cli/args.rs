@@ -266,6 +266,15 @@ pub struct ServeArgs {
     /// Data directory (database and key file).
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Where the state lives: sqlite:DIR (the default: the data directory) or
+    /// postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=...&pool_size=N], shared by replicas.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "SOURCEDECK_STORE",
+        hide_env_values = true
+    )]
+    pub store: Option<String>,
     /// The key file sealing the store (default: DIR/secret.key); keep it outside the data
     /// directory to back up or share it apart from the database.
     #[arg(long, value_name = "PATH", env = "SOURCEDECK_KEY_FILE")]
@@ -318,6 +327,19 @@ pub struct ServeArgs {
 pub enum ServeAction {
     /// Read a client secret from stdin and print its argon2id hash for a --clients file.
     HashSecret,
+    /// Copy a whole store into an empty one (SQLite to PostgreSQL or back), then check the counts
+    /// and that every value opens with the key (--key-file, else the source's data directory).
+    MigrateStore {
+        /// The store to copy: sqlite:DIR or postgres://...
+        #[arg(long, value_name = "URL")]
+        from: String,
+        /// The empty store to copy into: sqlite:DIR or postgres://...
+        #[arg(long, value_name = "URL")]
+        to: String,
+        /// The key both stores are sealed with (also accepted before `migrate-store`).
+        #[arg(long, value_name = "PATH")]
+        key_file: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -33,6 +33,7 @@ pub async fn start(
     let running = server::spawn(ServeOptions {
         listen: ([127, 0, 0, 1], 0).into(),
         data_dir,
+        store: None,
         key_file: std::env::var_os(server::key_check::KEY_FILE_ENV).map(PathBuf::from),
         credential: credential.clone(),
         environment: "default".into(),

@@ -4,6 +4,7 @@
 //! CLI nor the client layer below imports the server.
 
 mod embedded;
+mod migrate_store;
 mod serve;
 
 use std::io::IsTerminal;

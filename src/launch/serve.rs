@@ -35,6 +35,11 @@ fn options(args: ServeArgs) -> Result<ServeOptions> {
                 anyhow!("--data-dir: no home directory to default to; pass --data-dir")
             })?,
     };
+    let store = args
+        .store
+        .as_deref()
+        .map(server::store::StoreLocation::parse)
+        .transpose()?;
     let secret_store: SecretStore = args
         .secret_store
         .parse()
@@ -54,6 +59,7 @@ fn options(args: ServeArgs) -> Result<ServeOptions> {
     Ok(ServeOptions {
         listen,
         data_dir,
+        store,
         key_file: args.key_file,
         credential: ClientCredential {
             client_id,
@@ -108,11 +114,23 @@ fn stop_signal() -> Result<impl std::future::Future<Output = ()>> {
 
 /// Runs the server until Ctrl-C or SIGTERM, then shuts down gracefully.
 pub async fn run(args: ServeArgs) -> Result<()> {
-    if let Some(ServeAction::HashSecret) = args.action {
-        return print_secret_hash();
+    match args.action {
+        Some(ServeAction::HashSecret) => return print_secret_hash(),
+        Some(ServeAction::MigrateStore { from, to, key_file }) => {
+            let (key_file, data_dir) = (key_file.or(args.key_file), args.data_dir);
+            return tokio::task::spawn_blocking(move || {
+                super::migrate_store::run(&from, &to, key_file, data_dir)
+            })
+            .await
+            .context("migrate-store failed")?;
+        }
+        None => {}
     }
     let options = options(args)?;
-    let data_dir = options.data_dir.clone();
+    let data = match &options.store {
+        Some(location) => location.to_string(),
+        None => options.data_dir.display().to_string(),
+    };
     let store = options.secret_store.clone();
     let stop = stop_signal()?;
     let running = server::spawn(options).await?;
@@ -123,7 +141,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         running.url(),
         running.environment.name,
         running.environment.id,
-        data_dir.display(),
+        data,
     );
     running.serve_until(stop).await
 }

@@ -80,6 +80,8 @@ mod tests {
         record(&store, &environment.id, "fresh");
         let ten_days_ns: i64 = 10 * 24 * 3600 * 1_000_000_000;
         store
+            .sqlite()
+            .unwrap()
             .connection()
             .unwrap()
             .execute(

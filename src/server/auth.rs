@@ -2,20 +2,18 @@
 //! call passes through (bearer token, environment header, and the Chalk permission the method
 //! needs).
 //!
-//! Tokens are random, held in memory with their expiry and client (a restart invalidates them;
-//! clients re-exchange on UNAUTHENTICATED, as the Chalk clients do). The client table is swapped
-//! whole on reload (SIGHUP): a removed client's tokens stop working at its next call. Secrets are
+//! Tokens are signed, not stored ([`super::tokens`]): every replica sharing the store key accepts
+//! them until they expire; clients re-exchange on UNAUTHENTICATED, as the Chalk clients do. The
+//! client table is swapped whole on reload (SIGHUP): a removed client's tokens stop working at its
+//! next call, and a changed secret's too. Secrets are
 //! compared in constant time and never logged; failures are aggregated and throttled per peer
 //! (`auth_guard`).
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::Result;
-use base64::Engine;
-use rand::Rng;
 use tonic::{Request, Response, Status};
 
 use crate::domain::Secret;
@@ -26,6 +24,7 @@ use crate::proto::{GetTokenRequest, GetTokenResponse, auth_service_server::AuthS
 use super::auth_guard::{self, AuthGuard};
 use super::clients::Client;
 use super::store::Environment;
+use super::tokens::TokenSigner;
 
 /// How long an issued token lives.
 pub const TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
@@ -45,25 +44,14 @@ pub struct Caller {
     pub peer: Option<SocketAddr>,
 }
 
-struct IssuedToken {
-    expiry: Instant,
-    client_id: String,
-}
-
 /// Issued tokens, the accepted clients and the environments served.
 pub struct Authenticator {
     primary: Client,
     file_clients: RwLock<Arc<Vec<Client>>>,
     environments: Vec<Environment>,
     api_server: String,
-    tokens: Mutex<HashMap<String, IssuedToken>>,
+    signer: TokenSigner,
     guard: AuthGuard,
-}
-
-fn new_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 /// The refusal of an environment the credential may not use.
@@ -81,19 +69,20 @@ pub fn permission_name(permission: Permission) -> &'static str {
 
 impl Authenticator {
     /// An authenticator for the flag credential, the clients of a file, and the environments
-    /// served (primary first).
+    /// served (primary first), signing tokens with `signer`.
     pub fn new(
         credential: &ClientCredential,
         file_clients: Vec<Client>,
         environments: Vec<Environment>,
         api_server: String,
+        signer: TokenSigner,
     ) -> Result<Arc<Self>> {
         Ok(Arc::new(Self {
             primary: Client::all_powerful(&credential.client_id, &credential.client_secret)?,
             file_clients: RwLock::new(Arc::new(file_clients)),
             environments,
             api_server,
-            tokens: Mutex::new(HashMap::new()),
+            signer,
             guard: AuthGuard::default(),
         }))
     }
@@ -116,13 +105,6 @@ impl Authenticator {
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .clone()
-    }
-
-    fn tokens(&self) -> std::sync::MutexGuard<'_, HashMap<String, IssuedToken>> {
-        // A poisoned map only means a panic elsewhere mid-insert; the data is still usable.
-        self.tokens
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Runs `use_client` on the client with this id, if it is (still) accepted.
@@ -185,16 +167,16 @@ impl Authenticator {
                 "invalid client credentials: unknown client id or wrong client secret",
             ));
         }
-        let token = new_token();
-        let mut tokens = self.tokens();
-        tokens.retain(|_, issued| issued.expiry > now);
-        tokens.insert(
-            token.clone(),
-            IssuedToken {
-                expiry: now + TOKEN_LIFETIME,
-                client_id: client_id.to_string(),
-            },
-        );
+        let token = self
+            .with_client(client_id, |client| {
+                self.signer.issue(
+                    client_id,
+                    client.credential_tag(),
+                    SystemTime::now(),
+                    TOKEN_LIFETIME,
+                )
+            })
+            .ok_or_else(|| Status::unauthenticated("the client was removed meanwhile"))?;
         Ok((token, TOKEN_LIFETIME))
     }
 
@@ -216,15 +198,17 @@ impl Authenticator {
             .ok_or_else(|| {
                 Status::unauthenticated("authorization header must be `Bearer <token>`")
             })?;
-        let now = Instant::now();
-        let client_id = self
-            .tokens()
-            .get(token.trim())
-            .filter(|issued| issued.expiry > now)
-            .map(|issued| issued.client_id.clone());
-        match client_id {
-            Some(id) if self.with_client(&id, |_| ()).is_some() => Ok(id),
-            _ => Err(Status::unauthenticated(
+        let signed =
+            self.signer
+                .claims(token.trim(), SystemTime::now())
+                .filter(|(claims, payload, tag)| {
+                    self.with_client(&claims.client_id, |client| {
+                        self.signer.verify(payload, tag, client.credential_tag())
+                    }) == Some(true)
+                });
+        match signed {
+            Some((claims, _, _)) => Ok(claims.client_id),
+            None => Err(Status::unauthenticated(
                 "access token is invalid or expired; exchange credentials again",
             )),
         }
@@ -384,6 +368,7 @@ mod tests {
                 name: "default".into(),
             }],
             "http://127.0.0.1:1".into(),
+            TokenSigner::new(ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &[5; 32])),
         )
         .unwrap()
     }

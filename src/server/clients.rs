@@ -86,6 +86,15 @@ impl Client {
         })
     }
 
+    /// What identifies this client's current credential (the digest or the hash, never the
+    /// secret): bound into its tokens, so a token stops working when the secret is changed.
+    pub fn credential_tag(&self) -> &[u8] {
+        match &self.verifier {
+            Verifier::Digest(digest) => digest,
+            Verifier::Argon2(hash) => hash.as_bytes(),
+        }
+    }
+
     /// Whether `secret` is this client's secret.
     pub fn verify(&self, secret: &str) -> bool {
         match &self.verifier {

@@ -28,7 +28,13 @@ const NONCE_LEN: usize = 24;
 /// Seals and opens values with the data directory's key.
 pub struct Cipher {
     aead: XChaCha20Poly1305,
+    /// The token-signing subkey (HKDF-SHA256 of the key), never the key itself.
+    token_key: ring::hmac::Key,
 }
+
+/// HKDF `info` of the token-signing subkey: a distinct subkey per purpose, so a signature can
+/// never be confused with a sealed value.
+const TOKEN_KEY_INFO: &[u8] = b"sourcedeck access token signing v1";
 
 impl Cipher {
     /// Loads `<dir>/secret.key`, creating it (0600) when absent. Two processes starting at once
@@ -61,7 +67,17 @@ impl Cipher {
     fn from_key(path: &Path, key: &[u8]) -> Result<Self> {
         let aead = XChaCha20Poly1305::new_from_slice(key)
             .map_err(|_| anyhow!("{} does not hold a {KEY_LEN}-byte key", path.display()))?;
-        Ok(Self { aead })
+        let token_key = ring::hkdf::Salt::new(ring::hkdf::HKDF_SHA256, b"sourcedeck")
+            .extract(key)
+            .expand(&[TOKEN_KEY_INFO], ring::hmac::HMAC_SHA256)
+            .map(ring::hmac::Key::from)
+            .map_err(|_| anyhow!("deriving the token-signing subkey failed"))?;
+        Ok(Self { aead, token_key })
+    }
+
+    /// The subkey access tokens are signed with (the same on every replica sharing the key).
+    pub fn token_key(&self) -> ring::hmac::Key {
+        self.token_key.clone()
     }
 
     /// Encrypts `plain`, binding it to `context` (owner and key); returns nonce || ciphertext.

@@ -51,7 +51,7 @@ where
     tokio::task::spawn_blocking(move || {
         call(&store).map_err(|error| match error {
             StoreError::Other(error) => {
-                StoreError::Other(error.context(format!("database {}", store.db_file().display())))
+                StoreError::Other(error.context(format!("database {}", store.location())))
             }
             refused => refused,
         })

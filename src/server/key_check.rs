@@ -18,7 +18,7 @@ use crate::domain::Secret;
 pub const KEY_FILE_ENV: &str = "SOURCEDECK_KEY_FILE";
 
 /// The `store_meta` row holding the sealed check value.
-const CHECK_ROW: &str = "key_check";
+pub const CHECK_ROW: &str = "key_check";
 /// The associated data of the check value (no config value or local secret uses this prefix).
 const CHECK_CONTEXT: &str = "store-key-check";
 const CHECK_TEXT: &str = "sourcedeck store key check v1";
@@ -58,52 +58,98 @@ fn restore_advice() -> &'static str {
      SOURCEDECK_KEY_FILE at it; sourcedeck never creates a new key over sealed values"
 }
 
+/// What the key check reads and writes in a store, on either backend.
+pub trait KeyCheckRows {
+    /// The sealed check value, when the store has one.
+    fn check_value(&mut self) -> Result<Option<Vec<u8>>>;
+    /// Stores the sealed check value.
+    fn write_check_value(&mut self, sealed: &[u8]) -> Result<()>;
+    /// Whether any config value or local secret is stored.
+    fn holds_sealed_values(&mut self) -> Result<bool>;
+    /// Whether the store has no sealed value or one of its first few opens with `cipher`.
+    fn opens_a_sealed_value(&mut self, cipher: &Cipher) -> Result<bool>;
+}
+
+/// The SQLite store's rows.
+struct SqliteRows<'a>(&'a Connection);
+
+impl KeyCheckRows for SqliteRows<'_> {
+    fn check_value(&mut self) -> Result<Option<Vec<u8>>> {
+        meta(self.0, CHECK_ROW)
+    }
+    fn write_check_value(&mut self, sealed: &[u8]) -> Result<()> {
+        set_meta(self.0, CHECK_ROW, sealed)
+    }
+    fn holds_sealed_values(&mut self) -> Result<bool> {
+        holds_sealed_values(self.0)
+    }
+    fn opens_a_sealed_value(&mut self, cipher: &Cipher) -> Result<bool> {
+        opens_a_sealed_value(self.0, cipher)
+    }
+}
+
 /// Loads the key at `key_file` and proves it opens the store at `db_file` (whose schema is
 /// migrated). Creates the key only for a store without sealed values. Call under the set-up lock.
 pub fn unlock(connection: &Connection, key_file: &Path, db_file: &Path) -> Result<Cipher> {
     ensure_meta_table(connection)?;
-    let check = meta(connection, CHECK_ROW)?;
+    unlock_rows(
+        &mut SqliteRows(connection),
+        key_file,
+        &db_file.display().to_string(),
+    )
+}
+
+/// Loads the key at `key_file` and proves it opens `store` (named for messages) through its
+/// rows. Creates the key only for a store without sealed values. Call under the backend's set-up
+/// lock, so replicas starting together agree.
+pub fn unlock_rows(rows: &mut dyn KeyCheckRows, key_file: &Path, store: &str) -> Result<Cipher> {
+    let check = rows.check_value()?;
     let Some(cipher) = Cipher::load_file(key_file)? else {
-        if check.is_some() || holds_sealed_values(connection)? {
+        if check.is_some() || rows.holds_sealed_values()? {
             bail!(
-                "key file {} is missing, but the store {} holds values sealed with a key: {}",
+                "key file {} is missing, but the store {store} holds values sealed with a key: {}",
                 key_file.display(),
-                db_file.display(),
                 restore_advice()
             );
         }
         let cipher = Cipher::load_or_create_file(key_file)?;
-        write_check(connection, &cipher)?;
+        rows.write_check_value(&sealed_check(&cipher)?)
+            .context("writing the key check value")?;
         return Ok(cipher);
     };
     let wrong_key = || {
         anyhow::anyhow!(
-            "key file {} does not open the store {}: it is not the key the store was written with; {}",
+            "key file {} does not open the store {store}: it is not the key the store was written with; {}",
             key_file.display(),
-            db_file.display(),
             restore_advice()
         )
     };
     match check {
         Some(sealed) => {
-            cipher
-                .open(CHECK_CONTEXT, &sealed)
-                .map_err(|_| wrong_key())?;
+            if !check_opens(&cipher, &sealed) {
+                return Err(wrong_key());
+            }
         }
         None => {
             // A store written before the check existed: one of its values must open first.
-            if !opens_a_sealed_value(connection, &cipher)? {
+            if !rows.opens_a_sealed_value(&cipher)? {
                 return Err(wrong_key());
             }
-            write_check(connection, &cipher)?;
+            rows.write_check_value(&sealed_check(&cipher)?)
+                .context("writing the key check value")?;
         }
     }
     Ok(cipher)
 }
 
-fn write_check(connection: &Connection, cipher: &Cipher) -> Result<()> {
-    let sealed = cipher.seal(CHECK_CONTEXT, &Secret::new(CHECK_TEXT))?;
-    set_meta(connection, CHECK_ROW, &sealed).context("writing the key check value")
+/// A fresh check value sealed with `cipher`.
+pub fn sealed_check(cipher: &Cipher) -> Result<Vec<u8>> {
+    cipher.seal(CHECK_CONTEXT, &Secret::new(CHECK_TEXT))
+}
+
+/// Whether `sealed` is a check value sealed with `cipher`.
+pub fn check_opens(cipher: &Cipher, sealed: &[u8]) -> bool {
+    cipher.open(CHECK_CONTEXT, sealed).is_ok()
 }
 
 fn holds_sealed_values(connection: &Connection) -> Result<bool> {

@@ -16,7 +16,7 @@ use super::store::StoreError;
 
 /// Bytes sealing adds to a value: XChaCha20's 24-byte nonce and Poly1305's 16-byte tag. Were it
 /// to grow, sizes would be overestimated by the difference, never underestimated.
-const SEALING_OVERHEAD: usize = 24 + 16;
+pub(crate) const SEALING_OVERHEAD: usize = 24 + 16;
 
 /// Each saved key of the integration with its value's size in bytes, read in `tx`.
 fn saved_sizes(
@@ -44,7 +44,16 @@ pub fn check_write(
     changes: &BTreeMap<String, ConfigValue>,
 ) -> Result<(), StoreError> {
     let saved = saved_sizes(tx, integration_id)?;
-    limits::check_integration(&saved, changes)?;
+    check_saved(&saved, changes)
+}
+
+/// Checks `changes` over the saved keys' value sizes (each read as the sealed length less
+/// [`SEALING_OVERHEAD`]), for backends that read those sizes themselves.
+pub fn check_saved(
+    saved: &BTreeMap<String, usize>,
+    changes: &BTreeMap<String, ConfigValue>,
+) -> Result<(), StoreError> {
+    limits::check_integration(saved, changes)?;
     Ok(())
 }
 

@@ -11,6 +11,7 @@ mod auth_guard;
 pub mod clients;
 pub mod crypto;
 pub mod file_modes;
+pub mod health;
 mod ids;
 pub mod integrations;
 pub mod key_check;
@@ -22,6 +23,7 @@ pub mod store;
 pub mod store_migrations;
 pub mod store_open;
 pub mod team;
+pub mod tokens;
 mod warnings_cache;
 pub mod wire;
 
@@ -55,6 +57,8 @@ pub const DEFAULT_TEST_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct ServeOptions {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
+    /// Where the state lives (`--store`); `None` means SQLite in `data_dir`.
+    pub store: Option<store::StoreLocation>,
     /// The key file (`--key-file`); `None` means `<data_dir>/secret.key`.
     pub key_file: Option<PathBuf>,
     pub credential: ClientCredential,
@@ -222,8 +226,12 @@ pub async fn spawn(options: ServeOptions) -> Result<RunningServer> {
     }
     let data_dir = options.data_dir.clone();
     let key_file = options.key_file.clone();
+    let location = options
+        .store
+        .clone()
+        .unwrap_or_else(|| store::StoreLocation::Sqlite(data_dir.clone()));
     let store = tokio::task::spawn_blocking(move || {
-        store::Store::open_with_key(&data_dir, key_file.as_deref())
+        store::Store::open_location(&location, &data_dir, key_file.as_deref())
     })
     .await
     .context("opening the store")??;
@@ -255,8 +263,13 @@ pub async fn spawn(options: ServeOptions) -> Result<RunningServer> {
     let address = listener.local_addr()?;
     let tls = options.tls.is_some();
     let url = format!("{}://{}", if tls { "https" } else { "http" }, address);
-    let authenticator =
-        auth::Authenticator::new(&options.credential, file_clients, environments.clone(), url)?;
+    let authenticator = auth::Authenticator::new(
+        &options.credential,
+        file_clients,
+        environments.clone(),
+        url,
+        tokens::TokenSigner::new(store.token_key()),
+    )?;
     let linked =
         linked_secrets::LinkedSecrets::new(&options.secret_store, store.clone(), &options.env)
             .map_err(|error| anyhow::anyhow!("--secret-store {}: {error}", options.secret_store))?;
@@ -274,6 +287,12 @@ pub async fn spawn(options: ServeOptions) -> Result<RunningServer> {
         test_proxy: Arc::new(test_proxy),
         warnings: Default::default(),
     });
+    let (health_reporter, health_service) = tonic_health::server::health_reporter();
+    let watching = health::watch_store(
+        health_reporter.clone(),
+        state.store.clone(),
+        health::PING_PERIOD,
+    );
     let mut builder = Server::builder();
     if let Some((cert, key)) = &options.tls {
         let cert_pem = std::fs::read(cert)
@@ -287,6 +306,7 @@ pub async fn spawn(options: ServeOptions) -> Result<RunningServer> {
     // Message limits derived from the per-integration limits: the largest legal integration
     // always fits an answer; a larger request is refused with OUT_OF_RANGE naming both sizes.
     let router = builder
+        .add_service(health_service)
         .add_service(
             AuthServiceServer::new(auth::AuthApi(authenticator.clone()))
                 .max_decoding_message_size(MAX_REQUEST_MESSAGE_BYTES)
@@ -317,6 +337,9 @@ pub async fn spawn(options: ServeOptions) -> Result<RunningServer> {
         let serving =
             router.serve_with_incoming_shutdown(accepted_without_nagle(listener), async {
                 let _ = stopped.await;
+                // From here no new connection is accepted; in-flight calls drain.
+                health::draining(&health_reporter).await;
+                tracing::info!("shutting down: draining in-flight calls");
             });
         // The pruning never ends by itself; it stops with the server.
         let pruning = async {
@@ -328,6 +351,7 @@ pub async fn spawn(options: ServeOptions) -> Result<RunningServer> {
         tokio::select! {
             served = serving => served.context("serving gRPC"),
             () = pruning => Ok(()),
+            () = watching => Ok(()),
         }
     });
     tracing::info!(%address, environment = environment.name, "serving");

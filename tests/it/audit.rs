@@ -579,6 +579,7 @@ async fn records_past_the_retention_are_pruned_at_start() {
     let TestServer {
         server: running,
         dir,
+        ..
     } = server;
     running.shutdown().await.unwrap();
     let mut options = common::serve_options(&dir.path().join("data"));
@@ -586,6 +587,7 @@ async fn records_past_the_retention_are_pruned_at_start() {
     let restarted = TestServer {
         server: sourcedeck::server::spawn(options).await.unwrap(),
         dir,
+        pg: None,
     };
     let (_, headers) = restarted.raw().await;
     let after = logs(&restarted, &headers, GetAuditLogsRequest::default())
@@ -598,6 +600,7 @@ async fn records_past_the_retention_are_pruned_at_start() {
     let TestServer {
         server: running,
         dir,
+        ..
     } = restarted;
     running.shutdown().await.unwrap();
     let db = rusqlite::Connection::open(dir.path().join("data/sourcedeck.db")).unwrap();
@@ -612,6 +615,7 @@ async fn records_past_the_retention_are_pruned_at_start() {
             .await
             .unwrap(),
         dir,
+        pg: None,
     };
     let (_, headers) = forever.raw().await;
     let kept = logs(&forever, &headers, GetAuditLogsRequest::default())

@@ -242,7 +242,7 @@ async fn a_lost_server_shows_disconnected_and_the_console_recovers_by_itself() {
     let data = first.data_dir();
     let mut runtime = console(&first.url(), "default", false, Recorder::default());
     idle(&mut runtime).await;
-    let TestServer { server, dir } = first;
+    let TestServer { server, dir, .. } = first;
     server.shutdown().await.unwrap();
     // A refresh now fails to reach the server; the console says so and keeps the keys live.
     press(&mut runtime, "r");

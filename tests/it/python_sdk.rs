@@ -2,6 +2,9 @@
 //! `sourcedeck serve` on a loopback port and runs `tests/python/sdk_examples.py`, which executes
 //! the product document's `client.api.datasources` examples against it and asserts on the results.
 //!
+//! The same suite runs against a `serve` keeping its state in SQLite (the default) and in
+//! PostgreSQL (a fresh database of the machine's server).
+//!
 //! The SDK lives in a virtualenv: `$SOURCEDECK_TEST_PYTHON`, else `<repo>/.venv/bin/python`, which
 //! `.ci/run` creates (`python3 -m venv .venv && .venv/bin/pip install chalkpy==2.166.1`). Without
 //! it this test fails: it never passes silently.
@@ -95,6 +98,7 @@ fn start_server(
     home: &Path,
     secret: &str,
     log_dir: &Path,
+    store: Option<&str>,
 ) -> (ServerGuard, Listening) {
     let stderr_log = log_dir.join("serve.stderr.log");
     let stderr = std::fs::File::create(&stderr_log).expect("creating the server log");
@@ -106,6 +110,7 @@ fn start_server(
         .args(["--client-id", CLIENT_ID, "--client-secret", secret])
         .args(["--environment", ENVIRONMENT])
         .args(["--environment", OTHER_ENVIRONMENT])
+        .args(store.map(|url| ["--store", url]).into_iter().flatten())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(stderr);
@@ -161,6 +166,21 @@ fn collect(mut pipe: impl Read + Send + 'static) -> mpsc::Receiver<String> {
 
 #[test]
 fn official_python_sdk_runs_the_documented_examples() {
+    run_the_documented_examples(None);
+}
+
+#[test]
+fn official_python_sdk_runs_the_documented_examples_on_postgres() {
+    let database = common::pg::PgDatabase::create();
+    run_the_documented_examples(Some(&database.url()));
+    // The server's state lived in PostgreSQL: its audit trail is there.
+    let audited = database.query_text("SELECT count(*)::text FROM audit_log");
+    let audited: u64 = audited[0].as_deref().unwrap_or("0").parse().unwrap();
+    assert!(audited > 10, "{audited} audit records in PostgreSQL");
+}
+
+/// Runs the SDK script against a fresh `serve` (its state in `store`, else SQLite).
+fn run_the_documented_examples(store: Option<&str>) {
     let python = common::venv_python();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/sdk_examples.py");
     assert!(script.is_file(), "missing {}", script.display());
@@ -170,7 +190,7 @@ fn official_python_sdk_runs_the_documented_examples() {
     let data_dir = scratch.path().join("data");
     std::fs::create_dir_all(&home).expect("creating HOME");
     let secret = format!("sdk-interop-secret-{}", std::process::id());
-    let (server, listening) = start_server(&data_dir, &home, &secret, scratch.path());
+    let (server, listening) = start_server(&data_dir, &home, &secret, scratch.path(), store);
 
     let mut command = Command::new(&python);
     isolate(&mut command, &home);

@@ -20,6 +20,7 @@ async fn start(dir: &Path, listen: SocketAddr, environment: &str) -> RunningServ
     server::spawn(ServeOptions {
         listen,
         data_dir: dir.to_path_buf(),
+        store: None,
         key_file: None,
         credential: ClientCredential {
             client_id: CLIENT_ID.into(),

@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 pub mod certs;
+pub mod pg;
 pub mod serve_process;
 pub mod team;
 
@@ -114,6 +115,8 @@ pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct TestServer {
     pub server: RunningServer,
     pub dir: TempDir,
+    /// The PostgreSQL database the server keeps its state in, when not SQLite.
+    pub pg: Option<pg::PgDatabase>,
 }
 
 impl TestServer {
@@ -128,7 +131,20 @@ impl TestServer {
         let mut options = serve_options(&dir.path().join("data"));
         adjust(&mut options);
         let server = server::spawn(options).await.expect("server starts");
-        Self { server, dir }
+        Self {
+            server,
+            dir,
+            pg: None,
+        }
+    }
+
+    /// A server keeping its state in a fresh PostgreSQL database (the key in its data directory).
+    pub async fn on_postgres() -> Self {
+        let database = pg::PgDatabase::create();
+        let location = database.location();
+        let mut started = Self::start_with(|options| options.store = Some(location)).await;
+        started.pg = Some(database);
+        started
     }
 
     /// A server with a short connectivity-test deadline.
@@ -270,6 +286,7 @@ pub fn serve_options(data_dir: &Path) -> ServeOptions {
     ServeOptions {
         listen: ([127, 0, 0, 1], 0).into(),
         data_dir: data_dir.to_path_buf(),
+        store: None,
         key_file: None,
         credential: ClientCredential {
             client_id: CLIENT_ID.into(),
