@@ -14,14 +14,17 @@ use super::store::Store;
 /// How often the store is pinged.
 pub const PING_PERIOD: Duration = Duration::from_secs(2);
 
-/// The services whose status is reported: the whole server ("") and each data service.
+/// The services whose status is reported: each data service, then the whole server ("").
+///
+/// The whole server comes last, so a client that saw it SERVING finds every named service
+/// registered with the same status (it polls "" and then asks for a service by name).
 const SERVICES: &[&str] = &[
-    "",
     "chalk.server.v1.IntegrationsService",
     "chalk.server.v1.AuthService",
     "chalk.server.v1.TeamService",
     "chalk.server.v1.AuditService",
     "chalk.server.v1.EnvironmentSecretsService",
+    "",
 ];
 
 async fn set_all(reporter: &HealthReporter, status: ServingStatus) {
