@@ -5,7 +5,9 @@
 //! 2. ListIntegrations of 10,000 sources (5 keys each, the ones just created): the store read
 //!    alone (`Store::list`, decrypting every value) and the whole RPC through an in-process
 //!    server on loopback (first call, then the median of 10 warm calls; the client-observed time
-//!    bounds the server-side time from above).
+//!    bounds the server-side time from above). The server-side time is the handler's own
+//!    (`took_us` of its "answered ListIntegrations" debug event, from the token check to the
+//!    answer built) plus prost encoding the answer, measured here.
 //!
 //! Run with `cargo bench --bench replicas` (PostgreSQL at 127.0.0.1:5432 as user postgres, trust
 //! auth; a fresh `sd_bench_<random>` database is created and dropped).
@@ -14,6 +16,7 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rand::Rng;
@@ -152,12 +155,41 @@ async fn creates_per_second(urls: &[String]) -> f64 {
     SOURCES as f64 / started.elapsed().as_secs_f64()
 }
 
+/// The `took_us` of every "answered ListIntegrations" event the in-process server emits.
+#[derive(Clone, Default)]
+struct HandlerTimes(Arc<Mutex<Vec<u64>>>);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for HandlerTimes {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        struct TookUs(Option<u64>);
+        impl tracing::field::Visit for TookUs {
+            fn record_u64(&mut self, field: &tracing::field::Field, value: u64) {
+                if field.name() == "took_us" {
+                    self.0 = Some(value);
+                }
+            }
+            fn record_debug(&mut self, _: &tracing::field::Field, _: &dyn std::fmt::Debug) {}
+        }
+        let mut took = TookUs(None);
+        event.record(&mut took);
+        if let (Some(took), Ok(mut times)) = (took.0, self.0.lock()) {
+            times.push(took);
+        }
+    }
+}
+
 fn millis(duration: Duration) -> String {
     format!("{:.1} ms", duration.as_secs_f64() * 1000.0)
 }
 
 /// The list figures of the store at `location`.
-async fn list_figures(label: &str, location: StoreLocation, data_dir: &Path, key_file: &Path) {
+async fn list_figures(
+    label: &str,
+    location: StoreLocation,
+    data_dir: &Path,
+    key_file: &Path,
+    handler_times: &HandlerTimes,
+) {
     let store = {
         let (location, data_dir, key_file) = (
             location.clone(),
@@ -171,7 +203,7 @@ async fn list_figures(label: &str, location: StoreLocation, data_dir: &Path, key
         .expect("task")
         .expect("store opens")
     };
-    let store = std::sync::Arc::new(store);
+    let store = Arc::new(store);
     let mut store_times = Vec::new();
     for _ in 0..5 {
         let store = store.clone();
@@ -208,24 +240,45 @@ async fn list_figures(label: &str, location: StoreLocation, data_dir: &Path, key
     .await
     .expect("serve");
     let (mut client, token) = client(&running.url()).await;
+    if let Ok(mut times) = handler_times.0.lock() {
+        times.clear();
+    }
     let mut rpc_times = Vec::new();
+    let mut encode_times = Vec::new();
     for _ in 0..11 {
         let started = Instant::now();
-        let listed = client
+        let answer = client
             .list_integrations(request(&token, ListIntegrationsRequest {}))
             .await
             .expect("list")
-            .into_inner()
-            .integrations
-            .len();
+            .into_inner();
         rpc_times.push(started.elapsed());
-        assert_eq!(listed, SOURCES);
+        assert_eq!(answer.integrations.len(), SOURCES);
+        let started = Instant::now();
+        let encoded = prost::Message::encode_to_vec(&answer);
+        encode_times.push(started.elapsed());
+        assert!(!encoded.is_empty());
     }
     let first = rpc_times.remove(0);
     rpc_times.sort();
+    encode_times.sort();
+    let mut handler: Vec<u64> = handler_times
+        .0
+        .lock()
+        .map(|t| t.clone())
+        .unwrap_or_default();
+    assert_eq!(handler.len(), 11, "one handler time per call");
+    let handler_first = Duration::from_micros(handler.remove(0));
+    handler.sort();
+    let handler_warm = Duration::from_micros(handler[5]);
     println!(
-        "{label}: ListIntegrations of {SOURCES}: store read + decrypt median {}; RPC first {}, warm median {} (min {})",
+        "{label}: ListIntegrations of {SOURCES}: store read + decrypt median {}; \
+         server side (handler + encoding {}) first {}, warm median {}; \
+         RPC seen by the client first {}, warm median {} (min {})",
         millis(store_times[2]),
+        millis(encode_times[5]),
+        millis(handler_first + encode_times[5]),
+        millis(handler_warm + encode_times[5]),
         millis(first),
         millis(rpc_times[5]),
         millis(rpc_times[0]),
@@ -248,6 +301,16 @@ async fn admin(sql: &str) {
 }
 
 fn main() {
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::layer::SubscriberExt;
+    let handler_times = HandlerTimes::default();
+    let subscriber = tracing_subscriber::registry().with(
+        handler_times.clone().with_filter(
+            tracing_subscriber::filter::Targets::new()
+                .with_target("sourcedeck::server::integrations", tracing::Level::DEBUG),
+        ),
+    );
+    tracing::subscriber::set_global_default(subscriber).expect("subscriber");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
         let scratch = tempfile::tempdir().expect("tempdir");
@@ -273,7 +336,14 @@ fn main() {
         );
         drop((a, b));
         let location = StoreLocation::parse(&pg_url).expect("url");
-        list_figures("postgres", location, &scratch.path().join("a"), &key_file).await;
+        list_figures(
+            "postgres",
+            location,
+            &scratch.path().join("a"),
+            &key_file,
+            &handler_times,
+        )
+        .await;
 
         // SQLite: one server (one data directory), the same 8 callers.
         let sqlite_dir = scratch.path().join("sqlite");
@@ -289,6 +359,7 @@ fn main() {
             StoreLocation::Sqlite(sqlite_dir.clone()),
             &sqlite_dir,
             &key_file,
+            &handler_times,
         )
         .await;
 

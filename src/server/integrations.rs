@@ -193,10 +193,11 @@ impl IntegrationsService for IntegrationsApi {
         &self,
         request: Request<ListIntegrationsRequest>,
     ) -> Result<Response<ListIntegrationsResponse>, Status> {
+        let started = std::time::Instant::now();
         let caller = self.authorize(&request, Permission::SecretsList)?;
         let environment_id = caller.environment.id.clone();
         let cache = self.state().warnings.clone();
-        let integrations = blocking(self.state(), move |store| {
+        let integrations: Vec<Integration> = blocking(self.state(), move |store| {
             // Only integrations changed since their warnings were cached get decrypted.
             let records = store.list_loading(&environment_id, |id, updated| {
                 cache.get(id, updated).is_none()
@@ -208,6 +209,11 @@ impl IntegrationsService for IntegrationsApi {
                 .collect())
         })
         .await?;
+        tracing::debug!(
+            integrations = integrations.len(),
+            took_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+            "answered ListIntegrations"
+        );
         Ok(Response::new(ListIntegrationsResponse { integrations }))
     }
 

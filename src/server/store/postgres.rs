@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::time::SystemTime;
 
 use anyhow::{Context, Result};
 use tokio_postgres::Transaction;
@@ -20,9 +21,20 @@ use super::records::{
     Environment, IntegrationRecord, StoreError, inserted_record, now, seal_value, to_nanos,
 };
 use crate::domain::ConfigValue;
-use crate::server::audit::AuditEvent;
+use crate::server::audit::{AuditEvent, nanos};
 use crate::server::crypto::Cipher;
 use crate::server::{file_modes, ids, key_check, limits};
+
+/// A create's integration and values, as the data-modifying CTEs of one statement (the values
+/// reference the integration inserted by the same statement; foreign keys are checked at its end).
+const INSERT_WITH_VALUES: &str = "WITH created AS (
+        INSERT INTO integrations (id, environment_id, name, kind, created_at_ns, updated_at_ns)
+        VALUES ($1, $2, $3, $4, $5, $5) RETURNING id
+    ), valued AS (
+        INSERT INTO config_values (integration_id, key, linked, sealed, updated_at_ns)
+        SELECT created.id, v.key, v.linked, v.sealed, $5
+        FROM created, unnest($6::text[], $7::bool[], $8::bytea[]) AS v(key, linked, sealed)
+    )";
 
 /// The PostgreSQL store.
 pub struct PgStore {
@@ -100,6 +112,25 @@ impl PgStore {
         })
     }
 
+    /// The values sealed, as the three arrays the `unnest` statements take.
+    #[allow(clippy::type_complexity)]
+    fn sealed_columns<'a>(
+        &self,
+        integration_id: &str,
+        values: &'a BTreeMap<String, ConfigValue>,
+    ) -> Result<(Vec<&'a str>, Vec<bool>, Vec<Vec<u8>>)> {
+        let mut keys = Vec::with_capacity(values.len());
+        let mut linked = Vec::with_capacity(values.len());
+        let mut sealed = Vec::with_capacity(values.len());
+        for (key, value) in values {
+            let (is_linked, bytes) = seal_value(&self.cipher, integration_id, key, value)?;
+            keys.push(key.as_str());
+            linked.push(is_linked);
+            sealed.push(bytes);
+        }
+        Ok((keys, linked, sealed))
+    }
+
     /// Writes `values` in one statement (one round trip however many keys).
     async fn write_values(
         &self,
@@ -111,15 +142,7 @@ impl PgStore {
         if values.is_empty() {
             return Ok(());
         }
-        let mut keys = Vec::with_capacity(values.len());
-        let mut linked = Vec::with_capacity(values.len());
-        let mut sealed = Vec::with_capacity(values.len());
-        for (key, value) in values {
-            let (is_linked, bytes) = seal_value(&self.cipher, integration_id, key, value)?;
-            keys.push(key.as_str());
-            linked.push(is_linked);
-            sealed.push(bytes);
-        }
+        let (keys, linked, sealed) = self.sealed_columns(integration_id, values)?;
         tx.execute(
             "INSERT INTO config_values (integration_id, key, linked, sealed, updated_at_ns)
              SELECT $1, key, linked, sealed, $5
@@ -166,33 +189,64 @@ impl PgStore {
         config: &BTreeMap<String, ConfigValue>,
         audit: Option<&AuditEvent>,
     ) -> Result<IntegrationRecord, StoreError> {
-        let mut client = self.pool.get()?;
+        // A new integration has no saved keys: the request alone is checked.
+        limits::check_saved(&BTreeMap::new(), config)?;
         let id = ids::integration_id();
         let at = to_nanos(now());
-        self.pool.block_on(async {
-            let tx = client.transaction().await?;
-            let inserted = tx
-                .execute(
-                    "INSERT INTO integrations (id, environment_id, name, kind, created_at_ns, updated_at_ns)
-                     VALUES ($1, $2, $3, $4, $5, $5)",
-                    &[&id, &environment_id, &name, &kind, &at],
-                )
-                .await;
-            match inserted {
-                Err(error) if is_unique_violation(&error) => {
-                    return Err(StoreError::NameTaken(name.to_string()));
-                }
-                other => other?,
-            };
-            // A new integration has no saved keys: the request alone is checked.
-            limits::check_saved(&BTreeMap::new(), config)?;
-            self.write_values(&tx, &id, config, at).await?;
-            if let Some(event) = audit {
-                record_in(&tx, &event.for_source(Some(&id), Some(name)), Code::Ok).await?;
+        let (keys, linked, sealed) = self.sealed_columns(&id, config)?;
+        let event = audit.map(|event| event.for_source(Some(&id), Some(name)));
+        let client = self.pool.get()?;
+        // One statement, so one round trip and one implicit transaction: the integration, its
+        // values and its audit record commit together or not at all.
+        let inserted = match &event {
+            Some(event) => self.pool.block_on(client.execute(
+                &format!(
+                    "{INSERT_WITH_VALUES}
+                     INSERT INTO audit_log (at_ns, environment_id, agent, endpoint, description,
+                         source_id, source_name, keys, code, peer)
+                     SELECT $9, $10, $11, $12, $13, $14, $15, $16, $17, $18 FROM created"
+                ),
+                &[
+                    &id,
+                    &environment_id,
+                    &name,
+                    &kind,
+                    &at,
+                    &keys,
+                    &linked,
+                    &sealed,
+                    &nanos(SystemTime::now()),
+                    &event.environment_id,
+                    &event.agent,
+                    &event.endpoint,
+                    &event.description,
+                    &event.source_id,
+                    &event.source_name,
+                    &event.keys.join("\n"),
+                    &(Code::Ok as i32),
+                    &event.peer,
+                ],
+            )),
+            None => self.pool.block_on(client.execute(
+                &format!("{INSERT_WITH_VALUES} SELECT 1 FROM created"),
+                &[
+                    &id,
+                    &environment_id,
+                    &name,
+                    &kind,
+                    &at,
+                    &keys,
+                    &linked,
+                    &sealed,
+                ],
+            )),
+        };
+        match inserted {
+            Err(error) if is_unique_violation(&error) => {
+                return Err(StoreError::NameTaken(name.to_string()));
             }
-            tx.commit().await?;
-            Ok(())
-        })?;
+            other => other?,
+        };
         Ok(inserted_record(id, environment_id, name, kind, config, at))
     }
 
