@@ -313,11 +313,11 @@ pub struct ServeArgs {
     /// Connectivity tests may connect only inside these ranges (repeatable; CIDR). Without it,
     /// anywhere not denied. An allow inside a default-denied range opens that part of it.
     #[arg(long, value_name = "CIDR")]
-    pub test_allow: Vec<crate::probe::egress::Cidr>,
+    pub test_allow: Vec<crate::domain::cidr::Cidr>,
     /// Connectivity tests may never connect inside these ranges (repeatable; CIDR; wins over
     /// every allow). 169.254.0.0/16 and fe80::/10 are denied by default.
     #[arg(long, value_name = "CIDR")]
-    pub test_deny: Vec<crate::probe::egress::Cidr>,
+    pub test_deny: Vec<crate::domain::cidr::Cidr>,
     #[command(subcommand)]
     pub action: Option<ServeAction>,
 }

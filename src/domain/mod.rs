@@ -1,6 +1,7 @@
 //! Pure rules shared by the server, the CLI and the console: kinds, names, config values,
 //! linked-secret references and validation against the kind catalog. Nothing here does I/O.
 
+pub mod cidr;
 pub mod limits;
 pub mod name;
 pub mod secret;
