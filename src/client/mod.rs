@@ -10,6 +10,7 @@ pub mod audit_record;
 pub mod credentials;
 pub mod data_dir;
 pub mod endpoint;
+pub mod errors;
 pub mod session;
 pub mod team_api;
 

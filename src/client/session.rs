@@ -15,6 +15,9 @@ use tonic::metadata::MetadataValue;
 use tonic::transport::{Channel, ClientTlsConfig};
 use tonic::{Code, Request, Response, Status};
 
+use super::errors::is_transport_failure;
+pub use super::errors::{ClientError, Retry};
+
 use super::credentials::{Auth, Credentials};
 use super::endpoint::{DEFAULT_API_SERVER, Endpoint, parse_api_server};
 use crate::domain::Secret;
@@ -28,64 +31,6 @@ pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(30);
 /// The deadline of one token exchange.
 pub const TOKEN_EXCHANGE_TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_ATTEMPTS: u32 = 5;
-
-/// An error from the server or the transport, with the gRPC code kept for exit codes and retries.
-/// Messages come from the server (which never echoes secrets) or from the transport.
-#[derive(Clone, Debug, thiserror::Error)]
-#[error("{message}")]
-pub struct ClientError {
-    pub code: Code,
-    pub message: String,
-}
-
-impl ClientError {
-    pub fn new(code: Code, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-        }
-    }
-}
-
-impl From<Status> for ClientError {
-    fn from(status: Status) -> Self {
-        let message = if status.message().is_empty() {
-            format!("{:?}", status.code())
-        } else {
-            status.message().to_string()
-        };
-        Self::new(status.code(), message)
-    }
-}
-
-/// Which failures a call may be retried after.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Retry {
-    /// Safe to repeat (reads, tests, updates of given keys, deletes): UNAVAILABLE and transport
-    /// failures such as a connection the server closed are retried.
-    Idempotent,
-    /// Not safe to repeat (create): only UNAVAILABLE, which the server answers before acting.
-    UnavailableOnly,
-}
-
-impl Retry {
-    /// Whether a call that failed with `status` may be sent again.
-    pub fn allows(self, status: &Status) -> bool {
-        status.code() == Code::Unavailable
-            || (self == Retry::Idempotent && is_transport_failure(status))
-    }
-}
-
-/// A failure of the connection rather than an answer from the server (tonic reports a request on
-/// a connection the peer already closed as UNKNOWN "transport error").
-fn is_transport_failure(status: &Status) -> bool {
-    use std::error::Error;
-    status.code() == Code::Unknown
-        && (status.message() == "transport error"
-            || status
-                .source()
-                .is_some_and(|source| source.downcast_ref::<tonic::transport::Error>().is_some()))
-}
 
 /// A bearer token and when to refresh it.
 struct Token {
