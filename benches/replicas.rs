@@ -10,7 +10,8 @@
 //!    answer built) plus prost encoding the answer, measured here.
 //!
 //! Run with `cargo bench --bench replicas` (PostgreSQL at 127.0.0.1:5432 as user postgres, trust
-//! auth; a fresh `sd_bench_<random>` database is created and dropped).
+//! auth; a fresh `sd_bench_<random>` database is created and dropped). Under `cargo test` it only
+//! checks that it builds.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
@@ -301,6 +302,12 @@ async fn admin(sql: &str) {
 }
 
 fn main() {
+    // `cargo bench` passes --bench; `cargo test --all-targets` runs this binary without it, and
+    // then only checks that it builds (the full run takes minutes in a debug build).
+    if !std::env::args().any(|arg| arg == "--bench") {
+        println!("replicas: run with `cargo bench --bench replicas`");
+        return;
+    }
     use tracing_subscriber::Layer as _;
     use tracing_subscriber::layer::SubscriberExt;
     let handler_times = HandlerTimes::default();
