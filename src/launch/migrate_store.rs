@@ -20,8 +20,13 @@ pub fn run(
     key_file: Option<PathBuf>,
     data_dir: Option<PathBuf>,
 ) -> Result<()> {
-    let source = StoreLocation::parse(from).context("--from")?;
-    let target = StoreLocation::parse(to).context("--to")?;
+    let password = || std::env::var("PGPASSWORD").ok();
+    let source = StoreLocation::parse(from)
+        .context("--from")?
+        .or_password(password());
+    let target = StoreLocation::parse(to)
+        .context("--to")?
+        .or_password(password());
     if source.to_string() == target.to_string() {
         bail!("--from and --to name the same store");
     }

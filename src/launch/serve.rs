@@ -39,7 +39,8 @@ fn options(args: ServeArgs) -> Result<ServeOptions> {
         .store
         .as_deref()
         .map(server::store::StoreLocation::parse)
-        .transpose()?;
+        .transpose()?
+        .map(|store| store.or_password(std::env::var("PGPASSWORD").ok()));
     let secret_store: SecretStore = args
         .secret_store
         .parse()

@@ -60,6 +60,20 @@ impl StoreLocation {
     }
 }
 
+impl StoreLocation {
+    /// A PostgreSQL URL without a password takes `fallback` (libpq's `PGPASSWORD`, read by the
+    /// launch code), so the password need not sit in the command line other users can read.
+    pub fn or_password(self, fallback: Option<String>) -> Self {
+        match self {
+            Self::Postgres(mut target) if target.password.is_none() => {
+                target.password = fallback.filter(|p| !p.is_empty()).map(Secret::new);
+                Self::Postgres(target)
+            }
+            other => other,
+        }
+    }
+}
+
 /// Decodes `%XX` escapes (a password or user may hold `@`, `:` or `/` that way).
 fn percent_decode(text: &str, what: &str) -> Result<String> {
     let bytes = text.as_bytes();
@@ -97,7 +111,14 @@ impl PgTarget {
             Some((user, password)) => (user, Some(password)),
             None => (credentials, None),
         };
-        let (host, port) = match host_port.rsplit_once(':') {
+        // A bracketed IPv6 address (`[::1]`, `[::1]:5432`) holds colons of its own.
+        let port_part = match host_port.rfind(']') {
+            Some(end) => host_port[end..]
+                .rsplit_once(':')
+                .map(|(_, port)| (&host_port[..host_port.len() - port.len() - 1], port)),
+            None => host_port.rsplit_once(':'),
+        };
+        let (host, port) = match port_part {
             Some((host, port)) => {
                 let port = port
                     .parse()
@@ -210,6 +231,34 @@ mod tests {
             !shown.contains("p@ss") && !shown.contains("p%40ss"),
             "{shown}"
         );
+        for (url, host, port) in [
+            ("postgres://u@[::1]/d", "::1", 5432),
+            ("postgres://u@[::1]:6432/d", "::1", 6432),
+            ("postgresql://u@localhost/d", "localhost", 5432),
+        ] {
+            let StoreLocation::Postgres(target) = StoreLocation::parse(url).unwrap() else {
+                panic!("postgres");
+            };
+            assert_eq!((target.host.as_str(), target.port), (host, port), "{url}");
+        }
+        let from_env = StoreLocation::parse("postgres://u@h/d")
+            .unwrap()
+            .or_password(Some("from-env".into()));
+        let StoreLocation::Postgres(target) = &from_env else {
+            panic!("postgres");
+        };
+        assert_eq!(
+            target.password.as_ref().map(Secret::expose),
+            Some("from-env")
+        );
+        assert!(!format!("{from_env} {from_env:?}").contains("from-env"));
+        let in_url = StoreLocation::parse("postgres://u:in-url@h/d")
+            .unwrap()
+            .or_password(Some("from-env".into()));
+        let StoreLocation::Postgres(target) = &in_url else {
+            panic!("postgres");
+        };
+        assert_eq!(target.password.as_ref().map(Secret::expose), Some("in-url"));
         assert!(StoreLocation::parse("mysql://x@y/z").is_err());
         assert!(StoreLocation::parse("postgres://x@y/z?sslmode=on").is_err());
         assert!(StoreLocation::parse("postgres://y/z").is_err());
