@@ -1,5 +1,5 @@
-//! The store's behaviour through its interface, on the SQLite backend (the integration tests run
-//! the same checks on PostgreSQL).
+//! What only the SQLite backend can show (its file on disk). The store's behaviour through its
+//! interface is checked on both backends by the integration tests (`tests/it/pg_store.rs`).
 
 use std::collections::BTreeMap;
 
@@ -7,49 +7,6 @@ use super::*;
 
 fn literal(value: &str) -> ConfigValue {
     ConfigValue::Literal(Secret::new(value))
-}
-
-#[test]
-fn insert_update_delete_round_trip() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
-    let env = store.environment("default").unwrap();
-    assert_eq!(store.environment("default").unwrap(), env);
-    let config = BTreeMap::from([
-        ("PGHOST".to_string(), literal("db")),
-        (
-            "PGPASSWORD".to_string(),
-            ConfigValue::Linked("pg-pass".into()),
-        ),
-    ]);
-    let created = store.insert(&env.id, "pg", 13, &config).unwrap();
-    assert_eq!(created.config.len(), 2);
-    assert!(matches!(
-        store.insert(&env.id, "PG", 13, &BTreeMap::new()),
-        Err(StoreError::NameTaken(_))
-    ));
-    let updated = store
-        .update(
-            &env.id,
-            &created.id,
-            Some("pg2"),
-            &BTreeMap::from([("PGPORT".into(), literal("5433"))]),
-        )
-        .unwrap();
-    assert_eq!(updated.name, "pg2");
-    assert_eq!(updated.config.len(), 3);
-    assert!(matches!(
-        updated.config["PGPASSWORD"].value,
-        ConfigValue::Linked(ref name) if name == "pg-pass"
-    ));
-    assert_eq!(store.list(&env.id).unwrap().len(), 1);
-    assert!(store.get_by_name(&env.id, "PG2").unwrap().is_some());
-    assert!(store.delete(&env.id, &created.id).unwrap());
-    assert!(!store.delete(&env.id, &created.id).unwrap());
-    assert!(matches!(
-        store.update(&env.id, &created.id, None, &BTreeMap::new()),
-        Err(StoreError::NotFound(_))
-    ));
 }
 
 #[test]
