@@ -12,7 +12,8 @@ use crate::ascode::{Loaded, Problem};
 use crate::client::ClientError;
 
 use super::app::App;
-use super::msg::{Command, Request, RequestId};
+use super::msg::{Command, Request};
+use super::update::send_superseding;
 
 /// The file to plan, shared with the worker's requests (compared by identity: it never changes).
 #[derive(Clone)]
@@ -144,24 +145,9 @@ pub fn replan(app: &mut App) -> Vec<Command> {
     let request = Request::Plan {
         file: drift.file.clone(),
     };
-    let stale: Vec<RequestId> = app
-        .pending
-        .iter()
-        .filter(|(_, pending)| matches!(pending, Request::Plan { .. }))
-        .map(|(id, _)| *id)
-        .collect();
-    let mut commands = Vec::new();
-    if !stale.is_empty() {
-        for id in &stale {
-            app.pending.remove(id);
-        }
-        commands.push(Command::Cancel(stale));
-    }
-    let id = app.next_request;
-    app.next_request += 1;
-    app.pending.insert(id, request.clone());
-    commands.push(Command::Send { id, request });
-    commands
+    send_superseding(app, request, |pending| {
+        matches!(pending, Request::Plan { .. })
+    })
 }
 
 /// Keeps the worker's plan (without its values to send) or why there is none.

@@ -11,7 +11,7 @@ use crate::ascode::plan::{Change, KeyChange};
 use crate::domain::{ConfigValue, Kind, Secret};
 use crate::proto::Integration;
 use crate::tui::fixtures::local_app;
-use crate::tui::msg::{Msg, Outcome, Reply};
+use crate::tui::msg::{Msg, Outcome, Reply, RequestId};
 use crate::tui::update::{init, update};
 
 const FILE: &str = "version: 1\nsources:\n  orders_pg:\n    kind: postgresql\n    config:\n      PGHOST: db.internal\n";

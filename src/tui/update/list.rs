@@ -4,10 +4,10 @@
 use crate::tui::access::Access;
 use crate::tui::app::{App, Focus};
 use crate::tui::filter::visible_rows;
-use crate::tui::msg::{Command, Request, RequestId};
+use crate::tui::msg::{Command, Request};
 
 use super::detail::detail_keys;
-use super::send;
+use super::send_superseding;
 
 pub(super) fn page(app: &App) -> usize {
     app.page.max(1)
@@ -71,22 +71,9 @@ pub(crate) fn fetch_detail(app: &mut App, id: String) -> Vec<Command> {
     if app.access == Access::Asking || !app.may_open_configs() {
         return Vec::new();
     }
-    // Only the newest detail request matters: older ones would be dropped when they answer.
-    let stale: Vec<RequestId> = app
-        .pending
-        .iter()
-        .filter(|(_, pending)| matches!(pending, Request::Get { .. }))
-        .map(|(id, _)| *id)
-        .collect();
-    let mut commands = Vec::new();
-    if !stale.is_empty() {
-        for id in &stale {
-            app.pending.remove(id);
-        }
-        commands.push(Command::Cancel(stale));
-    }
-    commands.push(send(app, request));
-    commands
+    send_superseding(app, request, |pending| {
+        matches!(pending, Request::Get { .. })
+    })
 }
 
 /// Recomputes the visible rows, keeping the cursor on the same source when it is still shown.

@@ -12,7 +12,7 @@ use super::app::{App, Flash, Focus, TestStatus};
 use super::form::Prompt;
 use super::form::update as form;
 use super::layer::Layer;
-use super::msg::{Command, ConnectionState, Msg, Request};
+use super::msg::{Command, ConnectionState, Msg, Request, RequestId};
 
 /// How long a revealed secret stays on screen, and a copied secret on the clipboard.
 pub const REVEAL_FOR: Duration = Duration::from_secs(30);
@@ -57,6 +57,30 @@ pub(crate) fn send(app: &mut App, request: Request) -> Command {
     app.next_request += 1;
     app.pending.insert(id, request.clone());
     Command::Send { id, request }
+}
+
+/// Sends `request` in place of every pending one `supersedes` matches: only the newest answer
+/// matters, so the older requests are cancelled (and would be dropped if they answered).
+pub(crate) fn send_superseding(
+    app: &mut App,
+    request: Request,
+    supersedes: impl Fn(&Request) -> bool,
+) -> Vec<Command> {
+    let stale: Vec<RequestId> = app
+        .pending
+        .iter()
+        .filter(|(_, pending)| supersedes(pending))
+        .map(|(id, _)| *id)
+        .collect();
+    let mut commands = Vec::new();
+    if !stale.is_empty() {
+        for id in &stale {
+            app.pending.remove(id);
+        }
+        commands.push(Command::Cancel(stale));
+    }
+    commands.push(send(app, request));
+    commands
 }
 
 /// Shows `text` on the flash line for [`FLASH_FOR`].
